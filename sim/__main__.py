@@ -1,0 +1,53 @@
+"""Command line: `python -m sim run [options]` (see README.md and DESIGN.md section 6)."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+from sim.runner import PROJECT, RunOptions, run
+
+SUMMARY_KEYS = ("wakes", "scheduled_slots", "captures", "missed_slots", "uploaded", "pending",
+                "lost_images", "crashes", "charge_mAh", "mean_current_mA", "sleep_mA",
+                "battery_days", "floor_mAh", "max_clock_error_s", "nvm_writes")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m sim", description=__doc__)
+    commands = parser.add_subparsers(dest="command", required=True)
+    runner = commands.add_parser("run", help="run the firmware on one simulated device")
+    runner.add_argument("--days", type=float, default=7.0)
+    runner.add_argument("--config", type=Path, help="camconfig.toml to install (default: the firmware's)")
+    runner.add_argument("--profile", type=Path, help="power profile TOML (default: ../shared/power_profile.toml)")
+    runner.add_argument("--firmware", type=Path, default=PROJECT, help="firmware folder (default: this project)")
+    runner.add_argument("--seed", type=int, default=1)
+    runner.add_argument("--rtc-drift-ppm", type=float, help="mean RTC rate error in deep sleep (default: the profile's)")
+    runner.add_argument("--power-cuts", type=int, default=0, help="cut power at N random instants")
+    runner.add_argument("--faults", default="", help="faults to inject (see README.md)")
+    runner.add_argument("--usb", action="store_true", help="USB attached: capture the console")
+    runner.add_argument("--start", default="2026-06-01T00:00:00Z", help="virtual UTC start, ISO 8601")
+    runner.add_argument("--out", type=Path, default=Path("out"))
+    runner.add_argument("--cold-rtc", action="store_true", help="first boot with the RTC at 2000-01-01")
+    runner.add_argument("--card-mb", type=float, default=32 * 1024, help="microSD capacity in MB")
+    runner.add_argument("--quiet", action="store_true", help="no progress bar, no summary")
+    args = parser.parse_args(argv)
+    options = RunOptions(days=args.days, config=args.config, profile=args.profile,
+                         firmware=args.firmware.resolve(), seed=args.seed,
+                         rtc_drift_ppm=args.rtc_drift_ppm, power_cuts=args.power_cuts,
+                         faults=args.faults, usb=args.usb, start=args.start, out=args.out,
+                         cold_rtc=args.cold_rtc, card_mb=args.card_mb, progress=not args.quiet)
+    report = run(options)
+    if not args.quiet:
+        width = max(map(len, SUMMARY_KEYS))
+        print(f"simulated {report['days']:g} days in {report['wall_s']} s -> {args.out}/report.json")
+        for key in SUMMARY_KEYS:
+            print(f"  {key:<{width}}  {report[key]}")
+        if report["errors"]:
+            print(f"  {'errors':<{width}}  {json.dumps(report['errors'])}")
+    return 1 if report["crashes"] else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

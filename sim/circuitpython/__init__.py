@@ -1,0 +1,47 @@
+"""CircuitPython's built-in modules, as the firmware sees them under the simulator.
+
+During a wake these modules are put into `sys.modules` under their bare names (`alarm`, `time`,
+`wifi`, ...) and removed afterwards, so CPython's own modules are untouched outside a wake.
+Each reads the board it belongs to from `current`, set by `sim.device.Device` for the wake.
+"""
+
+from __future__ import annotations
+
+import importlib
+
+current = None  # the sim.device.Device that is awake
+
+# bare name on the board -> module here
+MODULES = {
+    "alarm": "alarm",
+    "alarm.time": "alarm.time",
+    "alarm.pin": "alarm.pin",
+    "analogio": "analogio",
+    "board": "board",
+    "busio": "busio",
+    "digitalio": "digitalio",
+    "espcamera": "espcamera",
+    "ipaddress": "ipaddress_",
+    "microcontroller": "microcontroller",
+    "os": "os_",
+    "rtc": "rtc",
+    "sdcardio": "sdcardio",
+    "socketpool": "socketpool",
+    "ssl": "ssl_",
+    "storage": "storage",
+    "supervisor": "supervisor",
+    "time": "time_",
+    "watchdog": "watchdog",
+    "wifi": "wifi",
+}
+
+
+def modules() -> dict:
+    """The board's built-in modules by their bare names."""
+    return {bare: importlib.import_module(f"{__name__}.{here}") for bare, here in MODULES.items()}
+
+
+def device():
+    if current is None:
+        raise RuntimeError("no simulated board is awake")
+    return current

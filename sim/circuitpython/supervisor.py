@@ -1,0 +1,32 @@
+"""`supervisor`: the runtime facts the firmware may ask about."""
+
+from sim import circuitpython as _hw
+
+
+class _Runtime:
+    @property
+    def usb_connected(self) -> bool:
+        return _hw.device().usb
+
+    @property
+    def serial_connected(self) -> bool:
+        return _hw.device().usb
+
+    @property
+    def serial_bytes_available(self) -> int:
+        return 0
+
+
+runtime = _Runtime()
+
+
+def reload() -> None:
+    raise _hw.device().Reset("supervisor.reload")
+
+
+def ticks_ms() -> int:
+    return int(_hw.device().clock.monotonic * 1000) & ((1 << 29) - 1)
+
+
+def get_previous_traceback():
+    return _hw.device().previous_traceback

@@ -1,0 +1,566 @@
+"""One simulated XIAO ESP32S3 Sense: its memories, clocks, parts, and the wake loop.
+
+What survives what, as on the board: sleep memory survives deep sleep only; NVM and the card
+survive everything; the RTC survives deep sleep (drifting) and restarts at 2000-01-01 after a
+power loss; `time.monotonic()` restarts at every boot. Each wake runs boot.py and code.py afresh.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import errno
+import hashlib
+import io
+import json
+import math
+import os
+import random
+import tomllib
+import traceback
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+
+from sim import circuitpython
+from sim.clock import Clock
+from sim.hardware import Camera, Card, file_size
+from sim.loader import WakeImports
+from sim.meter import Meter
+from sim.network import Host, Network
+
+SLEEP_MEMORY_BYTES = 4096
+NVM_BYTES = 8192
+NVM_WRITE_S = 0.012  # one flash sector erase and write; an estimate
+RETRY_AFTER_CRASH_S = 60
+
+
+class DeepSleep(BaseException):
+    """alarm.exit_and_deep_sleep_until_alarms: the wake is over."""
+
+    def __init__(self, alarms) -> None:
+        super().__init__("deep sleep")
+        self.alarms = alarms
+
+
+class Reset(BaseException):
+    """microcontroller.reset() or supervisor.reload()."""
+
+
+class PowerCut(BaseException):
+    """The battery was disconnected: nothing after this instant happened."""
+
+
+class WatchdogReset(BaseException):
+    """The watchdog was not fed in time."""
+
+
+@dataclass
+class Counters:
+    wakes: int = 0
+    captures: int = 0
+    wifi_connects: int = 0
+    wifi_failures: int = 0
+    tls_handshakes: int = 0
+    tls_failures: int = 0
+    http_requests: int = 0
+    bytes_up: int = 0
+    bytes_down: int = 0
+    dns_lookups: int = 0
+    nvm_writes: int = 0
+    crashes: int = 0
+    power_cuts: int = 0
+    watchdog_resets: int = 0
+
+
+@dataclass
+class WakeRecord:
+    start: float
+    reset_reason: str
+    awake_s: float = 0.0
+    kind: str = "idle"
+    captures: list = field(default_factory=list)
+    requests: int = 0
+
+
+def iso(t: float) -> str:
+    return datetime.fromtimestamp(t, tz=timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+class Device:
+    Reset = Reset
+
+    def __init__(self, folder: Path, profile, *, start_utc: float, seed: int = 1,
+                 drift_ppm: float | None = None, rtc_set: bool = True, usb: bool = False,
+                 card_mb: float = 32 * 1024, site: tuple[float, float] = (52.37, 4.90),
+                 network: Network | None = None, power_cuts: list[float] | None = None,
+                 events=None, console=None) -> None:
+        self.folder = Path(folder).resolve()
+        self.sd = self.folder / "sd"
+        self.sd.mkdir(parents=True, exist_ok=True)
+        self.profile = profile
+        self.rng = random.Random(seed)
+        drift = profile["rtc"]["drift_ppm"] if drift_ppm is None else drift_ppm
+        self.clock = Clock(start_utc, drift, seed, rtc_set)
+        self.meter = Meter()
+        self.network = network or Network()
+        self.counters = Counters()
+        self.camera = Camera(self)
+        self.card = Card(self.sd, card_mb)
+        self.site = site
+        self.usb = usb
+        self.sleep_memory = bytearray(SLEEP_MEMORY_BYTES)
+        self.nvm = bytearray(b"\xff" * NVM_BYTES)
+        self.reset_reason = "POWER_ON"
+        self.wake_alarm = None
+        self.previous_traceback = None
+        self.power_cuts = sorted(power_cuts or [])
+        self.events = events if events is not None else []
+        self.console = console if console is not None else io.StringIO()
+        self.captured: dict[str, str] = {}     # every image ever captured: name -> sha256
+        self.capture_times: list[tuple[float, float]] = []  # (true time, RTC time) per capture
+        self.wakes: int = 0
+        self.wake_records: list[WakeRecord] = []
+        self.errors: dict[str, int] = {}
+        self.pin_levels: dict[int, bool] = {}
+        self._writing: dict[str, "hashlib._Hash"] = {}
+        self._watchdog = None
+        self._radio_up = False
+        self._dns_cache: set[str] = set()
+        self.settings = self._read_settings()
+        self.drive_readonly = True
+
+    # ---- time and charge -------------------------------------------------------------------
+
+    def awake_mA(self) -> float:
+        return self.profile.cpu_mA
+
+    def spend(self, phase: str, seconds: float, mA: float) -> None:
+        """Charge `seconds` awake at `mA` to `phase`, cut short by a power cut or the watchdog."""
+        seconds = max(0.0, seconds)
+        cut = self.power_cuts[0] - self.clock.true if self.power_cuts else math.inf
+        dog = self._watchdog_left()
+        stop = min(cut, dog)
+        if stop < seconds:
+            stop = max(0.0, stop)
+            self.meter.add(phase, stop, mA)
+            self.clock.advance_awake(stop)
+            if cut <= dog:
+                self.power_cuts.pop(0)
+                raise PowerCut(phase)
+            raise WatchdogReset(phase)
+        self.meter.add(phase, seconds, mA)
+        self.clock.advance_awake(seconds)
+
+    def seconds_to_cut(self) -> float:
+        return self.power_cuts[0] - self.clock.true if self.power_cuts else math.inf
+
+    def charge_compile(self, path: str) -> None:
+        per_kB = self.profile["cpu"]["compile_s_per_kB"]
+        self.spend("compile", file_size(path) / 1024 * per_kB, self.awake_mA())
+
+    def cpu_temperature(self) -> float:
+        return 20.0 + 8.0 * math.sin(2 * math.pi * ((self.clock.true % 86400) / 86400 - 0.375))
+
+    def set_rtc(self, epoch: float) -> None:
+        self.clock.rtc = float(epoch)
+
+    # ---- watchdog ----------------------------------------------------------------------------
+
+    def arm_watchdog(self, timeout: float, mode) -> None:
+        if timeout <= 0:
+            raise ValueError("watchdog timeout must be positive")
+        self._watchdog = (timeout, self.clock.monotonic, str(mode))
+
+    def disarm_watchdog(self) -> None:
+        self._watchdog = None
+
+    def feed_watchdog(self) -> None:
+        if self._watchdog:
+            timeout, _, mode = self._watchdog
+            self._watchdog = (timeout, self.clock.monotonic, mode)
+
+    def _watchdog_left(self) -> float:
+        if not self._watchdog or not self._watchdog[2].endswith("RESET"):
+            return math.inf
+        timeout, fed, _ = self._watchdog
+        return fed + timeout - self.clock.monotonic
+
+    # ---- files: CIRCUITPY and the card -------------------------------------------------------
+
+    def host_path(self, path) -> str:
+        """A board path (relative to `/`, or absolute) as a path inside the device folder."""
+        path = str(path)
+        joined = os.path.normpath(os.path.join(str(self.folder), path.lstrip("/")))
+        if not (joined == str(self.folder) or joined.startswith(str(self.folder) + os.sep)):
+            raise OSError(errno.ENOENT, f"no such file on the board: {path}")
+        return joined
+
+    def on_card(self, host_path: str) -> bool:
+        return host_path == str(self.sd) or host_path.startswith(str(self.sd) + os.sep)
+
+    def check_card_path(self, host_path: str) -> None:
+        if self.on_card(host_path) and not self.card.mounted:
+            raise OSError(errno.ENOENT, "the card is not mounted")
+        if not self.on_card(host_path) and self.drive_readonly:
+            raise OSError(errno.EROFS, "Read-only filesystem")
+
+    def open_file(self, path, mode: str = "r", *args, **kwargs):
+        host = self.host_path(path)
+        writing = any(flag in mode for flag in "wax+")
+        if self.on_card(host) and not self.card.mounted:
+            raise OSError(errno.ENOENT, "the card is not mounted")
+        if writing:
+            self.check_card_path(host)
+            if self.on_card(host):
+                return CardFile(self, host, mode)
+        return open(host, mode, *args, **kwargs)
+
+    def remove_file(self, host: str) -> None:
+        self.check_card_path(host)
+        size = file_size(host)
+        os.remove(host)
+        if self.on_card(host):
+            self.card.removed(size)
+
+    def rename_file(self, old: str, new: str) -> None:
+        self.check_card_path(old)
+        self.check_card_path(new)
+        if os.path.exists(new):
+            raise OSError(errno.EEXIST, "File exists")
+        os.rename(old, new)
+        digest = self._writing.pop(old, None)
+        if digest is not None and new.endswith(".jpg"):
+            self.record_capture(new, digest)
+
+    def record_capture(self, host: str, digest: str) -> None:
+        name = os.path.relpath(host, self.sd)
+        if name in self.captured:
+            self.event("overwrite", name=name)
+        self.captured[name] = digest
+        self.counters.captures += 1
+        self.capture_times.append((self.clock.true, self.clock.rtc))
+        self.wake_records[-1].captures.append(name)
+        self.event("capture", name=name, bytes=file_size(host), rtc=iso(self.clock.rtc))
+
+    def statvfs(self, host: str) -> tuple:
+        if self.on_card(host):
+            if not self.card.mounted:
+                raise OSError(errno.ENOENT, "the card is not mounted")
+            return self.card.statvfs()
+        return (1024, 1024, 6 * 1024, 3 * 1024, 3 * 1024, 0, 0, 0, 0, 255)
+
+    def write_nvm(self, index, value) -> None:
+        data = bytes([value]) if isinstance(value, int) else bytes(value)
+        start = index.start or 0 if isinstance(index, slice) else index
+        if isinstance(index, slice) and len(range(*index.indices(len(self.nvm)))) != len(data):
+            raise ValueError("Slice and value different lengths.")
+        self.counters.nvm_writes += 1
+        cut = self.seconds_to_cut()
+        if cut < NVM_WRITE_S:
+            done = int(len(data) * max(0.0, cut) / NVM_WRITE_S)
+            self.nvm[start:start + done] = data[:done]
+        self.spend("nvm", NVM_WRITE_S, self.awake_mA())
+        self.nvm[start:start + len(data)] = data
+
+    # ---- pins ---------------------------------------------------------------------------------
+
+    def pin_level(self, pin, pull) -> bool:
+        return self.pin_levels.get(pin.gpio, pull == "UP")
+
+    def pin_output(self, pin, value: bool) -> None:
+        self.pin_levels[pin.gpio] = value
+
+    def battery_volts(self) -> float:
+        battery = self.profile["battery"]
+        left = max(0.0, 1.0 - self.meter.total_mAh / battery["capacity_mAh"])
+        # A LiPo's curve: flat in the middle, steep at both ends.
+        shape = 0.5 * left + 0.5 * (1 - (1 - left) ** 3)
+        return battery["voltage_empty"] + (battery["voltage_full"] - battery["voltage_empty"]) * shape
+
+    def pin_voltage(self, pin) -> float:
+        """The battery sits behind a 1:2 divider on A0 (the shipped wiring); other pins read 0."""
+        return self.battery_volts() / 2.0 if pin.gpio == 1 else 0.0
+
+    # ---- the radio ----------------------------------------------------------------------------
+
+    def wifi_connect(self, ssid, password, channel, bssid, timeout, static_ip) -> bool:
+        wifi = self.profile["wifi"]
+        world = self.network
+        fast = channel == world.channel and bssid is not None and bytes(bssid) == world.bssid
+        seconds = wifi["connect_fast_s"] if fast else wifi["connect_full_s"]
+        if not world.ap_available or ssid != world.ssid:
+            self.spend("wifi_connect", max(seconds, timeout or 0), wifi["connect_mA"])
+            self.counters.wifi_failures += 1
+            raise ConnectionError("No network with that ssid")
+        if password != world.password:
+            self.spend("wifi_connect", seconds, wifi["connect_mA"])
+            self.counters.wifi_failures += 1
+            raise ConnectionError("Authentication failure")
+        self.spend("wifi_connect", seconds, wifi["connect_mA"])
+        if not static_ip:
+            self.spend("dhcp", wifi["dhcp_s"], wifi["connect_mA"])
+        self.counters.wifi_connects += 1
+        self._radio_up = True
+        self.wake_records[-1].kind = "network"
+        return True
+
+    def dns_lookup(self, name: str) -> Host | None:
+        if not self._radio_up:
+            raise OSError(errno.EHOSTUNREACH, "WiFi is not connected")
+        if name not in self._dns_cache:
+            self.spend("dns", self.profile["wifi"]["dns_s"], self.profile["wifi"]["idle_mA"])
+            self.counters.dns_lookups += 1
+            self._dns_cache.add(name)
+        return self.network.resolve(name)
+
+    def route(self, address: str) -> Host:
+        host = self.network.resolve(address) if self._radio_up else None
+        if host is None:
+            raise OSError(errno.EHOSTUNREACH, f"no route to {address}")
+        return host
+
+    def tls_handshake_begin(self) -> None:
+        tls = self.profile["tls"]
+        self.spend("tls", tls["handshake_s"], tls["current_mA"])
+        self.counters.tls_handshakes += 1
+
+    def record_tls_failure(self, host: str, why: str) -> None:
+        self.counters.tls_failures += 1
+        self.event("tls_refused", host=host, reason=why)
+
+    def radio_send(self, sock, size: int) -> None:
+        wifi = self.profile["wifi"]
+        if not sock.awaiting_reply:
+            sock.awaiting_reply = True
+            self.counters.http_requests += sock.kind == 1
+            self.wake_records[-1].requests += 1
+        self.counters.bytes_up += size
+        self.spend("radio_tx", size / (wifi["throughput_kBps"] * 1024), wifi["tx_mA"])
+
+    def radio_wait(self, sock) -> None:
+        if sock.awaiting_reply:
+            sock.awaiting_reply = False
+            wifi = self.profile["wifi"]
+            self.spend("radio_wait", wifi["rtt_s"] + sock.host.server_s, wifi["idle_mA"])
+
+    def radio_receive(self, sock, size: int) -> None:
+        wifi = self.profile["wifi"]
+        self.counters.bytes_down += size
+        self.spend("radio_rx", size / (wifi["throughput_kBps"] * 1024), wifi["idle_mA"])
+
+    # ---- settings, events, errors -------------------------------------------------------------
+
+    def _read_settings(self) -> dict:
+        path = self.folder / "settings.toml"
+        if not path.exists():
+            return {}
+        with open(path, "rb") as handle:
+            values = tomllib.load(handle)
+        return {k: v for k, v in values.items() if isinstance(v, (str, int)) and not isinstance(v, bool)}
+
+    def event(self, kind: str, **fields) -> None:
+        record = {"t": iso(self.clock.true), "kind": kind}
+        record.update(fields)
+        self.events.append(record)
+
+    def _note_console_errors(self, text: str) -> None:
+        """Lines the firmware prints as `[error] kind: message` are its recorded errors."""
+        for line in text.splitlines():
+            if line.startswith("[error] "):
+                kind, _, message = line[8:].partition(":")
+                kind = kind.strip() or "unknown"
+                self.errors[kind] = self.errors.get(kind, 0) + 1
+                self.event("error", error=kind, message=message.strip())
+
+    # ---- one wake ------------------------------------------------------------------------------
+
+    def deep_sleep(self, alarms) -> None:
+        raise DeepSleep(alarms)
+
+    def light_sleep(self, alarms):
+        targets = [a for a in alarms if hasattr(a, "rtc_target")]
+        if targets:
+            alarm = min(targets, key=lambda a: a.monotonic_time)
+            self.spend("light_sleep", alarm.monotonic_time - self.clock.monotonic, 2.0)
+            return alarm
+        return None
+
+    def _reset_board_modules(self) -> None:
+        modules = circuitpython.modules()
+        modules["wifi"].radio.reset()
+        modules["microcontroller"].watchdog.mode = None
+        modules["storage"]._mounts.clear()
+        self._watchdog = None
+        self._radio_up = False
+        self._dns_cache.clear()
+        self._writing.clear()
+        self.card.mounted = False
+        self.drive_readonly = True
+
+    def wake(self) -> tuple[str, object]:
+        """Boot and run boot.py and code.py once. Returns (outcome, detail):
+        ("sleep", rtc target or None), ("crash", message), ("reset", reason), ("power_cut", phase),
+        ("watchdog", phase)."""
+        self.wakes += 1
+        self.counters.wakes += 1
+        self.clock.boot()
+        record = WakeRecord(self.clock.true, self.reset_reason)
+        self.wake_records.append(record)
+        self.event("boot", reset_reason=self.reset_reason, rtc=iso(self.clock.rtc))
+        circuitpython.current = self
+        self._reset_board_modules()
+        output = io.StringIO()
+        outcome: tuple[str, object]
+        try:
+            boot = self.profile["boot"]
+            self.spend("boot", boot["duration_s"], boot["current_mA"])
+            with WakeImports(self), contextlib.redirect_stdout(output), _in_folder(self.folder):
+                for script in ("boot.py", "code.py"):
+                    path = self.folder / script
+                    if path.exists():
+                        self.charge_compile(str(path))
+                        code = compile(path.read_text(), script, "exec")
+                        exec(code, {"__name__": "__main__", "__file__": script, "open": self.open_file})
+            outcome = ("crash", "code.py finished without deep sleep: the board sits in the REPL")
+        except DeepSleep as sleep:
+            targets = [a.rtc_target() for a in sleep.alarms if hasattr(a, "rtc_target")]
+            outcome = ("sleep", min(targets) if targets else None)
+        except Reset as reset:
+            outcome = ("reset", str(reset))
+        except PowerCut as cut:
+            outcome = ("power_cut", str(cut))
+        except WatchdogReset as phase:
+            outcome = ("watchdog", str(phase))
+        except Exception:  # noqa: BLE001 - an uncaught exception in code.py, as the board prints it
+            message = traceback.format_exc()
+            output.write(message)
+            self.previous_traceback = message
+            outcome = ("crash", message.strip().splitlines()[-1])
+        finally:
+            circuitpython.current = None
+            self._flush_open_files()
+        text = output.getvalue()
+        self.console.write(f"--- wake {self.wakes} at {iso(self.clock.true)} "
+                           f"({self.reset_reason}) ---\n{text}")
+        self._note_console_errors(text)
+        record.awake_s = self.clock.true - record.start
+        if record.captures and record.kind == "network":
+            record.kind = "capture+network"
+        elif record.captures:
+            record.kind = "capture"
+        return outcome
+
+    def _flush_open_files(self) -> None:
+        self._writing.clear()
+
+    # ---- between wakes --------------------------------------------------------------------------
+
+    def sleep_mA(self) -> float:
+        sleep = self.profile["sleep"]
+        card = sleep["sd_card_mA"] if self.card.present else 0.0
+        return sleep["board_mA"] + card + sleep["camera_mA"][self.camera.sleep_state()]
+
+    def sleep_until(self, rtc_target: float | None, end_true: float) -> str:
+        """Deep sleep until the alarm (or the end of the run). Returns what ended it."""
+        mA = self.sleep_mA()
+        start = self.clock.true
+        if rtc_target is not None:
+            projected = Clock.__new__(Clock)
+            projected.__dict__.update(self.clock.__dict__)
+            projected.sleep_until_rtc(rtc_target)
+            wake_at = projected.true
+        else:
+            wake_at = math.inf
+        stop = min(wake_at, end_true, self.power_cuts[0] if self.power_cuts else math.inf)
+        if stop == wake_at:
+            self.clock.sleep_until_rtc(rtc_target)
+            ended = "alarm"
+        else:
+            self.clock.sleep_true(stop - start)
+            ended = "end" if stop == end_true else "power_cut"
+            if ended == "power_cut":
+                self.power_cuts.pop(0)
+        self.meter.add("sleep", self.clock.true - start, mA)
+        return ended
+
+    def power_loss(self, off_s: float = 5.0) -> None:
+        """The battery is disconnected and reconnected: volatile state is gone."""
+        self.counters.power_cuts += 1
+        self.event("power_cut")
+        self.sleep_memory[:] = bytes(SLEEP_MEMORY_BYTES)
+        self.clock.true += off_s
+        self.clock.power_loss()
+        self.camera.power_loss()
+        self.reset_reason = "POWER_ON"
+        self.wake_alarm = None
+
+
+class CardFile:
+    """A file on the card opened for writing: charged per byte, cut by power cuts, fills up."""
+
+    def __init__(self, device: Device, host: str, mode: str) -> None:
+        self.device = device
+        self.host = host
+        before = file_size(host) if os.path.exists(host) else 0
+        self.text = "b" not in mode
+        self.file = open(host, mode.replace("t", "") + ("b" if self.text else ""))
+        if "w" in mode:
+            device.card.removed(before)
+        self.digest = hashlib.sha256()
+
+    def write(self, data) -> int:
+        count = len(data)
+        data = data.encode() if self.text else bytes(data)
+        device = self.device
+        sd = device.profile["sd"]
+        if device.card.free() < len(data):
+            fits = device.card.free()
+            self.file.write(data[:fits])
+            device.card.used += fits
+            self.file.flush()
+            raise OSError(errno.ENOSPC, "No space left on device")
+        seconds = len(data) / (sd["write_kBps"] * 1024)
+        cut = device.seconds_to_cut()
+        if cut < seconds:
+            done = int(len(data) * max(0.0, cut) / seconds)
+            self.file.write(data[:done])
+            device.card.used += done
+            self.file.flush()
+        device.spend("card", seconds, device.awake_mA() + sd["write_extra_mA"])
+        self.file.write(data)
+        device.card.used += len(data)
+        self.digest.update(data)
+        return count
+
+    def flush(self) -> None:
+        self.file.flush()
+
+    def close(self) -> None:
+        if self.file.closed:
+            return
+        self.file.close()
+        digest = self.digest.hexdigest()
+        if self.host.endswith(".jpg"):
+            self.device.record_capture(self.host, digest)
+        else:
+            self.device._writing[self.host] = digest
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+
+@contextlib.contextmanager
+def _in_folder(folder: Path):
+    before = os.getcwd()
+    os.chdir(folder)
+    try:
+        yield
+    finally:
+        os.chdir(before)
+
+
+def dump_json(path: Path, value) -> None:
+    path.write_text(json.dumps(value, indent=2, sort_keys=True) + "\n")

@@ -1,0 +1,109 @@
+"""Imports of one wake: the board's modules, the firmware and its libraries, fresh each boot.
+
+The firmware and the libraries in the device's `lib/` are imported from the device folder as
+CircuitPython would (CIRCUITPY root, then lib/), recompiled at each boot as CircuitPython does
+with .py files -- which the board pays for in time and charge -- but compiled only once on
+the host (code objects are cached by path, size and mtime).
+"""
+
+from __future__ import annotations
+
+import importlib.abc
+import importlib.machinery
+import importlib.util
+import os
+import sys
+from pathlib import Path
+
+from sim import circuitpython
+
+# CPython modules that the board's modules or the libraries need: imported before a wake swaps
+# `time`, `os`, `ssl` and `ipaddress`, so that they bind CPython's own.
+for _name in ("json", "errno", "binascii", "struct", "hashlib", "traceback", "linecache",
+              "socket", "ssl", "io", "zlib", "random", "math", "gc", "array", "collections"):
+    importlib.import_module(_name)
+
+_code_cache: dict[tuple[str, int, int], object] = {}
+
+
+class DeviceLoader(importlib.machinery.SourceFileLoader):
+    def __init__(self, fullname: str, path: str, device) -> None:
+        super().__init__(fullname, path)
+        self.device = device
+
+    def get_code(self, fullname):
+        stat = os.stat(self.path)
+        key = (self.path, stat.st_size, stat.st_mtime_ns)
+        code = _code_cache.get(key)
+        if code is None:
+            code = compile(Path(self.path).read_bytes(), self.path, "exec", dont_inherit=True)
+            _code_cache[key] = code
+        return code
+
+    def exec_module(self, module) -> None:
+        self.device.charge_compile(self.path)
+        module.__dict__["open"] = self.device.open_file
+        super().exec_module(module)
+
+
+class DeviceFinder(importlib.abc.MetaPathFinder):
+    """Finds top-level modules in CIRCUITPY and CIRCUITPY/lib, submodules in their packages."""
+
+    def __init__(self, device) -> None:
+        self.device = device
+        self.roots = [str(device.folder), str(device.folder / "lib")]
+        self.loaded: set[str] = set()
+
+    def find_spec(self, fullname, path=None, target=None):
+        search = self.roots if path is None else [p for p in path if p.startswith(self.roots[0])]
+        if not search:
+            return None
+        spec = importlib.machinery.PathFinder.find_spec(fullname, search)
+        if spec is None or spec.origin is None or not spec.origin.endswith(".py"):
+            return None
+        loader = DeviceLoader(fullname, spec.origin, self.device)
+        new_spec = importlib.util.spec_from_file_location(
+            fullname, spec.origin, loader=loader,
+            submodule_search_locations=spec.submodule_search_locations)
+        self.loaded.add(fullname)
+        return new_spec
+
+
+class WakeImports:
+    """Context of one wake: board modules under their bare names, the device's import path."""
+
+    def __init__(self, device) -> None:
+        self.device = device
+        self.finder = DeviceFinder(device)
+        self.saved: dict[str, object] = {}
+
+    def _device_top_names(self) -> set[str]:
+        names = set()
+        for root in map(Path, self.finder.roots):
+            if root.is_dir():
+                for entry in root.iterdir():
+                    if entry.suffix == ".py" or (entry / "__init__.py").exists():
+                        names.add(entry.stem)
+        return names
+
+    def __enter__(self) -> "WakeImports":
+        # The host may have imported its own copies (tests import timelapse.*): set them aside.
+        shadowed = self._device_top_names()
+        for name in list(sys.modules):
+            if name.split(".")[0] in shadowed:
+                self.saved[name] = sys.modules.pop(name)
+        for name, module in circuitpython.modules().items():
+            self.saved[name] = sys.modules.get(name)
+            sys.modules[name] = module
+        sys.meta_path.insert(0, self.finder)
+        return self
+
+    def __exit__(self, *exc) -> None:
+        sys.meta_path.remove(self.finder)
+        for name in self.finder.loaded:
+            sys.modules.pop(name, None)
+        for name, module in self.saved.items():
+            if module is None:
+                sys.modules.pop(name, None)
+            else:
+                sys.modules[name] = module

@@ -1,0 +1,60 @@
+"""The simulated world beyond the board's radio.
+
+One access point; host names mapped to servers on 127.0.0.1 (their real ports), reached over
+real loopback sockets; TLS certificates issued by a local CA made with trustme, which the
+board's `ssl` trusts as CircuitPython trusts its built-in root bundle. Virtual addresses handed
+out by DNS come from TEST-NET-1 (192.0.2.0/24) and are only ever mapped back to loopback.
+"""
+
+from __future__ import annotations
+
+import ssl
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import trustme
+
+
+@dataclass
+class Host:
+    name: str
+    port: int             # the real port on 127.0.0.1
+    server_s: float       # the cloud's own time to answer, charged to the board as waiting
+    virtual_ip: str = ""
+
+
+@dataclass
+class Network:
+    ssid: str = "sim-field-ap"
+    password: str = "sim-wifi-password"
+    channel: int = 6
+    bssid: bytes = b"\x02\x5a\x11\x0c\x4d\x01"
+    ap_available: bool = True
+    hosts: dict[str, Host] = field(default_factory=dict)
+    ca: trustme.CA = field(default_factory=trustme.CA)
+
+    def add_host(self, name: str, port: int, server_s: float = 0.1) -> Host:
+        host = Host(name, port, server_s, f"192.0.2.{len(self.hosts) + 1}")
+        self.hosts[name] = host
+        return host
+
+    def resolve(self, name_or_ip: str) -> Host | None:
+        for host in self.hosts.values():
+            if name_or_ip in (host.name, host.virtual_ip):
+                return host
+        return None
+
+    def server_context(self, names: list[str]) -> ssl.SSLContext:
+        """A server-side TLS context with a certificate for `names`, signed by the local CA."""
+        context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+        self.ca.issue_cert(*names).configure_cert(context)
+        return context
+
+    def client_context(self) -> ssl.SSLContext:
+        """What the board verifies with: the local CA only, host names checked."""
+        context = ssl.create_default_context(ssl.Purpose.SERVER_AUTH)
+        context.load_verify_locations(cadata=self.ca.cert_pem.bytes().decode())
+        return context
+
+    def write_ca(self, path: Path) -> None:
+        path.write_bytes(self.ca.cert_pem.bytes())

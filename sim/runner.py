@@ -1,0 +1,315 @@
+"""`python -m sim run`: one device, wake after wake, from --start for --days; the report.
+
+Writes under --out: report.json, events.jsonl, console.log, device/ (the CIRCUITPY folder with
+sd/), cloud/ (what the local Dropbox holds) and memory/ (the sleep_memory and NVM images).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import importlib.util
+import json
+import random
+import shutil
+import sys
+import time as host_time
+import tomllib
+from dataclasses import asdict, dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+
+from tqdm import tqdm
+
+from sim.device import RETRY_AFTER_CRASH_S, Device, dump_json
+from sim.network import Network
+from sim.profile import load_profile
+
+PROJECT = Path(__file__).resolve().parent.parent
+HOST_ONLY = {"sim", "tests", "power_tests", "out", "lib", "__pycache__"}
+
+
+@dataclass
+class RunOptions:
+    days: float = 7.0
+    config: Path | None = None
+    profile: Path | None = None
+    firmware: Path = PROJECT
+    seed: int = 1
+    rtc_drift_ppm: float | None = None
+    power_cuts: int = 0
+    faults: str = ""
+    usb: bool = False
+    start: str = "2026-06-01T00:00:00Z"
+    out: Path = Path("out")
+    cold_rtc: bool = False
+    card_mb: float = 32 * 1024
+    progress: bool = True
+
+
+def parse_start(text: str) -> float:
+    when = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=timezone.utc)
+    return when.timestamp()
+
+
+def device_libraries(requirements: Path) -> list[Path]:
+    """The .py files of the libraries named in requirements.txt (circup's format), as installed
+    on the host by pip: the same versions the board gets from circup."""
+    files = []
+    for line in requirements.read_text().splitlines():
+        name = line.split("#")[0].strip().split("==")[0].strip()
+        if not name:
+            continue
+        spec = importlib.util.find_spec(name)
+        if spec is None or spec.origin is None:
+            raise SystemExit(f"{requirements}: device library {name!r} is not installed on the host")
+        files.append(Path(spec.origin))
+    return files
+
+
+def install_firmware(firmware: Path, device: Path, config: Path | None, network: Network) -> None:
+    """Lay out CIRCUITPY as a user would: firmware, camconfig.toml, settings.toml, lib/."""
+    for entry in sorted(firmware.iterdir()):
+        if entry.name.startswith(".") or entry.name in HOST_ONLY:
+            continue
+        if entry.suffix == ".py":
+            shutil.copy2(entry, device / entry.name)
+        elif entry.is_dir() and (entry / "__init__.py").exists():
+            shutil.copytree(entry, device / entry.name, ignore=shutil.ignore_patterns("__pycache__"))
+    shutil.copy2(config or firmware / "camconfig.toml", device / "camconfig.toml")
+    lib = device / "lib"
+    lib.mkdir(exist_ok=True)
+    requirements = firmware / "requirements.txt"
+    for library in device_libraries(requirements if requirements.exists() else PROJECT / "requirements.txt"):
+        shutil.copy2(library, lib / library.name)
+    (device / "settings.toml").write_text(
+        f'CIRCUITPY_WIFI_SSID = "{network.ssid}"\n'
+        f'CIRCUITPY_WIFI_PASSWORD = "{network.password}"\n'
+        'DBX_APP_KEY = "sim-app-key"\n'
+        'DBX_APP_SECRET = "sim-app-secret"\n'
+        'DBX_REFRESH_TOKEN = "sim-refresh-token"\n')
+
+
+def camera_site(config_path: Path) -> tuple[float, float]:
+    """Where the simulated camera stands: the configured place, else Amsterdam."""
+    try:
+        schedule = tomllib.loads(config_path.read_text()).get("schedule", {})
+        return float(schedule.get("latitude", 52.37)), float(schedule.get("longitude", 4.90))
+    except (tomllib.TOMLDecodeError, TypeError, ValueError):
+        return 52.37, 4.90
+
+
+def run(options: RunOptions) -> dict:
+    wall_start = host_time.perf_counter()
+    out = Path(options.out)
+    out.mkdir(parents=True, exist_ok=True)
+    for child in ("device", "cloud", "memory"):
+        shutil.rmtree(out / child, ignore_errors=True)
+    device_dir, cloud_dir = out / "device", out / "cloud"
+    device_dir.mkdir()
+    cloud_dir.mkdir()
+    (out / "memory").mkdir()
+    profile = load_profile(options.profile)
+    network = Network()
+    install_firmware(Path(options.firmware), device_dir, options.config, network)
+    start = parse_start(options.start)
+    end = start + options.days * 86400
+    cut_rng = random.Random(options.seed * 7919 + 17)
+    cuts = sorted(cut_rng.uniform(start, end) for _ in range(options.power_cuts))
+    events: list[dict] = []
+    console = open(out / "console.log", "w")
+    device = Device(device_dir, profile, start_utc=start, seed=options.seed,
+                    drift_ppm=options.rtc_drift_ppm, rtc_set=not options.cold_rtc, usb=options.usb,
+                    card_mb=options.card_mb, site=camera_site(device_dir / "camconfig.toml"),
+                    network=network, power_cuts=cuts, events=events, console=console)
+    bar = tqdm(total=round(options.days * 86400), unit="s", unit_scale=True, desc="simulated",
+               disable=not options.progress or None, leave=False)
+    try:
+        run_until(device, end, bar)
+    finally:
+        bar.close()
+        console.close()
+    (out / "memory" / "sleep_memory.bin").write_bytes(bytes(device.sleep_memory))
+    (out / "memory" / "nvm.bin").write_bytes(bytes(device.nvm))
+    with open(out / "events.jsonl", "w") as handle:
+        for event in events:
+            handle.write(json.dumps(event) + "\n")
+    report = build_report(device, options, profile, start, end, cloud_dir)
+    report["wall_s"] = round(host_time.perf_counter() - wall_start, 2)
+    dump_json(out / "report.json", report)
+    return report
+
+
+def run_until(device: Device, end: float, bar) -> None:
+    """The board's life: wake, run, sleep, until the end of the run (or it hangs for good)."""
+    last = device.clock.true
+    while device.clock.true < end:
+        outcome, detail = device.wake()
+        if outcome == "sleep":
+            device.event("sleep", alarm=_iso_or_none(detail), sleep_mA=round(device.sleep_mA(), 4))
+            ended = device.sleep_until(detail, end)
+            device.reset_reason = "DEEP_SLEEP_ALARM"
+            device.wake_alarm = "TimeAlarm" if ended == "alarm" else None
+            if ended == "power_cut":
+                device.power_loss()
+        elif outcome == "power_cut":
+            device.power_loss()
+        elif outcome == "watchdog":
+            device.counters.watchdog_resets += 1
+            device.event("watchdog_reset", phase=detail)
+            device.reset_reason = "WATCHDOG"
+        elif outcome == "reset":
+            device.reset_reason = "SOFTWARE"
+        else:  # crash: the board sits in the REPL until its watchdog (if any) resets it
+            device.counters.crashes += 1
+            device.event("crash", message=detail)
+            left = device._watchdog_left()
+            if left == float("inf"):
+                stuck = end - device.clock.true
+                device.meter.add("stuck_awake", stuck, device.awake_mA())
+                device.clock.advance_awake(stuck)
+            else:
+                device.meter.add("stuck_awake", max(left, 0.0), device.awake_mA())
+                device.clock.advance_awake(max(left, RETRY_AFTER_CRASH_S / 60))
+                device.reset_reason = "WATCHDOG"
+        bar.update(round(device.clock.true - last))
+        last = round(device.clock.true)
+
+
+def _iso_or_none(t: float | None) -> str | None:
+    from sim.device import iso
+
+    return None if t is None else iso(t)
+
+
+def scheduled_slots(config_path: Path, start: float, end: float) -> tuple[list[int], int]:
+    """The capture slots (UTC) the configuration defines in [start, end), and its interval."""
+    sys.path.insert(0, str(PROJECT))
+    try:
+        from timelapse import config, schedule
+    finally:
+        sys.path.remove(str(PROJECT))
+    try:
+        cfg = config.load(config_path.read_text())
+    except ValueError:
+        cfg = config.load("")
+    plan = cfg["schedule"]
+    offset = plan["utc_offset"]
+    slots = [t - offset for t in schedule.slots_between(int(start) + offset, int(end) + offset, plan)]
+    return slots, plan["interval"]
+
+
+def match_slots(slots: list[int], capture_rtc: list[float], tolerance: float) -> int:
+    """How many slots had a capture that the device (by its own clock) took for that slot."""
+    matched, i = 0, 0
+    for slot in slots:
+        while i < len(capture_rtc) and capture_rtc[i] < slot - tolerance:
+            i += 1
+        if i < len(capture_rtc) and abs(capture_rtc[i] - slot) <= tolerance:
+            matched += 1
+            i += 1
+    return matched
+
+
+def image_census(device: Device, cloud_dir: Path) -> dict:
+    on_card = {}
+    for name, digest in device.captured.items():
+        path = device.sd / name
+        if path.exists() and hashlib.sha256(path.read_bytes()).hexdigest() == digest:
+            on_card[name] = digest
+    in_cloud: dict[str, int] = {}
+    for path in cloud_dir.rglob("*.jpg"):
+        digest = hashlib.sha256(path.read_bytes()).hexdigest()
+        in_cloud[digest] = in_cloud.get(digest, 0) + 1
+    captured = set(device.captured.values())
+    uploaded = sum(1 for d in captured if d in in_cloud)
+    lost = sum(1 for n, d in device.captured.items() if n not in on_card and d not in in_cloud)
+    duplicates = sum(count - 1 for digest, count in in_cloud.items() if count > 1)
+    return {"uploaded": uploaded, "pending": len(device.captured) - uploaded, "lost_images": lost,
+            "duplicate_uploads": duplicates}
+
+
+def floor_mAh(device: Device, profile, days: float, batches: int, bytes_up: int, frame_size: str,
+              warmup: int) -> float:
+    """The least any firmware could spend on this run: see power_tests/README.md."""
+    sleep = profile["sleep"]
+    floor_sleep_mA = sleep["board_mA"] + sleep["sd_card_mA"] + min(sleep["camera_mA"].values())
+    camera, cpu, sd = profile["camera"], profile.cpu_mA, profile["sd"]
+    frame_s = camera["frame_s"].get(frame_size, camera["frame_s"]["SVGA"])
+    sizes = [(device.sd / n).stat().st_size for n in list(device.captured)[:50] if (device.sd / n).exists()]
+    mean_kB = (sum(sizes) / len(sizes) / 1024) if sizes else 0.0
+    camera_s = camera["init_s"] + (warmup + 1) * frame_s
+    write_s = mean_kB / sd["write_kBps"]
+    per_capture_s = profile["boot"]["duration_s"] + camera_s + write_s
+    per_capture_mAs = (profile["boot"]["duration_s"] * profile["boot"]["current_mA"]
+                       + camera_s * (cpu + camera["extra_mA"]) + write_s * (cpu + sd["write_extra_mA"]))
+    wifi, tls = profile["wifi"], profile["tls"]
+    per_batch_s = wifi["connect_fast_s"] + tls["handshake_s"]
+    per_batch_mAs = wifi["connect_fast_s"] * wifi["connect_mA"] + tls["handshake_s"] * tls["current_mA"]
+    air_s = bytes_up / (wifi["throughput_kBps"] * 1024)
+    awake_s = per_capture_s * len(device.captured) + per_batch_s * batches + air_s
+    total_mAs = (floor_sleep_mA * (days * 86400 - awake_s) + per_capture_mAs * len(device.captured)
+                 + per_batch_mAs * batches + air_s * wifi["tx_mA"])
+    return total_mAs / 3600
+
+
+def build_report(device: Device, options: RunOptions, profile, start: float, end: float,
+                 cloud_dir: Path) -> dict:
+    counters = asdict(device.counters)
+    config_path = device.folder / "camconfig.toml"
+    try:
+        slots, interval = scheduled_slots(config_path, start, end)
+    except ImportError:
+        slots, interval = [], 600
+    capture_rtc = [rtc for _, rtc in device.capture_times]
+    captured_on_slot = match_slots(slots, capture_rtc, tolerance=min(interval / 2, 300))
+    census = image_census(device, cloud_dir)
+    days = (end - start) / 86400
+    charge = device.meter.total_mAh
+    sleep_s = device.meter.seconds.get("sleep", 0.0)
+    awake: dict[str, list[float]] = {}
+    for record in device.wake_records:
+        awake.setdefault(record.kind, []).append(record.awake_s)
+    clock_errors = [abs(rtc - true) for true, rtc in device.capture_times]
+    try:
+        camera = tomllib.loads(config_path.read_text()).get("camera", {})
+    except tomllib.TOMLDecodeError:
+        camera = {}
+    report = {
+        "wakes": counters["wakes"],
+        "scheduled_slots": len(slots),
+        "captures": counters["captures"],
+        "missed_slots": len(slots) - captured_on_slot,
+        **census,
+        "upload_batches": 0,
+        "wifi_connects": counters["wifi_connects"],
+        "tls_handshakes": counters["tls_handshakes"],
+        "http_requests": counters["http_requests"],
+        "bytes_up": counters["bytes_up"],
+        "time_syncs": 0,
+        "time_only_joins": 0,
+        "max_clock_error_s": round(max(clock_errors, default=0.0), 3),
+        "nvm_writes": counters["nvm_writes"],
+        "crashes": counters["crashes"],
+        "power_cuts": counters["power_cuts"],
+        "watchdog_resets": counters["watchdog_resets"],
+        "sleep_mA": round(device.meter.mAs.get("sleep", 0.0) / sleep_s, 4) if sleep_s else 0.0,
+        "charge_mAh": round(charge, 3),
+        "mean_current_mA": round(charge / (days * 24), 4) if days else 0.0,
+        "battery_mAh": profile["battery"]["capacity_mAh"],
+        "battery_days": round(profile["battery"]["capacity_mAh"] / (charge / days), 1) if charge else None,
+        "floor_mAh": round(floor_mAh(device, profile, days, 0, counters["bytes_up"],
+                                     str(camera.get("frame_size", "SVGA")),
+                                     int(camera.get("warmup_frames", 2))), 3),
+        "per_phase_mAh": device.meter.per_phase_mAh(),
+        "awake_s": {kind: {"count": len(v), "mean": round(sum(v) / len(v), 3), "max": round(max(v), 3)}
+                    for kind, v in sorted(awake.items())},
+        "errors": dict(sorted(device.errors.items())),
+        "days": days,
+        "start": options.start,
+        "seed": options.seed,
+        "profile": profile.get("name"),
+        "firmware": str(options.firmware),
+    }
+    return report

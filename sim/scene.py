@@ -1,0 +1,87 @@
+"""Real JPEG bytes of a synthetic scene lit by the sun, as the OV2640 would deliver them.
+
+A fixed landscape (sky, hills, a shed, a tree) is rendered once per frame size; each frame scales
+its light with the sun's elevation at the camera's place and time (astral), tints it towards
+dusk, stamps the true time in a corner, and is encoded with Pillow at the JPEG quality
+the firmware asked for (espcamera: 2 = best .. 63 = worst).
+"""
+
+from __future__ import annotations
+
+import io
+import random
+from datetime import datetime, timezone
+from functools import lru_cache
+
+from astral import Observer
+from astral.sun import azimuth, elevation
+from PIL import Image, ImageDraw, ImageFilter
+
+FRAME_SIZES = {
+    "R96X96": (96, 96), "QQVGA": (160, 120), "R128X128": (128, 128), "QCIF": (176, 144),
+    "HQVGA": (240, 176), "R240X240": (240, 240), "QVGA": (320, 240), "R320X320": (320, 320),
+    "CIF": (400, 296), "HVGA": (480, 320), "VGA": (640, 480), "SVGA": (800, 600),
+    "XGA": (1024, 768), "HD": (1280, 720), "SXGA": (1280, 1024), "UXGA": (1600, 1200),
+}
+
+
+def pillow_quality(esp_quality: int) -> int:
+    """esp32-camera's 2..63 (lower is better) to libjpeg's 1..95 (higher is better)."""
+    return max(5, min(95, round(100 - 1.5 * esp_quality)))
+
+
+@lru_cache(maxsize=8)
+def _landscape(size: tuple[int, int]) -> Image.Image:
+    w, h = size
+    horizon = int(h * 0.55)
+    sky = Image.linear_gradient("L").resize((w, horizon))
+    sky_rgb = Image.merge("RGB", (sky.point(lambda v: 90 + v // 3),
+                                  sky.point(lambda v: 140 + v // 4),
+                                  Image.new("L", (w, horizon), 235)))
+    image = Image.new("RGB", (w, h), (70, 110, 50))
+    image.paste(sky_rgb, (0, 0))
+    draw = ImageDraw.Draw(image)
+    rng = random.Random(w * 7919 + h)
+    hill = [(0, horizon)] + [(x, horizon - int(h * 0.08 * (1 + rng.random())))
+                             for x in range(0, w + 1, max(1, w // 12))] + [(w, horizon), (w, h), (0, h)]
+    draw.polygon(hill, fill=(60, 100, 45))
+    draw.rectangle((int(w * 0.15), int(h * 0.45), int(w * 0.35), int(h * 0.70)), fill=(120, 80, 60))
+    draw.polygon([(int(w * 0.13), int(h * 0.45)), (int(w * 0.25), int(h * 0.33)),
+                  (int(w * 0.37), int(h * 0.45))], fill=(90, 40, 35))
+    draw.rectangle((int(w * 0.72), int(h * 0.40), int(w * 0.74), int(h * 0.72)), fill=(80, 55, 30))
+    draw.ellipse((int(w * 0.64), int(h * 0.22), int(w * 0.82), int(h * 0.48)), fill=(40, 90, 35))
+    texture = Image.effect_noise((w, h), 48).filter(ImageFilter.GaussianBlur(0.6))
+    return Image.blend(image, Image.merge("RGB", (texture,) * 3), 0.10)
+
+
+def sun_position(utc: float, latitude: float, longitude: float) -> tuple[float, float]:
+    """(elevation, azimuth) of the sun in degrees."""
+    when = datetime.fromtimestamp(utc, tz=timezone.utc)
+    observer = Observer(latitude, longitude)
+    return elevation(observer, when), azimuth(observer, when)
+
+
+def render_jpeg(frame_size: str, quality: int, utc: float, latitude: float, longitude: float,
+                rotate: int = 0, frame_number: int = 0) -> bytes:
+    size = FRAME_SIZES[frame_size]
+    sun_elevation, sun_azimuth = sun_position(utc, latitude, longitude)
+    light = max(0.04, min(1.0, (sun_elevation + 6) / 30))
+    warm = max(0.0, 1.0 - abs(sun_elevation) / 12) if sun_elevation > -6 else 0.0
+    gains = (light * (1 + 0.25 * warm), light, light * (1 - 0.3 * warm))
+    image = _landscape(size).point([min(255, int(v * g)) for g in gains for v in range(256)])
+    draw = ImageDraw.Draw(image)
+    if sun_elevation > -0.8:
+        w, h = size
+        x = int(w * ((sun_azimuth - 90) % 360) / 180)
+        y = int(h * 0.55 * (1 - min(sun_elevation, 60) / 60))
+        r = max(2, w // 40)
+        draw.ellipse((x - r, y - r, x + r, y + r), fill=(255, 250, 220))
+    # The true time in a corner, as many field cameras stamp it: every frame differs, and a
+    # preview of the time-lapse shows when each photo was really taken.
+    stamp = datetime.fromtimestamp(utc, tz=timezone.utc).strftime("%Y-%m-%d %H:%M:%S UTC")
+    draw.text((4, size[1] - 12), f"{stamp} #{frame_number}", fill=(255, 255, 255))
+    if rotate == 180:
+        image = image.transpose(Image.Transpose.ROTATE_180)
+    out = io.BytesIO()
+    image.save(out, "JPEG", quality=pillow_quality(quality))
+    return out.getvalue()

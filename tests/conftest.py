@@ -1,0 +1,50 @@
+"""Shared fixtures: the project root on sys.path, and simulator runs in temporary folders."""
+
+from __future__ import annotations
+
+import shutil
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+# After the standard library: the board's code.py must not shadow CPython's `code` (pdb uses it).
+if str(ROOT) not in sys.path:
+    sys.path.append(str(ROOT))
+
+from sim.runner import RunOptions, run  # noqa: E402
+
+FIRMWARE_FILES = ["code.py", "boot.py", "camconfig.toml", "requirements.txt", "state", "timelapse"]
+
+
+@pytest.fixture
+def firmware_copy(tmp_path: Path) -> Path:
+    """A copy of the firmware folder that a test may break."""
+    target = tmp_path / "firmware"
+    target.mkdir()
+    for name in FIRMWARE_FILES:
+        source = ROOT / name
+        if source.is_dir():
+            shutil.copytree(source, target / name, ignore=shutil.ignore_patterns("__pycache__"))
+        else:
+            shutil.copy2(source, target / name)
+    return target
+
+
+@pytest.fixture
+def simulate(tmp_path: Path):
+    """Run the simulator into a fresh folder: simulate(days=1, config_text=..., **options)."""
+    runs = iter(range(1000))
+
+    def _simulate(config_text: str | None = None, **options) -> tuple[dict, Path]:
+        out = tmp_path / f"run{next(runs)}"
+        if config_text is not None:
+            out.mkdir(parents=True)
+            (out / "camconfig.toml").write_text(config_text)
+            options["config"] = out / "camconfig.toml"
+        options.setdefault("progress", False)
+        report = run(RunOptions(out=out, **options))
+        return report, out
+
+    return _simulate

@@ -1,0 +1,1 @@
+"""The time-lapse firmware: one wake cycle, one module per concern."""

@@ -1,0 +1,236 @@
+"""One wake of the camera (DESIGN.md section 4): state, config, plan, capture, persist, sleep.
+
+Whatever goes wrong is recorded in the state and printed as `[error] kind: message`, and the
+wake still ends in deep sleep; a hang is ended by the watchdog.
+"""
+
+import os
+import time
+
+import alarm
+import microcontroller
+
+from state.store import State
+from timelapse import civil, config, power, schedule, spool, timesync
+
+CONFIG_FILE = "camconfig.toml"
+SLOT_TOLERANCE_S = 90     # a wake this close to a slot takes that slot's photo
+FREE_CHECK_S = 86400      # measure the card's free space at least daily (statvfs can be slow)
+CRITICAL_SLEEP_S = 3600
+MAX_RETRY_S = 3600
+
+
+class Wake:
+    state: State  # set first thing in run(); absent only if loading itself failed
+    cfg: dict
+
+    def __init__(self):
+        self.mark = time.monotonic()
+        self.timings = {"boot": int(self.mark * 1000)}
+        self.next_utc = None
+        self.card_ready = False
+
+    def phase(self, name):
+        now = time.monotonic()
+        self.timings[name] = self.timings.get(name, 0) + int((now - self.mark) * 1000)
+        self.mark = now
+
+    def error(self, kind, message):
+        print("[error] %s: %s" % (kind, message))
+        if hasattr(self, "state"):
+            self.state.note_error(kind, message, timesync.utc_now())
+
+    # -- the steps -----------------------------------------------------------------------------
+
+    def run(self):
+        self.state = State.load(alarm.sleep_memory, microcontroller.nvm)
+        for problem in self.state.problems:
+            self.error("state", problem)
+        hot = self.state.hot
+        self.phase("state")
+        self.cfg = cfg = self.load_config()
+        power.arm_watchdog(cfg["upload"]["awake_budget"])
+        self.phase("config")
+        if self.state.cold:
+            self.state.durable["power_ons"] += 1
+        if self.state.cold or microcontroller.cpu.reset_reason != microcontroller.ResetReason.DEEP_SLEEP_ALARM:
+            self.recover_card()
+        volts = power.battery_volts(cfg["power"])
+        hot["battery_v"] = round(volts, 3)
+        utc = timesync.utc_now()
+        if volts and volts < cfg["power"]["critical_battery_v"]:
+            self.error("battery", "%.2f V is below critical: no capture" % volts)
+            self.next_utc = utc + CRITICAL_SLEEP_S
+        elif timesync.valid(utc):
+            self.on_grid(utc)
+        else:
+            self.relative(utc)
+        # Uploads and time syncs are planned here too (their own issues).
+        self.persist()
+
+    def load_config(self):
+        """The configuration; parsed only when camconfig.toml changed (size or mtime)."""
+        hot, durable = self.state.hot, self.state.durable
+        try:
+            stat = os.stat(CONFIG_FILE)
+            key = [stat[6], stat[8]]
+        except OSError:
+            key = None
+        if key is not None and key == hot["config_key"]:
+            return durable["config"] or config.load("")
+        hot["config_key"] = key
+        if key is None:
+            self.config_problem("camconfig.toml is missing")
+            return durable["config"] or config.load("")
+        with open(CONFIG_FILE) as handle:
+            text = handle.read()
+        fingerprint = config.fingerprint(text)
+        if fingerprint == durable["config_hash"] and durable["config"]:
+            return durable["config"]
+        try:
+            cfg = config.load(text)
+        except ValueError as problem:
+            self.config_problem("camconfig.toml: %s" % problem)
+            return durable["config"] or config.load("")
+        durable["config"] = cfg
+        durable["config_hash"] = fingerprint
+        durable["config_error"] = ""
+        print("config: loaded camconfig.toml")
+        return cfg
+
+    def config_problem(self, message):
+        """Recorded (in NVM, once per change) and reported; the last good config goes on."""
+        self.state.durable["config_error"] = message
+        self.error("config", message + " (running on the last good configuration)")
+
+    def mount_card(self):
+        if not self.card_ready:
+            try:
+                spool.mount()
+                self.card_ready = True
+            except OSError as problem:
+                self.state.hot["card_error"] = "missing"
+                self.error("card", "cannot mount the microSD card: %s" % problem)
+        return self.card_ready
+
+    def recover_card(self):
+        """After a reset other than a deep-sleep alarm the card, not memory, knows the last photo."""
+        if not self.mount_card():
+            return
+        hot = self.state.hot
+        highest, lowest = spool.recover()
+        if highest > hot["seq"]:
+            print("state: photos up to %d found on the card" % highest)
+            hot["seq"] = highest
+        hot["oldest"] = max(hot["oldest"], lowest) if hot["seq"] else 1
+        hot["free_kb"] = -1
+        self.phase("card")
+
+    def on_grid(self, utc):
+        sched = self.cfg["schedule"]
+        offset = sched["utc_offset"]
+        hot = self.state.hot
+        slot = schedule.slot_at(utc + offset, sched, SLOT_TOLERANCE_S)
+        if slot is not None and slot != hot["slot"]:
+            hot["slot"] = slot
+            self.capture(utc, utc + offset)
+        after = timesync.utc_now() + offset
+        if slot is not None:
+            after = max(after, slot)
+        following = schedule.next_slot(after, sched)
+        self.next_utc = None if following is None else following - offset
+        if following is None:
+            print("schedule: no more slots (stop date passed)")
+            self.next_utc = timesync.utc_now() + 86400
+
+    def relative(self, utc):
+        """No valid time: capture every `interval` counted from the last capture."""
+        interval = self.cfg["schedule"]["interval"]
+        hot = self.state.hot
+        due = hot["anchor"] + interval
+        if hot["anchor"] == 0 or utc >= due - SLOT_TOLERANCE_S or utc < hot["anchor"]:
+            on_time = hot["anchor"] and abs(utc - due) <= SLOT_TOLERANCE_S
+            hot["anchor"] = due if on_time else utc
+            self.capture(utc, None)
+        self.next_utc = hot["anchor"] + interval
+
+    def capture(self, utc, local):
+        hot = self.state.hot
+        cam = self.cfg["camera"]
+        if not self.mount_card() or not self.make_room():
+            return
+        from timelapse import camera
+
+        try:
+            jpeg = camera.capture(cam)
+        except (OSError, RuntimeError, ValueError) as problem:
+            self.error("camera", str(problem))
+            return
+        finally:
+            self.phase("camera")
+        seq = hot["seq"] + 1
+        stamp = civil.stamp(local) if local is not None else None
+        try:
+            path = spool.write_image(cam["id"], seq, stamp, jpeg)
+        except OSError as problem:
+            hot["free_kb"] = -1
+            self.error("card", "writing photo %d: %s" % (seq, problem))
+            return
+        finally:
+            self.phase("card")
+        hot["seq"] = seq
+        hot["card_error"] = ""
+        hot["free_kb"] -= len(jpeg) // 1024 + 1
+        print("capture: %s (%d kB)" % (path, len(jpeg) // 1024))
+
+    def make_room(self):
+        """Keep min_free_mb free by deleting the oldest uploaded photos; never unsent ones."""
+        hot = self.state.hot
+        utc = timesync.utc_now()
+        needed_kb = self.cfg["storage"]["min_free_mb"] * 1024
+        if hot["free_kb"] < 2 * needed_kb or abs(utc - hot["free_checked"]) > FREE_CHECK_S:
+            hot["free_kb"] = spool.free_kb()
+            hot["free_checked"] = utc
+        while hot["free_kb"] < needed_kb:
+            if hot["oldest"] > hot["uploaded"]:
+                hot["card_error"] = "full"
+                self.error("card_full", "%d kB free and no uploaded photo to delete: capture stopped"
+                           % hot["free_kb"])
+                return False
+            hot["free_kb"] += spool.delete(hot["oldest"])
+            hot["oldest"] += 1
+        return True
+
+    def persist(self):
+        self.phase("work")
+        self.timings["t"] = timesync.utc_now()
+        self.state.note_timings(self.timings)
+        if self.state.save(alarm.sleep_memory, microcontroller.nvm):
+            print("state: NVM written")
+
+    def retry_time(self):
+        """After a failed wake: the next slot if it can be planned, else a retry."""
+        utc = timesync.utc_now()
+        try:
+            sched = self.cfg["schedule"]
+            following = schedule.next_slot(utc + sched["utc_offset"], sched)
+            return following - sched["utc_offset"]
+        except Exception:  # noqa: BLE001 - planning itself failed; fall back to a fixed retry
+            return utc + MAX_RETRY_S
+
+
+def main():
+    """Run one wake and deep sleep, whatever happens."""
+    wake = Wake()
+    try:
+        wake.run()
+    except Exception as failure:  # noqa: BLE001 - the wake must end in deep sleep, recorded
+        wake.error("crash", "%s: %s" % (type(failure).__name__, failure))
+        wake.next_utc = wake.retry_time()
+        try:
+            if hasattr(wake, "state"):
+                wake.persist()
+        except Exception as again:  # noqa: BLE001
+            print("[error] persist: %s" % again)
+    wake_pin = wake.cfg["power"]["wake_pin"] if hasattr(wake, "cfg") else None
+    power.deep_sleep(wake.next_utc, wake_pin)
