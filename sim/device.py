@@ -93,7 +93,7 @@ class Device:
                  drift_ppm: float | None = None, rtc_set: bool = True, usb: bool = False,
                  card_mb: float = 32 * 1024, site: tuple[float, float] = (52.37, 4.90),
                  network: Network | None = None, power_cuts: list[float] | None = None,
-                 events=None, console=None) -> None:
+                 faults: str = "", events=None, console=None) -> None:
         self.folder = Path(folder).resolve()
         self.sd = self.folder / "sd"
         self.sd.mkdir(parents=True, exist_ok=True)
@@ -105,7 +105,7 @@ class Device:
         self.network = network or Network()
         self.counters = Counters()
         self.camera = Camera(self)
-        self.card = Card(self.sd, card_mb)
+        self.card = Card(self, self.sd, card_mb)
         self.site = site
         self.usb = usb
         self.sleep_memory = bytearray(SLEEP_MEMORY_BYTES)
@@ -127,7 +127,13 @@ class Device:
         self._radio_up = False
         self._dns_cache: set[str] = set()
         self.settings = self._read_settings()
+        self.faults = parse_faults(faults, start_utc)
         self.drive_readonly = True
+
+    def fault(self, name: str) -> bool:
+        """Whether the injected fault `name` is active now."""
+        window = self.faults.get(name)
+        return window is not None and window[0] <= self.clock.true < window[1]
 
     # ---- time and charge -------------------------------------------------------------------
 
@@ -288,7 +294,7 @@ class Device:
         world = self.network
         fast = channel == world.channel and bssid is not None and bytes(bssid) == world.bssid
         seconds = wifi["connect_fast_s"] if fast else wifi["connect_full_s"]
-        if not world.ap_available or ssid != world.ssid:
+        if not world.ap_available or self.fault("ap_down") or ssid != world.ssid:
             self.spend("wifi_connect", max(seconds, timeout or 0), wifi["connect_mA"])
             self.counters.wifi_failures += 1
             raise ConnectionError("No network with that ssid")
@@ -493,6 +499,24 @@ class Device:
         self.camera.power_loss()
         self.reset_reason = "POWER_ON"
         self.wake_alarm = None
+
+
+FAULTS = ("card_missing", "camera_fail", "ap_down")
+
+
+def parse_faults(spec: str, start: float) -> dict[str, tuple[float, float]]:
+    """`name` (the whole run) or `name@D1-D2` (from day D1 to day D2 of the run), comma-separated."""
+    faults = {}
+    for item in filter(None, (part.strip() for part in spec.split(","))):
+        name, _, days = item.partition("@")
+        if name not in FAULTS:
+            raise ValueError(f"--faults: unknown fault {name!r}; known: {', '.join(FAULTS)}")
+        first, _, last = days.partition("-") if days else ("0", "", "1e9")
+        try:
+            faults[name] = (start + float(first) * 86400, start + float(last or "1e9") * 86400)
+        except ValueError:
+            raise ValueError(f"--faults: {item!r} is not name@D1-D2 (days)") from None
+    return faults
 
 
 class CardFile:

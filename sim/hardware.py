@@ -34,6 +34,9 @@ class Camera:
         return bool(self.registers[1].get(COM2, 0) & COM2_STANDBY)
 
     def start(self, frame_size: str) -> None:
+        if self.device.fault("camera_fail"):
+            self.device.spend("camera", self.device.profile["camera"]["init_s"], self.active_mA())
+            raise RuntimeError("Camera init failed")
         if frame_size not in FRAME_SIZES:
             raise ValueError(f"the OV2640 does not deliver {frame_size}")
         profile = self.device.profile
@@ -95,12 +98,16 @@ def _pixels(frame_size: str) -> int:
 class Card:
     """The microSD card: the device's sd/ folder, with a capacity, and faults to inject."""
 
-    def __init__(self, folder: Path, capacity_mb: float, present: bool = True) -> None:
+    def __init__(self, device, folder: Path, capacity_mb: float) -> None:
+        self.device = device
         self.folder = folder
         self.capacity = int(capacity_mb * 1024 * 1024)
-        self.present = present
         self.mounted = False
         self.used = sum(f.stat().st_size for f in folder.rglob("*") if f.is_file()) if folder.exists() else 0
+
+    @property
+    def present(self) -> bool:
+        return not self.device.fault("card_missing")
 
     def detect(self) -> None:
         if not self.present:

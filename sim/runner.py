@@ -122,7 +122,8 @@ def run(options: RunOptions) -> dict:
     device = Device(device_dir, profile, start_utc=start, seed=options.seed,
                     drift_ppm=options.rtc_drift_ppm, rtc_set=not options.cold_rtc, usb=options.usb,
                     card_mb=options.card_mb, site=camera_site(device_dir / "camconfig.toml"),
-                    network=network, power_cuts=cuts, events=events, console=console)
+                    network=network, power_cuts=cuts, faults=options.faults, events=events,
+                    console=console)
     bar = tqdm(total=round(options.days * 86400), unit="s", unit_scale=True, desc="simulated",
                disable=not options.progress or None, leave=False)
     try:

@@ -13,7 +13,12 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.append(str(ROOT))
 
-from sim.runner import RunOptions, run  # noqa: E402
+from sim.device import Device  # noqa: E402
+from sim.network import Network  # noqa: E402
+from sim.profile import load_profile  # noqa: E402
+from sim.runner import RunOptions, install_firmware, parse_start, run  # noqa: E402
+
+START = parse_start(RunOptions.start)
 
 FIRMWARE_FILES = ["code.py", "boot.py", "camconfig.toml", "requirements.txt", "state", "timelapse"]
 
@@ -48,3 +53,23 @@ def simulate(tmp_path: Path):
         return report, out
 
     return _simulate
+
+
+@pytest.fixture
+def make_board(tmp_path: Path):
+    """make_board(name, code, **device options): a fresh simulated board running `code` as code.py."""
+
+    def _make(name: str, code: str, **options) -> Device:
+        home = tmp_path / (name or "board")
+        firmware = home / "firmware"
+        firmware.mkdir(parents=True, exist_ok=True)
+        (firmware / "code.py").write_text(code)
+        (firmware / "camconfig.toml").write_text("")
+        (firmware / "requirements.txt").write_text("adafruit_requests\nadafruit_connection_manager\n")
+        folder = home / "device"
+        folder.mkdir(exist_ok=True)
+        network = options.pop("network", None) or Network()
+        install_firmware(firmware, folder, None, network)
+        return Device(folder, load_profile(), start_utc=START, network=network, **options)
+
+    return _make

@@ -9,13 +9,12 @@ from pathlib import Path
 
 import pytest
 
+from sim.runner import RunOptions, parse_start
 from sim.clock import RTC_RESET_EPOCH
 from sim.device import Device
-from sim.network import Network
 from sim.profile import load_profile
-from sim.runner import install_firmware
 
-START = 1780272000.0  # 2026-06-01T00:00:00Z
+START = parse_start(RunOptions.start)
 
 PROBE = '''
 import json, os, time
@@ -38,19 +37,6 @@ alarm.exit_and_deep_sleep_until_alarms(alarm.time.TimeAlarm(monotonic_time=time.
 '''
 
 
-def make_device(tmp_path: Path, code: str, **options) -> Device:
-    firmware = tmp_path / "firmware"
-    firmware.mkdir(parents=True, exist_ok=True)
-    (firmware / "code.py").write_text(code)
-    (firmware / "camconfig.toml").write_text("")
-    (firmware / "requirements.txt").write_text("adafruit_requests\nadafruit_connection_manager\n")
-    folder = tmp_path / "device"
-    folder.mkdir(exist_ok=True)
-    network = options.pop("network", None) or Network()
-    install_firmware(firmware, folder, None, network)
-    return Device(folder, load_profile(), start_utc=START, network=network, **options)
-
-
 def wake_and_read(device: Device) -> tuple[dict, tuple]:
     mark = device.console.tell()
     outcome = device.wake()
@@ -59,8 +45,8 @@ def wake_and_read(device: Device) -> tuple[dict, tuple]:
     return (json.loads(lines[-1]) if lines else {}), outcome
 
 
-def test_deep_sleep_keeps_sleep_memory_nvm_card_and_rtc(tmp_path: Path) -> None:
-    device = make_device(tmp_path, PROBE, drift_ppm=5000)
+def test_deep_sleep_keeps_sleep_memory_nvm_card_and_rtc(make_board) -> None:
+    device = make_board("", PROBE, drift_ppm=5000)
     first, outcome = wake_and_read(device)
     assert outcome[0] == "sleep"
     device.sleep_until(outcome[1], START + 86400)
@@ -77,8 +63,8 @@ def test_deep_sleep_keeps_sleep_memory_nvm_card_and_rtc(tmp_path: Path) -> None:
     assert device.clock.rtc - device.clock.true > 2.5
 
 
-def test_power_loss_clears_sleep_memory_and_rtc_but_not_nvm_or_card(tmp_path: Path) -> None:
-    device = make_device(tmp_path, PROBE)
+def test_power_loss_clears_sleep_memory_and_rtc_but_not_nvm_or_card(make_board) -> None:
+    device = make_board("", PROBE)
     first, outcome = wake_and_read(device)
     device.sleep_until(outcome[1], START + 86400)
     device.power_loss()
@@ -90,20 +76,20 @@ def test_power_loss_clears_sleep_memory_and_rtc_but_not_nvm_or_card(tmp_path: Pa
     assert RTC_RESET_EPOCH <= after["rtc"] < RTC_RESET_EPOCH + 10  # 2000-01-01 again
 
 
-def test_power_cut_inside_a_card_write_leaves_a_partial_file(tmp_path: Path) -> None:
+def test_power_cut_inside_a_card_write_leaves_a_partial_file(make_board) -> None:
     code = PROBE.replace('f.write(str(on_card + 1))', 'f.write("x" * 400_000)')
-    device = make_device(tmp_path, code, power_cuts=[START + 1.5])
+    device = make_board("", code, power_cuts=[START + 1.5])
     outcome = device.wake()
     assert outcome == ("power_cut", "card")
     size = (device.sd / "probe.txt").stat().st_size
     assert 0 < size < 400_000
 
 
-def test_virtual_time_never_sleeps_and_leaves_cpython_time_alone(tmp_path: Path) -> None:
+def test_virtual_time_never_sleeps_and_leaves_cpython_time_alone(make_board) -> None:
     code = ("import time, alarm\nt = time.monotonic()\ntime.sleep(3600)\n"
             "print('slept', time.monotonic() - t)\n"
             "alarm.exit_and_deep_sleep_until_alarms(alarm.time.TimeAlarm(monotonic_time=time.monotonic() + 60))\n")
-    device = make_device(tmp_path, code)
+    device = make_board("", code)
     real_time = sys.modules["time"]
     wall = time.perf_counter()
     outcome = device.wake()
@@ -114,11 +100,11 @@ def test_virtual_time_never_sleeps_and_leaves_cpython_time_alone(tmp_path: Path)
     assert device.meter.seconds["idle"] == 3600
 
 
-def test_each_wake_runs_code_py_afresh(tmp_path: Path) -> None:
+def test_each_wake_runs_code_py_afresh(make_board) -> None:
     firmware_module = "runs = []\n"
     code = ("import alarm, time\nimport counter\ncounter.runs.append(1)\nprint('runs', len(counter.runs))\n"
             "alarm.exit_and_deep_sleep_until_alarms(alarm.time.TimeAlarm(monotonic_time=time.monotonic() + 60))\n")
-    device = make_device(tmp_path, code)
+    device = make_board("", code)
     (device.folder / "counter.py").write_text(firmware_module)
     for _ in range(3):
         _, target = device.wake()
@@ -126,25 +112,25 @@ def test_each_wake_runs_code_py_afresh(tmp_path: Path) -> None:
     assert device.console.getvalue().count("runs 1") == 3
 
 
-def test_code_that_returns_without_sleeping_is_a_crash(tmp_path: Path) -> None:
-    device = make_device(tmp_path, "print('done')\n")
+def test_code_that_returns_without_sleeping_is_a_crash(make_board) -> None:
+    device = make_board("", "print('done')\n")
     assert device.wake()[0] == "crash"
 
 
-def test_watchdog_resets_a_hung_wake_and_keeps_sleep_memory(tmp_path: Path) -> None:
+def test_watchdog_resets_a_hung_wake_and_keeps_sleep_memory(make_board) -> None:
     code = ("import alarm, microcontroller, time, watchdog\n"
             "alarm.sleep_memory[0] = 7\n"
             "microcontroller.watchdog.timeout = 20\n"
             "microcontroller.watchdog.mode = watchdog.WatchDogMode.RESET\n"
             "time.sleep(3600)\n")
-    device = make_device(tmp_path, code)
+    device = make_board("", code)
     outcome = device.wake()
     assert outcome[0] == "watchdog"
     assert device.clock.monotonic == pytest.approx(20, abs=1.0)
     assert device.sleep_memory[0] == 7
 
 
-def test_sleep_current_follows_what_the_camera_was_left_in(tmp_path: Path) -> None:
+def test_sleep_current_follows_what_the_camera_was_left_in(make_board) -> None:
     take = '''
 import alarm, board, busio, espcamera, time
 i2c = busio.I2C(board.CAM_SCL, board.CAM_SDA)
@@ -160,13 +146,13 @@ alarm.exit_and_deep_sleep_until_alarms(alarm.time.TimeAlarm(monotonic_time=time.
     profile = load_profile()
     sleep = profile["sleep"]
     base = sleep["board_mA"] + sleep["sd_card_mA"]
-    untouched = make_device(tmp_path / "a", "import alarm\nalarm.exit_and_deep_sleep_until_alarms()\n")
+    untouched = make_board("a", "import alarm\nalarm.exit_and_deep_sleep_until_alarms()\n")
     untouched.wake()
     assert untouched.sleep_mA() == pytest.approx(base + sleep["camera_mA"]["never_started"])
-    deinit_only = make_device(tmp_path / "b", take.replace("STANDBY", ""))
+    deinit_only = make_board("b", take.replace("STANDBY", ""))
     assert deinit_only.wake()[0] == "sleep", deinit_only.console.getvalue()
     assert deinit_only.sleep_mA() == pytest.approx(base + sleep["camera_mA"]["deinit_only"])
-    standby = make_device(tmp_path / "c", take.replace(
+    standby = make_board("c", take.replace(
         "STANDBY", "i2c.try_lock()\ni2c.writeto(0x30, bytes((0xFF, 1)))\ni2c.writeto(0x30, bytes((0x09, 0x10)))"))
     assert standby.wake()[0] == "sleep"
     assert standby.sleep_mA() == pytest.approx(base + sleep["camera_mA"]["standby"])

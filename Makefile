@@ -1,0 +1,26 @@
+# Two commands do all the set-up on a fresh machine (Python 3.11+ with venv, and make):
+#   make run    the firmware for a simulated week with the shipped camconfig.toml -> out/
+#   make test   every test and CI gate
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed-$(shell cat requirements-dev.txt | cksum | cut -d' ' -f1)
+
+.PHONY: run test setup clean
+
+run: $(STAMP)
+	$(PY) -m sim run --days 7 --out out
+
+test: $(STAMP)
+	$(PY) -m pytest
+
+setup: $(STAMP)
+
+$(STAMP): requirements-dev.txt
+	python3 -m venv $(VENV)
+	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt
+	$(VENV)/bin/circuitpython_setboard seeed_xiao_esp32_s3_sense > /dev/null
+	rm -f $(VENV)/.installed-*
+	touch $@
+
+clean:
+	rm -rf out .pytest_cache .mypy_cache
