@@ -57,9 +57,9 @@ def test_pure_logic_runs_under_micropython() -> None:
     assert lines[-2:] == ["True", "41"]
 
 
-def test_mypy_against_circuitpython_stubs() -> None:
+def test_mypy_against_circuitpython_stubs(tmp_path: Path) -> None:
     subprocess.run([str(BIN / "circuitpython_setboard"), "seeed_xiao_esp32_s3_sense"],
                    check=True, capture_output=True)
-    result = subprocess.run([str(BIN / "mypy"), *map(str, FIRMWARE)], cwd=ROOT,
+    result = subprocess.run([str(BIN / "mypy"), "--cache-dir", str(tmp_path), *map(str, FIRMWARE)], cwd=ROOT,
                             capture_output=True, text=True)
     assert result.returncode == 0, result.stdout + result.stderr

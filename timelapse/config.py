@@ -56,9 +56,9 @@ class _Line:
 
 def parse_toml(text):
     """The dict of a TOML document inside the subset, else ValueError('line N: ...')."""
-    root = {}
+    root: dict = {}
     table = root
-    defined = []
+    defined: list = []
     lines = text.replace("\r\n", "\n").split("\n")
     for index, raw in enumerate(lines):
         line = _Line(raw, index + 1)
@@ -159,7 +159,7 @@ def _value(line):
 
 def _string(line):
     line.pos += 1
-    out = []
+    out: list = []
     while True:
         char = line.peek()
         if not char:
@@ -199,7 +199,7 @@ def _is_hex(text):
 
 def _array(line):
     line.pos += 1
-    items = []
+    items: list = []
     while True:
         line.skip_space()
         if line.peek() == "]":
@@ -325,7 +325,7 @@ UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
 PLACEHOLDERS = ("{id}", "{date}", "{name}", "{seq}")
 
 # table -> key -> default; None marks an optional key with no value unless given.
-SCHEMA = {
+SCHEMA: dict = {
     "camera": {"id": "CAM1", "frame_size": "SVGA", "jpeg_quality": 10, "rotate": 0,
                "warmup_frames": 2},
     "schedule": {"interval": "10m", "start": None, "stop": None, "active_hours": None,
