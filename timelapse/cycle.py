@@ -28,7 +28,7 @@ class Wake:
         self.mark = time.monotonic()
         self.timings = {"boot": int(self.mark * 1000)}
         self.next_utc = None
-        self.card_ready = False
+        self.card_ready = None  # not tried yet in this wake
 
     def phase(self, name):
         now = time.monotonic()
@@ -104,11 +104,13 @@ class Wake:
         self.error("config", message + " (running on the last good configuration)")
 
     def mount_card(self):
-        if not self.card_ready:
+        """Mount the card once per wake; a failure is reported once."""
+        if self.card_ready is None:
             try:
                 spool.mount()
                 self.card_ready = True
             except OSError as problem:
+                self.card_ready = False
                 self.state.hot["card_error"] = "missing"
                 self.error("card", "cannot mount the microSD card: %s" % problem)
         return self.card_ready
