@@ -5,7 +5,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-$(shell cat requirements-dev.txt | cksum | cut -d' ' -f1)
 
-.PHONY: run test setup clean
+.PHONY: run test setup clean deploy
 
 run: $(STAMP)
 	$(PY) -m sim run --days 7 --out out
@@ -24,3 +24,7 @@ $(STAMP): requirements-dev.txt
 
 clean:
 	rm -rf out .pytest_cache .mypy_cache
+
+deploy: $(STAMP)
+	@test -n "$(CIRCUITPY)" || (echo "usage: make deploy CIRCUITPY=/path/to/CIRCUITPY" && false)
+	$(PY) tools/deploy.py "$(CIRCUITPY)" $(if $(REPLACE_CONFIG),--replace-config)

@@ -128,6 +128,7 @@ class Device:
         self._dns_cache: set[str] = set()
         self.settings = self._read_settings()
         self.faults = parse_faults(faults, start_utc)
+        self.faked_sleep = False  # the last sleep was USB's fake deep sleep
         self.drive_readonly = True
 
     def fault(self, name: str) -> bool:
@@ -409,7 +410,10 @@ class Device:
         ("watchdog", phase)."""
         self.wakes += 1
         self.counters.wakes += 1
-        self.clock.boot()
+        fake = self.faked_sleep
+        self.faked_sleep = False
+        if not fake:
+            self.clock.boot()
         record = WakeRecord(self.clock.true, self.reset_reason)
         self.wake_records.append(record)
         self.event("boot", reset_reason=self.reset_reason, rtc=iso(self.clock.rtc))
@@ -418,8 +422,9 @@ class Device:
         output = io.StringIO()
         outcome: tuple[str, object]
         try:
-            boot = self.profile["boot"]
-            self.spend("boot", boot["duration_s"], boot["current_mA"])
+            if not fake:  # USB's fake deep sleep re-runs code.py without a reset
+                boot = self.profile["boot"]
+                self.spend("boot", boot["duration_s"], boot["current_mA"])
             with WakeImports(self), contextlib.redirect_stdout(output), _in_folder(self.folder):
                 for script in ("boot.py", "code.py"):
                     path = self.folder / script
@@ -468,6 +473,8 @@ class Device:
 
     def sleep_until(self, rtc_target: float | None, end_true: float) -> str:
         """Deep sleep until the alarm (or the end of the run). Returns what ended it."""
+        if self.usb:
+            return self._fake_sleep(rtc_target, end_true)
         mA = self.sleep_mA()
         start = self.clock.true
         if rtc_target is not None:
@@ -488,6 +495,24 @@ class Device:
                 self.power_cuts.pop(0)
         self.meter.add("sleep", self.clock.true - start, mA)
         return ended
+
+    def save_memory(self) -> None:
+        """The sleep_memory and NVM images, for `python -m state.dump --device`."""
+        folder = self.folder / ".sim"
+        folder.mkdir(exist_ok=True)
+        (folder / "sleep_memory.bin").write_bytes(bytes(self.sleep_memory))
+        (folder / "nvm.bin").write_bytes(bytes(self.nvm))
+
+    def _fake_sleep(self, rtc_target: float | None, end_true: float) -> str:
+        """With USB attached CircuitPython only pretends to deep sleep: the board stays awake
+        (its crystal keeps time), keeps everything, and runs code.py again at the alarm."""
+        start = self.clock.true
+        wake_at = start + (rtc_target - self.clock.rtc) if rtc_target is not None else math.inf
+        stop = min(wake_at, end_true)
+        self.clock.advance_awake(max(0.0, stop - start))
+        self.meter.add("usb_fake_sleep", self.clock.true - start, self.awake_mA())
+        self.faked_sleep = stop == wake_at
+        return "alarm" if self.faked_sleep else "end"
 
     def power_loss(self, off_s: float = 5.0) -> None:
         """The battery is disconnected and reconnected: volatile state is gone."""

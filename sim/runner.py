@@ -1,7 +1,7 @@
 """`python -m sim run`: one device, wake after wake, from --start for --days; the report.
 
 Writes under --out: report.json, events.jsonl, console.log, device/ (the CIRCUITPY folder with
-sd/), cloud/ (what the local Dropbox holds) and memory/ (the sleep_memory and NVM images).
+sd/, and .sim/ with the sleep_memory and NVM images) and cloud/ (what the local Dropbox holds).
 """
 
 from __future__ import annotations
@@ -104,12 +104,11 @@ def run(options: RunOptions) -> dict:
     wall_start = host_time.perf_counter()
     out = Path(options.out)
     out.mkdir(parents=True, exist_ok=True)
-    for child in ("device", "cloud", "memory"):
+    for child in ("device", "cloud"):
         shutil.rmtree(out / child, ignore_errors=True)
     device_dir, cloud_dir = out / "device", out / "cloud"
     device_dir.mkdir()
     cloud_dir.mkdir()
-    (out / "memory").mkdir()
     profile = load_profile(options.profile)
     network = Network()
     install_firmware(Path(options.firmware), device_dir, options.config, network)
@@ -131,8 +130,7 @@ def run(options: RunOptions) -> dict:
     finally:
         bar.close()
         console.close()
-    (out / "memory" / "sleep_memory.bin").write_bytes(bytes(device.sleep_memory))
-    (out / "memory" / "nvm.bin").write_bytes(bytes(device.nvm))
+    device.save_memory()
     with open(out / "events.jsonl", "w") as handle:
         for event in events:
             handle.write(json.dumps(event) + "\n")
@@ -150,7 +148,8 @@ def run_until(device: Device, end: float, bar) -> None:
         if outcome == "sleep":
             device.event("sleep", alarm=_iso_or_none(detail), sleep_mA=round(device.sleep_mA(), 4))
             ended = device.sleep_until(detail, end)
-            device.reset_reason = "DEEP_SLEEP_ALARM"
+            if not device.faked_sleep:
+                device.reset_reason = "DEEP_SLEEP_ALARM"
             device.wake_alarm = "TimeAlarm" if ended == "alarm" else None
             if ended == "power_cut":
                 device.power_loss()

@@ -9,11 +9,16 @@ import time
 
 import alarm
 import microcontroller
+import supervisor
 
+from state import summary
 from state.store import State
 from timelapse import civil, config, power, schedule, spool, timesync
 
 CONFIG_FILE = "camconfig.toml"
+MAINTENANCE_FILE = "maintenance"  # create it on CIRCUITPY (USB attached) for maintenance mode
+MAINTENANCE_S = 600
+DUMP_EVERY_S = 5
 SLOT_TOLERANCE_S = 90     # a wake this close to a slot takes that slot's photo
 FREE_CHECK_S = 86400      # measure the card's free space at least daily (statvfs can be slow)
 CRITICAL_SLEEP_S = 3600
@@ -26,7 +31,8 @@ class Wake:
 
     def __init__(self):
         self.mark = time.monotonic()
-        self.timings = {"boot": int(self.mark * 1000)}
+        # Time since the reset; 0 when code.py runs again without one (USB's fake deep sleep).
+        self.timings = {"boot": int(self.mark * 1000) if self.mark < 60 else 0}
         self.next_utc = None
         self.card_ready = None  # not tried yet in this wake
 
@@ -53,7 +59,10 @@ class Wake:
         self.phase("config")
         if self.state.cold:
             self.state.durable["power_ons"] += 1
-        if self.state.cold or microcontroller.cpu.reset_reason != microcontroller.ResetReason.DEEP_SLEEP_ALARM:
+        # USB's fake deep sleep re-runs code.py without a reset: a wake alarm means a normal wake.
+        woke = (microcontroller.cpu.reset_reason == microcontroller.ResetReason.DEEP_SLEEP_ALARM
+                or alarm.wake_alarm is not None)
+        if self.state.cold or not woke:
             self.recover_card()
         volts = power.battery_volts(cfg["power"])
         hot["battery_v"] = round(volts, 3)
@@ -209,6 +218,37 @@ class Wake:
         self.state.note_timings(self.timings)
         if self.state.save(alarm.sleep_memory, microcontroller.nvm):
             print("state: NVM written")
+        if supervisor.runtime.usb_connected:
+            self.dump()
+
+    def dump(self):
+        utc = timesync.utc_now()
+        cfg = getattr(self, "cfg", None)
+        summary.print_dump(summary.facts(self.state, cfg, utc, timesync.valid(utc)))
+
+    def maintenance(self):
+        """USB attached and a file named `maintenance` on CIRCUITPY: stay awake (bounded),
+        check WiFi, and dump the state every few seconds. Delete the file to leave."""
+        print("maintenance: delete the file 'maintenance' to leave (or wait %d s)" % MAINTENANCE_S)
+        self.check_wifi()
+        until = time.monotonic() + MAINTENANCE_S
+        while time.monotonic() < until and _exists(MAINTENANCE_FILE):
+            power.feed_watchdog()
+            self.dump()
+            time.sleep(DUMP_EVERY_S)
+
+    def check_wifi(self):
+        ssid = os.getenv("CIRCUITPY_WIFI_SSID")
+        if not ssid:
+            print("maintenance: no CIRCUITPY_WIFI_SSID in settings.toml")
+            return
+        import wifi
+
+        try:
+            wifi.radio.connect(ssid, os.getenv("CIRCUITPY_WIFI_PASSWORD") or "")
+            print("maintenance: WiFi joined %s, address %s" % (ssid, wifi.radio.ipv4_address))
+        except (ConnectionError, OSError) as problem:
+            self.error("wifi", "cannot join %s: %s" % (ssid, problem))
 
     def retry_time(self):
         """After a failed wake: the next slot if it can be planned, else a retry."""
@@ -221,11 +261,21 @@ class Wake:
             return utc + MAX_RETRY_S
 
 
+def _exists(path):
+    try:
+        os.stat(path)
+        return True
+    except OSError:
+        return False
+
+
 def main():
     """Run one wake and deep sleep, whatever happens."""
     wake = Wake()
     try:
         wake.run()
+        if supervisor.runtime.usb_connected and _exists(MAINTENANCE_FILE):
+            wake.maintenance()
     except Exception as failure:  # noqa: BLE001 - the wake must end in deep sleep, recorded
         wake.error("crash", "%s: %s" % (type(failure).__name__, failure))
         wake.next_utc = wake.retry_time()

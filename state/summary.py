@@ -1,0 +1,77 @@
+"""The state dump: the facts of the camera as a short human summary and one JSON line.
+
+Printed on the serial console at every wake with USB attached, between fixed markers that the
+host reader (`python -m state.dump`) looks for. Secrets (WiFi password, app secret, tokens) are
+never part of the facts, not even truncated: only whether a token is held and until when.
+"""
+
+import json
+
+from timelapse.civil import stamp
+
+BEGIN = "=== timelapse state ==="
+END = "=== end of state ==="
+FIRMWARE_VERSION = "0.3.0"
+
+
+def facts(state, cfg, now_utc, clock_valid):
+    """The dump's facts, from the hot and durable records (and the wake's context when known)."""
+    hot, durable = state.hot, state.durable
+    return {
+        "camera": cfg["camera"]["id"] if cfg else None,
+        "firmware": FIRMWARE_VERSION,
+        "time": now_utc,
+        "clock_valid": clock_valid,
+        "clock_error_s": None,
+        "counters": {
+            "captured": hot["seq"],
+            "uploaded": hot["uploaded"],
+            "wakes_since_power_on": hot["wakes"],
+            "power_ons": durable["power_ons"],
+            "upload_batches": durable["batches"],
+        },
+        "queue": {"length": hot["seq"] - hot["uploaded"],
+                  "oldest_waiting": hot["uploaded"] + 1 if hot["seq"] > hot["uploaded"] else None,
+                  "oldest_on_card": hot["oldest"]},
+        "token_valid_until": durable["token_expiry"] if durable["token"] else None,
+        "auth": durable["auth_broken"] or "ok",
+        "drift_ppm": durable["drift_ppm"],
+        "battery_v": hot["battery_v"],
+        "card": hot["card_error"] or "ok",
+        "card_free_kb": hot["free_kb"],
+        "config": durable["config_error"] or "ok",
+        "errors": hot["errors"],
+        "error_counts": hot["error_counts"],
+        "timings_ms": hot["timings"],
+    }
+
+
+def render(f):
+    """A few lines a person reads at a glance."""
+    counters, queue = f["counters"], f["queue"]
+    lines = [
+        "camera %s, firmware %s, time %s%s" % (
+            f["camera"], f["firmware"], stamp(f["time"]) + "Z" if f["time"] else "unknown",
+            "" if f["clock_valid"] is not False else " (clock not set)"),
+        "captured %d, uploaded %d, waiting %d (oldest #%s), wakes %d, power-ons %d" % (
+            counters["captured"], counters["uploaded"], queue["length"], queue["oldest_waiting"],
+            counters["wakes_since_power_on"], counters["power_ons"]),
+        "battery %.2f V, card %s (%s kB free), config %s, auth %s, token until %s, drift %.0f ppm" % (
+            f["battery_v"], f["card"], f["card_free_kb"], f["config"], f["auth"],
+            f["token_valid_until"], f["drift_ppm"]),
+    ]
+    for when, kind, message in f["errors"][-3:]:
+        lines.append("error at %s: %s: %s" % (when, kind, message))
+    if f["timings_ms"]:
+        last = f["timings_ms"][-1]
+        lines.append("last wake (ms): " + ", ".join(
+            "%s %s" % (k, last[k]) for k in sorted(last) if k != "t"))
+    return lines
+
+
+def print_dump(f):
+    print(BEGIN)
+    for line in render(f):
+        print(line)
+    print(json.dumps(f))
+    print(END)

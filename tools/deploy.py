@@ -1,0 +1,70 @@
+"""Copy the firmware to a CIRCUITPY drive: `make deploy CIRCUITPY=/path/to/drive`.
+
+Copies code.py, boot.py, state/ and timelapse/; keeps the user's camconfig.toml and
+settings.toml unless --replace-config (settings.toml is never written: secrets are the user's);
+installs the device libraries with `circup install -r requirements.txt` when circup is
+available; and says what it did.
+"""
+
+from __future__ import annotations
+
+import argparse
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+PROJECT = Path(__file__).resolve().parent.parent
+FIRMWARE = ["code.py", "boot.py", "state", "timelapse"]
+HOST_ONLY = {"dump.py"}  # state/dump.py is the host's reader
+
+
+def deploy(drive: Path, replace_config: bool = False) -> list[str]:
+    if not (drive / "boot_out.txt").exists():
+        raise SystemExit(f"{drive} does not look like a CIRCUITPY drive (no boot_out.txt)")
+    done = []
+    for name in FIRMWARE:
+        source, target = PROJECT / name, drive / name
+        if source.is_dir():
+            target.mkdir(exist_ok=True)
+            for file in sorted(source.glob("*.py")):
+                if file.name not in HOST_ONLY:
+                    shutil.copy2(file, target / file.name)
+            done.append(f"copied {name}/")
+        else:
+            shutil.copy2(source, target)
+            done.append(f"copied {name}")
+    config = drive / "camconfig.toml"
+    if replace_config or not config.exists():
+        shutil.copy2(PROJECT / "camconfig.toml", config)
+        done.append("installed camconfig.toml")
+    else:
+        done.append("kept your camconfig.toml")
+    if (drive / "settings.toml").exists():
+        done.append("kept your settings.toml")
+    else:
+        done.append("no settings.toml: copy settings.toml.example to the drive and fill it in")
+    circup = shutil.which("circup")
+    if circup:
+        result = subprocess.run([circup, "--path", str(drive), "install", "-r",
+                                 str(PROJECT / "requirements.txt")], capture_output=True, text=True)
+        done.append("circup installed the libraries" if result.returncode == 0
+                    else f"circup failed: {result.stderr.strip().splitlines()[-1:]}")
+    else:
+        done.append("circup not found: install the libraries with "
+                    "`pip install circup && circup install -r requirements.txt`")
+    return done
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("drive", type=Path, help="the mounted CIRCUITPY drive")
+    parser.add_argument("--replace-config", action="store_true", help="overwrite camconfig.toml")
+    args = parser.parse_args(argv)
+    for line in deploy(args.drive, args.replace_config):
+        print(line)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
