@@ -130,6 +130,7 @@ class Device:
         self.faults = parse_faults(faults, start_utc)
         self.faked_sleep = False  # the last sleep was USB's fake deep sleep
         self.drive_readonly = True
+        self.rtc_segments = [[self.clock.rtc, self.clock.rtc]]
 
     def fault(self, name: str) -> bool:
         """Whether the injected fault `name` is active now."""
@@ -169,7 +170,18 @@ class Device:
         return 20.0 + 8.0 * math.sin(2 * math.pi * ((self.clock.true % 86400) / 86400 - 0.375))
 
     def set_rtc(self, epoch: float) -> None:
+        self._end_rtc_segment()
         self.clock.rtc = float(epoch)
+        self.rtc_segments.append([self.clock.rtc, self.clock.rtc])
+
+    def _end_rtc_segment(self) -> None:
+        self.rtc_segments[-1][1] = self.clock.rtc
+
+    def device_time_spans(self) -> list[list[float]]:
+        """The spans of RTC time the board lived through, split where the RTC jumped (a power
+        loss, the firmware setting it): the time frame in which its schedule is defined."""
+        self._end_rtc_segment()
+        return [span for span in self.rtc_segments if span[1] > span[0]]
 
     # ---- watchdog ----------------------------------------------------------------------------
 
@@ -520,7 +532,9 @@ class Device:
         self.event("power_cut")
         self.sleep_memory[:] = bytes(SLEEP_MEMORY_BYTES)
         self.clock.true += off_s
+        self._end_rtc_segment()
         self.clock.power_loss()
+        self.rtc_segments.append([self.clock.rtc, self.clock.rtc])
         self.camera.power_loss()
         self.reset_reason = "POWER_ON"
         self.wake_alarm = None

@@ -183,11 +183,13 @@ def _iso_or_none(t: float | None) -> str | None:
     return None if t is None else iso(t)
 
 
-def scheduled_slots(config_path: Path, start: float, end: float) -> tuple[list[int], int]:
-    """The capture slots (UTC) the configuration defines in [start, end), and its interval."""
+def scheduled_slots(config_path: Path, spans: list[list[float]]) -> tuple[list[float], int]:
+    """The capture slots the configuration defines over the device's own time (RTC, UTC), and
+    the day interval. Where the clock was not valid (after a power loss, before a sync) the
+    firmware captures every interval from its first wake, so those are the slots there."""
     sys.path.insert(0, str(PROJECT))
     try:
-        from timelapse import config, schedule
+        from timelapse import config, schedule, timesync
     finally:
         sys.path.remove(str(PROJECT))
     try:
@@ -195,9 +197,15 @@ def scheduled_slots(config_path: Path, start: float, end: float) -> tuple[list[i
     except ValueError:
         cfg = config.load("")
     plan = cfg["schedule"]
-    offset = plan["utc_offset"]
-    slots = [t - offset for t in schedule.slots_between(int(start) + offset, int(end) + offset, plan)]
-    return slots, plan["interval"]
+    offset, interval = plan["utc_offset"], plan["interval"]
+    slots: list[float] = []
+    for start, end in spans:
+        if timesync.valid(start):
+            local = schedule.slots_between(int(start) + offset, int(end) + offset, plan)
+            slots += [t - offset for t in local]
+        else:
+            slots += [start + k * interval for k in range(int((end - start) // interval) + 1)]
+    return slots, interval
 
 
 def match_slots(slots: list[int], capture_rtc: list[float], tolerance: float) -> int:
@@ -258,10 +266,7 @@ def build_report(device: Device, options: RunOptions, profile, start: float, end
                  cloud_dir: Path) -> dict:
     counters = asdict(device.counters)
     config_path = device.folder / "camconfig.toml"
-    try:
-        slots, interval = scheduled_slots(config_path, start, end)
-    except ImportError:
-        slots, interval = [], 600
+    slots, interval = scheduled_slots(config_path, device.device_time_spans())
     capture_rtc = [rtc for _, rtc in device.capture_times]
     captured_on_slot = match_slots(slots, capture_rtc, tolerance=min(interval / 2, 300))
     census = image_census(device, cloud_dir)
