@@ -80,6 +80,7 @@ class WakeRecord:
     kind: str = "idle"
     captures: list = field(default_factory=list)
     requests: int = 0
+    imported: list = field(default_factory=list)
 
 
 def iso(t: float) -> str:
@@ -432,12 +433,13 @@ class Device:
         circuitpython.current = self
         self._reset_board_modules()
         output = io.StringIO()
+        imports = WakeImports(self)
         outcome: tuple[str, object]
         try:
             if not fake:  # USB's fake deep sleep re-runs code.py without a reset
                 boot = self.profile["boot"]
                 self.spend("boot", boot["duration_s"], boot["current_mA"])
-            with WakeImports(self), contextlib.redirect_stdout(output), _in_folder(self.folder):
+            with imports, contextlib.redirect_stdout(output), _in_folder(self.folder):
                 for script in ("boot.py", "code.py"):
                     path = self.folder / script
                     if path.exists():
@@ -462,6 +464,7 @@ class Device:
         finally:
             circuitpython.current = None
             self._flush_open_files()
+        record.imported = sorted(imports.imported)
         text = output.getvalue()
         self.console.write(f"--- wake {self.wakes} at {iso(self.clock.true)} "
                            f"({self.reset_reason}) ---\n{text}")

@@ -24,6 +24,7 @@ for _name in ("json", "errno", "binascii", "struct", "hashlib", "traceback", "li
     importlib.import_module(_name)
 
 _code_cache: dict[tuple[str, int, int], object] = {}
+SHADOWED_CPYTHON = {"time", "os", "ssl", "ipaddress"}
 
 
 class DeviceLoader(importlib.machinery.SourceFileLoader):
@@ -46,15 +47,33 @@ class DeviceLoader(importlib.machinery.SourceFileLoader):
         super().exec_module(module)
 
 
-class DeviceFinder(importlib.abc.MetaPathFinder):
-    """Finds top-level modules in CIRCUITPY and CIRCUITPY/lib, submodules in their packages."""
+class BoardModuleLoader(importlib.abc.Loader):
+    """Hands out one of the board's built-in modules (already made) when the firmware imports it."""
 
-    def __init__(self, device) -> None:
+    def __init__(self, module) -> None:
+        self.module = module
+
+    def create_module(self, spec):
+        return self.module
+
+    def exec_module(self, module) -> None:
+        pass
+
+
+class DeviceFinder(importlib.abc.MetaPathFinder):
+    """Finds the board's built-in modules, top-level modules in CIRCUITPY and CIRCUITPY/lib,
+    and submodules in their packages. Records what a wake imported."""
+
+    def __init__(self, device, board_modules: dict) -> None:
         self.device = device
+        self.board_modules = board_modules
         self.roots = [str(device.folder), str(device.folder / "lib")]
         self.loaded: set[str] = set()
 
     def find_spec(self, fullname, path=None, target=None):
+        if fullname in self.board_modules:
+            self.loaded.add(fullname)
+            return importlib.util.spec_from_loader(fullname, BoardModuleLoader(self.board_modules[fullname]))
         search = self.roots if path is None else [p for p in path if p.startswith(self.roots[0])]
         if not search:
             return None
@@ -74,8 +93,15 @@ class WakeImports:
 
     def __init__(self, device) -> None:
         self.device = device
-        self.finder = DeviceFinder(device)
+        self.board_modules = circuitpython.modules()
+        self.finder = DeviceFinder(device, self.board_modules)
         self.saved: dict[str, object] = {}
+
+    @property
+    def imported(self) -> set[str]:
+        """The modules this wake imported from the board, CIRCUITPY and lib/ (not CPython's
+        own names, `time`, `os`, `ssl` and `ipaddress`, which are always in place)."""
+        return set(self.finder.loaded)
 
     def _device_top_names(self) -> set[str]:
         names = set()
@@ -92,9 +118,10 @@ class WakeImports:
         for name in list(sys.modules):
             if name.split(".")[0] in shadowed:
                 self.saved[name] = sys.modules.pop(name)
-        for name, module in circuitpython.modules().items():
-            self.saved[name] = sys.modules.get(name)
-            sys.modules[name] = module
+        for name, module in self.board_modules.items():
+            self.saved[name] = sys.modules.pop(name, None)
+            if name in SHADOWED_CPYTHON:
+                sys.modules[name] = module  # CPython has these: no import would ask a finder
         sys.meta_path.insert(0, self.finder)
         return self
 

@@ -212,3 +212,25 @@ def test_missing_card_and_full_card_are_recorded_not_fatal(simulate) -> None:
     assert report["crashes"] == 0 and 0 < report["captures"] < report["scheduled_slots"]
     assert report["errors"]["card_full"] >= 1
     assert report["lost_images"] == 0  # nothing unsent was deleted to make room
+
+
+def test_capture_only_wake_imports_no_network_stack(tmp_path: Path) -> None:
+    from sim.device import Device
+    from sim.network import Network
+    from sim.profile import load_profile
+    from sim.runner import install_firmware, parse_start
+
+    folder = tmp_path / "device"
+    folder.mkdir()
+    install_firmware(PROJECT, folder, None, Network())
+    device = Device(folder, load_profile(), start_utc=parse_start("2026-06-01T10:00:00Z"))
+    for _ in range(2):
+        outcome, target = device.wake()
+        device.sleep_until(target, float("inf"))
+        device.reset_reason = "DEEP_SLEEP_ALARM"
+    imported = set(device.wake_records[-1].imported)
+    assert device.wake_records[-1].kind == "capture"
+    assert {"espcamera", "sdcardio", "timelapse.camera"} <= imported
+    network_stack = {"wifi", "socketpool", "adafruit_requests", "adafruit_connection_manager",
+                     "adafruit_ntp", "timelapse.config"}  # an unchanged config is not parsed either
+    assert not imported & network_stack, imported & network_stack

@@ -13,7 +13,7 @@ import supervisor
 
 from state import summary
 from state.store import State
-from timelapse import civil, config, power, schedule, spool, timesync
+from timelapse import civil, power, schedule, spool, timesync
 
 CONFIG_FILE = "camconfig.toml"
 MAINTENANCE_FILE = "maintenance"  # create it on CIRCUITPY (USB attached) for maintenance mode
@@ -78,15 +78,20 @@ class Wake:
         self.persist()
 
     def load_config(self):
-        """The configuration; parsed only when camconfig.toml changed (size or mtime)."""
+        """The configuration; parsed only when camconfig.toml changed (size or mtime): the
+        parser is imported (and compiled, on the board) only then."""
         hot, durable = self.state.hot, self.state.durable
         try:
             stat = os.stat(CONFIG_FILE)
             key = [stat[6], stat[8]]
         except OSError:
             key = None
+        if key is not None and key == hot["config_key"] and durable["config"]:
+            return durable["config"]
+        from timelapse import config
+
         if key is not None and key == hot["config_key"]:
-            return durable["config"] or config.load("")
+            return config.load("")  # the file is broken and no good one was ever loaded
         hot["config_key"] = key
         if key is None:
             self.config_problem("camconfig.toml is missing")

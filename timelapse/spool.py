@@ -62,10 +62,14 @@ def write_image(cam_id, seq, stamp, jpeg):
         _makedirs(where)
         handle = open(temporary, "wb")
     try:
-        handle.write(jpeg)
-        handle.flush()
-    finally:
-        handle.close()
+        try:
+            handle.write(jpeg)
+            handle.flush()
+        finally:
+            handle.close()
+    except OSError:
+        os.remove(temporary)  # a full card keeps no half photo
+        raise
     os.rename(temporary, path)
     return path
 
