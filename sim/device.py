@@ -31,7 +31,6 @@ from sim.network import Host, Network
 SLEEP_MEMORY_BYTES = 4096
 NVM_BYTES = 8192
 NVM_WRITE_S = 0.012  # one flash sector erase and write; an estimate
-RETRY_AFTER_CRASH_S = 60
 
 
 class DeepSleep(BaseException):
@@ -147,7 +146,7 @@ class Device:
         """Charge `seconds` awake at `mA` to `phase`, cut short by a power cut or the watchdog."""
         seconds = max(0.0, seconds)
         cut = self.power_cuts[0] - self.clock.true if self.power_cuts else math.inf
-        dog = self._watchdog_left()
+        dog = self.watchdog_left()
         stop = min(cut, dog)
         if stop < seconds:
             stop = max(0.0, stop)
@@ -199,7 +198,7 @@ class Device:
             timeout, _, mode = self._watchdog
             self._watchdog = (timeout, self.clock.monotonic, mode)
 
-    def _watchdog_left(self) -> float:
+    def watchdog_left(self) -> float:
         if not self._watchdog or not self._watchdog[2].endswith("RESET"):
             return math.inf
         timeout, fed, _ = self._watchdog

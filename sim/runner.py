@@ -20,7 +20,7 @@ from pathlib import Path
 
 from tqdm import tqdm
 
-from sim.device import RETRY_AFTER_CRASH_S, Device, dump_json
+from sim.device import Device, dump_json, iso
 from sim.network import Network
 from sim.profile import load_profile
 
@@ -164,22 +164,15 @@ def run_until(device: Device, end: float, bar) -> None:
         else:  # crash: the board sits in the REPL until its watchdog (if any) resets it
             device.counters.crashes += 1
             device.event("crash", message=detail)
-            left = device._watchdog_left()
-            if left == float("inf"):
-                stuck = end - device.clock.true
-                device.meter.add("stuck_awake", stuck, device.awake_mA())
-                device.clock.advance_awake(stuck)
-            else:
-                device.meter.add("stuck_awake", max(left, 0.0), device.awake_mA())
-                device.clock.advance_awake(max(left, RETRY_AFTER_CRASH_S / 60))
-                device.reset_reason = "WATCHDOG"
+            stuck = max(0.0, min(device.watchdog_left(), end - device.clock.true))
+            device.meter.add("stuck_awake", stuck, device.awake_mA())
+            device.clock.advance_awake(stuck)
+            device.reset_reason = "WATCHDOG"
         bar.update(round(device.clock.true - last))
         last = round(device.clock.true)
 
 
 def _iso_or_none(t: float | None) -> str | None:
-    from sim.device import iso
-
     return None if t is None else iso(t)
 
 
