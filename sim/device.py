@@ -462,7 +462,6 @@ class Device:
             outcome = ("crash", message.strip().splitlines()[-1])
         finally:
             circuitpython.current = None
-            self._flush_open_files()
         record.imported = sorted(imports.imported)
         text = output.getvalue()
         self.console.write(f"--- wake {self.wakes} at {iso(self.clock.true)} "
@@ -474,9 +473,6 @@ class Device:
         elif record.captures:
             record.kind = "capture"
         return outcome
-
-    def _flush_open_files(self) -> None:
-        self._writing.clear()
 
     # ---- between wakes --------------------------------------------------------------------------
 
