@@ -44,6 +44,7 @@ DURABLE: dict = {
     "power_ons": 0,
     "uploads": 0,
     "batches": 0,
+    "last_upload": 0,
     "token": "",
     "token_expiry": 0,
     "drift_ppm": 0.0,

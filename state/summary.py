@@ -33,6 +33,7 @@ def facts(state, cfg, now_utc, clock_valid):
         "queue": {"length": hot["seq"] - hot["uploaded"],
                   "oldest_waiting": hot["uploaded"] + 1 if hot["seq"] > hot["uploaded"] else None,
                   "oldest_on_card": hot["oldest"]},
+        "last_upload": durable["last_upload"] or None,
         "token_valid_until": durable["token_expiry"] if durable["token"] else None,
         "auth": durable["auth_broken"] or "ok",
         "drift_ppm": durable["drift_ppm"],
