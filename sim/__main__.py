@@ -32,18 +32,23 @@ def main(argv: list[str] | None = None) -> int:
     runner.add_argument("--cold-rtc", action="store_true", help="first boot with the RTC at 2000-01-01")
     runner.add_argument("--card-mb", type=float, default=32 * 1024, help="microSD capacity in MB")
     runner.add_argument("--quiet", action="store_true", help="no progress bar, no summary")
+    runner.add_argument("--no-preview", action="store_true",
+                        help="skip preview.gif and contact_sheet.jpg of the captured photos")
     args = parser.parse_args(argv)
     options = RunOptions(days=args.days, config=args.config, profile=args.profile,
                          firmware=args.firmware.resolve(), seed=args.seed,
                          rtc_drift_ppm=args.rtc_drift_ppm, power_cuts=args.power_cuts,
                          faults=args.faults, usb=args.usb, start=args.start, out=args.out,
-                         cold_rtc=args.cold_rtc, card_mb=args.card_mb, progress=not args.quiet)
+                         cold_rtc=args.cold_rtc, card_mb=args.card_mb, progress=not args.quiet,
+                         preview=not args.no_preview)
     report = run(options)
     if not args.quiet:
         width = max(map(len, SUMMARY_KEYS))
         print(f"simulated {report['days']:g} days in {report['wall_s']} s -> {args.out}/report.json")
         for key in SUMMARY_KEYS:
             print(f"  {key:<{width}}  {report[key]}")
+        if (args.out / "preview.gif").exists():
+            print(f"  preview: {args.out}/preview.gif, {args.out}/contact_sheet.jpg")
         if report["errors"]:
             print(f"  {'errors':<{width}}  {json.dumps(report['errors'])}")
     return 1 if report["crashes"] else 0

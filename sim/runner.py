@@ -22,6 +22,7 @@ from tqdm import tqdm
 
 from sim.device import Device, dump_json, iso
 from sim.network import Network
+from sim.preview import write_preview
 from sim.profile import load_profile
 
 PROJECT = Path(__file__).resolve().parent.parent
@@ -44,6 +45,7 @@ class RunOptions:
     cold_rtc: bool = False
     card_mb: float = 32 * 1024
     progress: bool = True
+    preview: bool = False
 
 
 def parse_start(text: str) -> float:
@@ -135,6 +137,8 @@ def run(options: RunOptions) -> dict:
         for event in events:
             handle.write(json.dumps(event) + "\n")
     report = build_report(device, options, profile, start, end, cloud_dir)
+    if options.preview:
+        write_preview(device.sd, out)
     report["wall_s"] = round(host_time.perf_counter() - wall_start, 2)
     dump_json(out / "report.json", report)
     return report

@@ -156,3 +156,14 @@ alarm.exit_and_deep_sleep_until_alarms(alarm.time.TimeAlarm(monotonic_time=time.
         "STANDBY", "i2c.try_lock()\ni2c.writeto(0x30, bytes((0xFF, 1)))\ni2c.writeto(0x30, bytes((0x09, 0x10)))"))
     assert standby.wake()[0] == "sleep"
     assert standby.sleep_mA() == pytest.approx(base + sleep["camera_mA"]["standby"])
+
+
+def test_run_writes_a_preview_of_the_time_lapse(simulate) -> None:
+    from PIL import Image
+
+    report, out = simulate(days=0.5, preview=True)
+    with Image.open(out / "preview.gif") as gif:
+        assert gif.n_frames == report["captures"] > 10
+        assert gif.size[0] == 320
+    with Image.open(out / "contact_sheet.jpg") as sheet:
+        assert sheet.size[0] == 320 * 8
