@@ -129,6 +129,7 @@ class Device:
         self.settings = self._read_settings()
         self.faults = parse_faults(faults, start_utc)
         self.faked_sleep = False  # the last sleep was USB's fake deep sleep
+        self.time_alarm = None    # the TimeAlarm the last deep sleep waits for
         self.drive_readonly = True
         self.rtc_segments = [[self.clock.rtc, self.clock.rtc]]
 
@@ -447,8 +448,10 @@ class Device:
                         exec(code, {"__name__": "__main__", "__file__": script, "open": self.open_file})
             outcome = ("crash", "code.py finished without deep sleep: the board sits in the REPL")
         except DeepSleep as sleep:
-            targets = [a.rtc_target() for a in sleep.alarms if hasattr(a, "rtc_target")]
-            outcome = ("sleep", min(targets) if targets else None)
+            timers = sorted((a for a in sleep.alarms if hasattr(a, "rtc_target")),
+                            key=lambda a: a.monotonic_time)
+            self.time_alarm = timers[0] if timers else None
+            outcome = ("sleep", timers[0].rtc_target() if timers else None)
         except Reset as reset:
             outcome = ("reset", str(reset))
         except PowerCut as cut:

@@ -154,7 +154,7 @@ def run_until(device: Device, end: float, bar) -> None:
             ended = device.sleep_until(detail, end)
             if not device.faked_sleep:
                 device.reset_reason = "DEEP_SLEEP_ALARM"
-            device.wake_alarm = "TimeAlarm" if ended == "alarm" else None
+            device.wake_alarm = device.time_alarm if ended == "alarm" else None
             if ended == "power_cut":
                 device.power_loss()
         elif outcome == "power_cut":

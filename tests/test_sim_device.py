@@ -167,3 +167,19 @@ def test_run_writes_a_preview_of_the_time_lapse(simulate) -> None:
         assert gif.size[0] == 320
     with Image.open(out / "contact_sheet.jpg") as sheet:
         assert sheet.size[0] == 320 * 8
+
+
+def test_wake_alarm_is_the_time_alarm_that_woke_the_board(make_board) -> None:
+    code = ("import alarm, time\nprint('woken by', type(alarm.wake_alarm).__name__)\n"
+            "alarm.exit_and_deep_sleep_until_alarms(alarm.time.TimeAlarm(monotonic_time=time.monotonic() + 60))\n")
+    from sim.runner import run_until
+
+    device = make_board("", code)
+
+    class NoBar:
+        def update(self, _):
+            pass
+
+    run_until(device, START + 100, NoBar())
+    console = device.console.getvalue()
+    assert "woken by NoneType" in console and "woken by TimeAlarm" in console
