@@ -1,139 +1,188 @@
 """The wall-clock capture grid: when the camera takes its photos.
 
-All times are local epoch seconds (UTC epoch + utc_offset). Semantics:
-- Grid: an interval of a day or less fires at local midnight + k * interval each day (10m at
-  :00, :10, ...; 7m starts again at midnight); a longer one at multiples of itself since the
-  epoch.
-- The day window is `active_hours` [start, end) (it may span midnight), intersected with
-  [sunrise, sunset) when `daylight` is set; with neither, the whole day.
-- Inside the window slots are on the `interval` grid; outside it on the `night_interval` grid
-  when one is set, else there are none.
-- No slot before `start` or after `stop` (both inclusive).
+Every time here is integer LOCAL epoch seconds (UTC epoch + utc_offset; the caller converts).
+The schedule is the validated dict of camconfig's [schedule]: interval, night_interval and
+utc_offset in seconds, start / stop local epoch seconds or None, active_hours None or
+[start, end] in minutes after local midnight, daylight with latitude / longitude.
+
+Semantics:
+- Grid: an interval of a day or less fires at local midnight + k * interval (k * interval <
+  one day) every day: 10m at :00, :10, ...; 7m runs 00:00, 00:07, ... 23:55, then starts again
+  at 00:00. A longer interval fires at the local epoch multiples of itself. The night grid is
+  built the same way from night_interval.
+- The day window of a local day is active_hours [start, end): start inclusive, end exclusive,
+  spanning midnight when start > end (equal ends mean the whole day). When daylight is true it
+  is intersected with [sunrise, sunset) at latitude / longitude (sun.solar_day, moved to local
+  time with utc_offset; a polar day is all daylight, a polar night none). With neither, the
+  window is the whole day.
+- Inside the window the slots are the interval grid points; outside it the night_interval grid
+  points when night_interval is set, else there are none.
+- No slot before start or after stop (both inclusive).
+
+Public API:
+- is_slot(t, sched) -> bool
+- next_slot(after, sched) -> int | None: the first slot strictly after `after`, or None when
+  stop has passed or nothing comes within HORIZON_DAYS. It works a local day at a time (a
+  handful of comparisons, and the sun at most once per day of search), never slot by slot.
+  A wake that came late skips the missed slot: the caller asks next_slot(now).
+- slot_at(t, sched, tolerance) -> int | None: the slot nearest t within tolerance seconds.
+- slots_between(a, b, sched): a generator of the slots in [a, b), for host tools and tests.
 """
 
 from timelapse import sun
 
 DAY = 86400
-HORIZON_DAYS = 400  # next_slot looks no further ahead
+HORIZON_DAYS = 400  # next_slot looks no further ahead than this
 
-_windows_cache: list = [None, None]  # [(day, id of the schedule), windows] of the last call
+_solar_cache: dict = {}  # (utc day, latitude, longitude) -> sun.solar_day(...), a few entries
 
 
-def _day(t):
-    return t - t % DAY
+def _solar_day(days, latitude, longitude):
+    key = (days, latitude, longitude)
+    if key not in _solar_cache:
+        if len(_solar_cache) >= 8:
+            _solar_cache.clear()
+        _solar_cache[key] = sun.solar_day(days, latitude, longitude)
+    return _solar_cache[key]
+
+
+def _merge(spans):
+    """Sorted, disjoint, non-empty [a, b) spans covering the same times as `spans`."""
+    merged: list = []
+    for a, b in sorted(spans):
+        if a >= b:
+            continue
+        if merged and a <= merged[-1][1]:
+            if b > merged[-1][1]:
+                merged[-1] = (merged[-1][0], b)
+        else:
+            merged.append((a, b))
+    return merged
 
 
 def _daylight(day0, sched):
-    """Local [sunrise, sunset) spans that touch the local day starting at day0."""
-    offset = sched["utc_offset"]
+    """Local [sunrise, sunset) spans that may touch the local day starting at day0."""
+    offset = sched.get("utc_offset") or 0
+    latitude, longitude = sched["latitude"], sched["longitude"]
+    # the UTC day whose mean solar noon is nearest the middle of this local day, and its
+    # neighbours: together they hold every sunrise and sunset that can fall in it
+    centre = (day0 - offset + int(round(longitude * 240)) + DAY // 2) // DAY
     spans = []
-    utc_day = (day0 - offset) // DAY
-    for days in (utc_day - 1, utc_day, utc_day + 1):
-        pair = sun.solar_day(days, sched["latitude"], sched["longitude"])
+    for days in (centre - 1, centre, centre + 1):
+        pair = _solar_day(days, latitude, longitude)
         if pair is not None:
             spans.append((pair[0] + offset, pair[1] + offset))
     return spans
 
 
 def windows(day0, sched):
-    """The day window of the local day starting at day0: sorted, disjoint [a, b) spans."""
-    key = (day0, id(sched))
-    if _windows_cache[0] == key:
-        return _windows_cache[1]
+    """The day window of the local day starting at day0 (a local midnight): sorted, disjoint
+    [a, b) spans inside [day0, day0 + DAY)."""
     spans = [(day0, day0 + DAY)]
-    hours = sched["active_hours"]
+    hours = sched.get("active_hours")
     if hours:
         a, b = day0 + hours[0] * 60, day0 + hours[1] * 60
-        spans = [(a, b)] if a < b else [(day0, b), (a, day0 + DAY)]
-    if sched["daylight"]:
-        spans = _intersect(spans, _daylight(day0, sched))
-    _windows_cache[0], _windows_cache[1] = key, spans
+        if a < b:
+            spans = [(a, b)]
+        elif a > b:
+            spans = [(day0, b), (a, day0 + DAY)]
+    if sched.get("daylight"):
+        spans = _merge([(max(a, c), min(b, d)) for a, b in spans
+                        for c, d in _daylight(day0, sched)])
     return spans
 
 
-def _intersect(spans, others):
-    result = []
-    for a, b in spans:
-        for c, d in others:
-            lo, hi = max(a, c), min(b, d)
-            if lo < hi:
-                result.append((lo, hi))
-    result.sort()
-    return result
-
-
 def _gaps(day0, spans):
-    """The rest of the day outside the window spans."""
+    """The rest of the local day outside the (sorted, disjoint) window spans."""
     gaps, cursor = [], day0
     for a, b in spans:
         if a > cursor:
             gaps.append((cursor, a))
-        cursor = max(cursor, b)
+        cursor = b
     if cursor < day0 + DAY:
         gaps.append((cursor, day0 + DAY))
     return gaps
 
 
-def _first_on_grid(at_least, interval, day0):
-    """The first grid point >= at_least on the grid of `interval` for the day starting day0."""
-    if interval > DAY:
-        return -(-at_least // interval) * interval
-    k = -(-(at_least - day0) // interval)
-    return day0 + max(0, k) * interval
+def _ceil_grid(t, grid, day0):
+    """The first point >= t of the `grid` of the local day starting at day0 (day0 <= t)."""
+    if grid > DAY:
+        return -(-t // grid) * grid
+    return day0 - (-(t - day0) // grid) * grid
 
 
-def _first_in(spans, interval, at_least, day0):
+def _first(spans, grid, t, day0):
+    """The first grid point >= t inside one of the spans, or None."""
     best = None
     for a, b in spans:
-        t = _first_on_grid(max(a, at_least), interval, day0)
-        if t < b and (best is None or t < best):
-            best = t
+        point = _ceil_grid(max(a, t), grid, day0)
+        if point < b and (best is None or point < best):
+            best = point
     return best
 
 
-def next_slot(after, sched):
-    """The first slot strictly after `after`, or None when there is none (stop passed, or none
-    within HORIZON_DAYS)."""
+def _next(after, sched, until):
+    """The first slot in (after, until], or None."""
+    stop = sched.get("stop")
+    if stop is not None and stop < until:
+        until = stop
     t = after + 1
-    start, stop = sched["start"], sched["stop"]
+    start = sched.get("start")
     if start is not None and t < start:
         t = start
-    day0 = _day(t)
-    for _ in range(HORIZON_DAYS):
-        if stop is not None and t > stop:
-            return None
+    interval, night = sched["interval"], sched.get("night_interval")
+    day0 = t - t % DAY
+    while t <= until:
         spans = windows(day0, sched)
-        best = _first_in(spans, sched["interval"], t, day0)
-        night = sched["night_interval"]
+        best = _first(spans, interval, t, day0)
         if night:
-            other = _first_in(_gaps(day0, spans), night, t, day0)
+            other = _first(_gaps(day0, spans), night, t, day0)
             if other is not None and (best is None or other < best):
                 best = other
         if best is not None:
-            return best if stop is None or best <= stop else None
+            return best if best <= until else None
         day0 += DAY
+        if not night and interval > DAY:  # no slot on a day without a grid point: jump
+            point = _ceil_grid(day0, interval, day0)
+            day0 = point - point % DAY
         t = day0
     return None
 
 
+def next_slot(after, sched):
+    """The first slot strictly after `after`, or None (stop passed, or none within
+    HORIZON_DAYS)."""
+    return _next(after, sched, after + HORIZON_DAYS * DAY)
+
+
 def is_slot(t, sched):
-    return next_slot(t - 1, sched) == t
+    """Whether t is a capture slot (straight from the rules, not via next_slot)."""
+    start, stop = sched.get("start"), sched.get("stop")
+    if (start is not None and t < start) or (stop is not None and t > stop):
+        return False
+    day0 = t - t % DAY
+    inside = False
+    for a, b in windows(day0, sched):
+        if a <= t < b:
+            inside = True
+    grid = sched["interval"] if inside else sched.get("night_interval")
+    return bool(grid) and _ceil_grid(t, grid, day0) == t
 
 
 def slot_at(t, sched, tolerance):
-    """The slot nearest to t within `tolerance` seconds, or None."""
+    """The slot nearest t within `tolerance` seconds (the earlier one on a tie), or None."""
     best = None
-    slot = next_slot(t - tolerance - 1, sched)
-    while slot is not None and slot <= t + tolerance:
+    slot = _next(t - tolerance - 1, sched, t + tolerance)
+    while slot is not None:
         if best is None or abs(slot - t) < abs(best - t):
             best = slot
-        slot = next_slot(slot, sched)
+        slot = _next(slot, sched, t + tolerance)
     return best
 
 
 def slots_between(a, b, sched):
-    """Every slot in [a, b): for host tools that count the slots of a run."""
-    slot = next_slot(a - 1, sched)
-    while slot is not None and slot < b:
+    """Every slot in [a, b), in order (a generator)."""
+    slot = _next(a - 1, sched, b - 1)
+    while slot is not None:
         yield slot
-        slot = next_slot(slot, sched)
+        slot = _next(slot, sched, b - 1)
