@@ -22,11 +22,15 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from sim import circuitpython
-from sim.clock import Clock
+from sim.clock import Clock, temperature_at
+from sim.faults import BOARD as BOARD_FAULTS
+from sim.faults import parse as parse_faults
 from sim.hardware import Camera, Card, file_size
 from sim.loader import WakeImports
 from sim.meter import Meter
 from sim.network import Host, Network
+
+RTC_VALID_AFTER = 1735689600  # 2025-01-01: the firmware's own test of a set clock
 
 SLEEP_MEMORY_BYTES = 4096
 NVM_BYTES = 8192
@@ -79,6 +83,12 @@ class WakeRecord:
     kind: str = "idle"
     captures: list = field(default_factory=list)
     requests: int = 0
+    tls: int = 0
+    bytes_up: int = 0
+    joins: int = 0           # successful WiFi associations
+    upload_due: bool = False  # the firmware said it would upload
+    uploads: int = 0
+    syncs: int = 0
     imported: list = field(default_factory=list)
 
 
@@ -117,7 +127,7 @@ class Device:
         self.events = events if events is not None else []
         self.console = console if console is not None else io.StringIO()
         self.captured: dict[str, str] = {}     # every image ever captured: name -> sha256
-        self.capture_times: list[tuple[float, float]] = []  # (true time, RTC time) per capture
+        self.capture_times: list[tuple[float, float, str]] = []  # (true time, RTC, name) per capture
         self.wakes: int = 0
         self.wake_records: list[WakeRecord] = []
         self.errors: dict[str, int] = {}
@@ -126,17 +136,21 @@ class Device:
         self._watchdog = None
         self._radio_up = False
         self._dns_cache: set[str] = set()
+        self._server_delay = 0.0
         self.settings = self._read_settings()
-        self.faults = parse_faults(faults, start_utc)
+        self.faults = {name: fault for name, fault in parse_faults(faults, start_utc).items()
+                       if name in BOARD_FAULTS}
         self.faked_sleep = False  # the last sleep was USB's fake deep sleep
         self.time_alarm = None    # the TimeAlarm the last deep sleep waits for
         self.drive_readonly = True
-        self.rtc_segments = [[self.clock.rtc, self.clock.rtc]]
+        # Spans of true time [start, end, whether the RTC held a set time]: split at power losses
+        # and where the firmware set the RTC. Schedules are judged over them.
+        self.time_spans = [[self.clock.true, self.clock.true, rtc_set]]
 
     def fault(self, name: str) -> bool:
         """Whether the injected fault `name` is active now."""
-        window = self.faults.get(name)
-        return window is not None and window[0] <= self.clock.true < window[1]
+        fault = self.faults.get(name)
+        return fault is not None and fault.active(self.clock.true)
 
     # ---- time and charge -------------------------------------------------------------------
 
@@ -168,21 +182,20 @@ class Device:
         self.spend("compile", file_size(path) / 1024 * per_kB, self.awake_mA())
 
     def cpu_temperature(self) -> float:
-        return 20.0 + 8.0 * math.sin(2 * math.pi * ((self.clock.true % 86400) / 86400 - 0.375))
+        return temperature_at(self.clock.true)
 
     def set_rtc(self, epoch: float) -> None:
-        self._end_rtc_segment()
         self.clock.rtc = float(epoch)
-        self.rtc_segments.append([self.clock.rtc, self.clock.rtc])
+        self._new_time_span(valid=epoch >= RTC_VALID_AFTER)
 
-    def _end_rtc_segment(self) -> None:
-        self.rtc_segments[-1][1] = self.clock.rtc
+    def _new_time_span(self, valid: bool) -> None:
+        self.time_spans[-1][1] = self.clock.true
+        self.time_spans.append([self.clock.true, self.clock.true, valid])
 
-    def device_time_spans(self) -> list[list[float]]:
-        """The spans of RTC time the board lived through, split where the RTC jumped (a power
-        loss, the firmware setting it): the time frame in which its schedule is defined."""
-        self._end_rtc_segment()
-        return [span for span in self.rtc_segments if span[1] > span[0]]
+    def true_time_spans(self) -> list[list]:
+        """[start, end, valid] spans of true time, split at power losses and RTC settings."""
+        self.time_spans[-1][1] = self.clock.true
+        return [span for span in self.time_spans if span[1] > span[0]]
 
     # ---- watchdog ----------------------------------------------------------------------------
 
@@ -258,7 +271,7 @@ class Device:
             self.event("overwrite", name=name)
         self.captured[name] = digest
         self.counters.captures += 1
-        self.capture_times.append((self.clock.true, self.clock.rtc))
+        self.capture_times.append((self.clock.true, self.clock.rtc, name))
         self.wake_records[-1].captures.append(name)
         self.event("capture", name=name, bytes=file_size(host), rtc=iso(self.clock.rtc))
 
@@ -320,6 +333,7 @@ class Device:
         if not static_ip:
             self.spend("dhcp", wifi["dhcp_s"], wifi["connect_mA"])
         self.counters.wifi_connects += 1
+        self.wake_records[-1].joins += 1
         self._radio_up = True
         self.wake_records[-1].kind = "network"
         return True
@@ -343,6 +357,7 @@ class Device:
         tls = self.profile["tls"]
         self.spend("tls", tls["handshake_s"], tls["current_mA"])
         self.counters.tls_handshakes += 1
+        self.wake_records[-1].tls += 1
 
     def record_tls_failure(self, host: str, why: str) -> None:
         self.counters.tls_failures += 1
@@ -355,6 +370,7 @@ class Device:
             self.counters.http_requests += sock.kind == 1
             self.wake_records[-1].requests += 1
         self.counters.bytes_up += size
+        self.wake_records[-1].bytes_up += size
         self.spend("radio_tx", size / (wifi["throughput_kBps"] * 1024), wifi["tx_mA"])
 
     def radio_wait(self, sock) -> None:
@@ -363,8 +379,18 @@ class Device:
             wifi = self.profile["wifi"]
             self.spend("radio_wait", wifi["rtt_s"] + sock.host.server_s, wifi["idle_mA"])
 
+    def server_delay(self, seconds: float) -> None:
+        """The cloud answers `seconds` late (called from its thread before it answers)."""
+        self._server_delay += seconds
+
     def radio_receive(self, sock, size: int) -> None:
         wifi = self.profile["wifi"]
+        if self._server_delay:
+            late, self._server_delay = self._server_delay, 0.0
+            limit = sock.timeout if sock.timeout else 60.0
+            self.spend("radio_wait", min(late, limit), wifi["idle_mA"])
+            if late >= limit:
+                raise OSError(errno.ETIMEDOUT, "ETIMEDOUT")
         self.counters.bytes_down += size
         self.spend("radio_rx", size / (wifi["throughput_kBps"] * 1024), wifi["idle_mA"])
 
@@ -383,14 +409,23 @@ class Device:
         record.update(fields)
         self.events.append(record)
 
-    def _note_console_errors(self, text: str) -> None:
-        """Lines the firmware prints as `[error] kind: message` are its recorded errors."""
+    def _note_console(self, text: str, record: WakeRecord) -> None:
+        """What the firmware reports on its console, as a serial log would show it: `[error]
+        kind: message` lines are its errors; uploads and time syncs become events."""
         for line in text.splitlines():
             if line.startswith("[error] "):
                 kind, _, message = line[8:].partition(":")
                 kind = kind.strip() or "unknown"
                 self.errors[kind] = self.errors.get(kind, 0) + 1
                 self.event("error", error=kind, message=message.strip())
+            elif line.startswith("upload: ") and " photos wait (" in line:
+                record.upload_due = True
+            elif line.startswith("uploaded: "):
+                record.uploads += 1
+                self.event("upload", path=line[10:].split(" (")[0])
+            elif line.startswith("time: ") and " sync" in line:
+                record.syncs += 1
+                self.event("sync", source=line[6:].split()[0], message=line[6:])
 
     # ---- one wake ------------------------------------------------------------------------------
 
@@ -413,6 +448,7 @@ class Device:
         self._watchdog = None
         self._radio_up = False
         self._dns_cache.clear()
+        self._server_delay = 0.0
         self._writing.clear()
         self.card.mounted = False
         self.drive_readonly = True
@@ -469,7 +505,7 @@ class Device:
         text = output.getvalue()
         self.console.write(f"--- wake {self.wakes} at {iso(self.clock.true)} "
                            f"({self.reset_reason}) ---\n{text}")
-        self._note_console_errors(text)
+        self._note_console(text, record)
         record.awake_s = self.clock.true - record.start
         if record.captures and record.kind == "network":
             record.kind = "capture+network"
@@ -533,30 +569,11 @@ class Device:
         self.event("power_cut")
         self.sleep_memory[:] = bytes(SLEEP_MEMORY_BYTES)
         self.clock.true += off_s
-        self._end_rtc_segment()
         self.clock.power_loss()
-        self.rtc_segments.append([self.clock.rtc, self.clock.rtc])
+        self._new_time_span(valid=False)
         self.camera.power_loss()
         self.reset_reason = "POWER_ON"
         self.wake_alarm = None
-
-
-FAULTS = ("card_missing", "camera_fail", "ap_down")
-
-
-def parse_faults(spec: str, start: float) -> dict[str, tuple[float, float]]:
-    """`name` (the whole run) or `name@D1-D2` (from day D1 to day D2 of the run), comma-separated."""
-    faults = {}
-    for item in filter(None, (part.strip() for part in spec.split(","))):
-        name, _, days = item.partition("@")
-        if name not in FAULTS:
-            raise ValueError(f"--faults: unknown fault {name!r}; known: {', '.join(FAULTS)}")
-        first, _, last = days.partition("-") if days else ("0", "", "1e9")
-        try:
-            faults[name] = (start + float(first) * 86400, start + float(last or "1e9") * 86400)
-        except ValueError:
-            raise ValueError(f"--faults: {item!r} is not name@D1-D2 (days)") from None
-    return faults
 
 
 class CardFile:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 import importlib.util
 import json
+import math
 import random
 import shutil
 import sys
@@ -21,6 +22,8 @@ from pathlib import Path
 from tqdm import tqdm
 
 from sim.device import Device, dump_json, iso
+from sim.faults import apply_cloud as apply_cloud_faults
+from sim.faults import parse as parse_faults
 from sim.network import Network
 from sim.preview import write_preview
 from sim.profile import load_profile
@@ -116,6 +119,12 @@ def run(options: RunOptions) -> dict:
     install_firmware(Path(options.firmware), device_dir, options.config, network)
     start = parse_start(options.start)
     end = start + options.days * 86400
+    faults = parse_faults(options.faults, start)
+    from sim.cloud import CloudFaults, LocalDropbox
+    device: Device | None = None
+    cloud = LocalDropbox(cloud_dir, network, clock=lambda: device.clock.true if device else host_time.time(),
+                         delay=lambda seconds: device.server_delay(seconds) if device else None,
+                         faults=CloudFaults(seed=options.seed))
     cut_rng = random.Random(options.seed * 7919 + 17)
     cuts = sorted(cut_rng.uniform(start, end) for _ in range(options.power_cuts))
     events: list[dict] = []
@@ -128,7 +137,9 @@ def run(options: RunOptions) -> dict:
     bar = tqdm(total=round(options.days * 86400), unit="s", unit_scale=True, desc="simulated",
                disable=not options.progress or None, leave=False)
     try:
-        run_until(device, end, bar)
+        with cloud:
+            run_until(device, end, bar,
+                      before_wake=lambda t: apply_cloud_faults(faults, cloud.faults, t))
     finally:
         bar.close()
         console.close()
@@ -137,6 +148,7 @@ def run(options: RunOptions) -> dict:
         for event in events:
             handle.write(json.dumps(event) + "\n")
     report = build_report(device, options, profile, start, end, cloud_dir)
+    report["cloud"] = dict(sorted(cloud.stats.items()))
     if options.preview:
         write_preview(device.sd, out)
     report["wall_s"] = round(host_time.perf_counter() - wall_start, 2)
@@ -144,10 +156,12 @@ def run(options: RunOptions) -> dict:
     return report
 
 
-def run_until(device: Device, end: float, bar) -> None:
+def run_until(device: Device, end: float, bar, before_wake=None) -> None:
     """The board's life: wake, run, sleep, until the end of the run (or it hangs for good)."""
     last = device.clock.true
     while device.clock.true < end:
+        if before_wake is not None:
+            before_wake(device.clock.true)
         outcome, detail = device.wake()
         if outcome == "sleep":
             device.event("sleep", alarm=_iso_or_none(detail), sleep_mA=round(device.sleep_mA(), 4))
@@ -180,29 +194,45 @@ def _iso_or_none(t: float | None) -> str | None:
     return None if t is None else iso(t)
 
 
-def scheduled_slots(config_path: Path, spans: list[list[float]]) -> tuple[list[float], int]:
-    """The capture slots the configuration defines over the device's own time (RTC, UTC), and
-    the day interval. Where the clock was not valid (after a power loss, before a sync) the
-    firmware captures every interval from its first wake, so those are the slots there."""
+def firmware_modules():
+    """The project's own timelapse modules, imported on the host for judging a run."""
     sys.path.insert(0, str(PROJECT))
     try:
-        from timelapse import config, schedule, timesync
+        from timelapse import civil, config, schedule
     finally:
         sys.path.remove(str(PROJECT))
-    try:
-        cfg = config.load(config_path.read_text())
-    except ValueError:
-        cfg = config.load("")
+    return civil, config, schedule
+
+
+def scheduled_slots(cfg: dict, spans: list[list]) -> list[float]:
+    """The capture slots the configuration defines, in true UTC time. Where the board's clock
+    was not set (after a power loss, before a sync) the firmware captures every interval from
+    its first wake, so those are the slots there."""
+    _, _, schedule = firmware_modules()
     plan = cfg["schedule"]
     offset, interval = plan["utc_offset"], plan["interval"]
     slots: list[float] = []
-    for start, end in spans:
-        if timesync.valid(start):
-            local = schedule.slots_between(int(start) + offset, int(end) + offset, plan)
+    for start, end, valid in spans:
+        if valid:
+            local = schedule.slots_between(math.ceil(start) + offset, int(end) + offset, plan)
             slots += [t - offset for t in local]
         else:
             slots += [start + k * interval for k in range(int((end - start) // interval) + 1)]
-    return slots, interval
+    return slots
+
+
+def clock_errors(cfg: dict, capture_times: list[tuple[float, float, str]]) -> list[float]:
+    """|the time a photo's name claims - the true time it was written|, for dated photos."""
+    civil, _, _ = firmware_modules()
+    offset = cfg["schedule"]["utc_offset"]
+    errors = []
+    for true, _, name in capture_times:
+        stamp = name[:-4].rsplit("_", 1)[-1]
+        if len(stamp) == 15 and stamp[8] == "T":
+            local = civil.epoch(int(stamp[:4]), int(stamp[4:6]), int(stamp[6:8]),
+                                int(stamp[9:11]), int(stamp[11:13]), int(stamp[13:15]))
+            errors.append(abs(local - offset - true))
+    return errors
 
 
 def match_slots(slots: list[int], capture_rtc: list[float], tolerance: float) -> int:
@@ -259,13 +289,31 @@ def floor_mAh(device: Device, profile, days: float, batches: int, bytes_up: int,
     return total_mAs / 3600
 
 
+def learned_drift(device: Device) -> float | None:
+    """The firmware's learned RTC rate (ppm at 20 C) from its sleep memory, else its NVM."""
+    sys.path.insert(0, str(PROJECT))
+    try:
+        from state.store import State
+    finally:
+        sys.path.remove(str(PROJECT))
+    state = State.load(bytearray(device.sleep_memory), bytearray(device.nvm))
+    rate = state.hot.get("rate") or state.durable.get("rate")
+    return round(rate[0], 1) if rate else None
+
+
 def build_report(device: Device, options: RunOptions, profile, start: float, end: float,
                  cloud_dir: Path) -> dict:
     counters = asdict(device.counters)
     config_path = device.folder / "camconfig.toml"
-    slots, interval = scheduled_slots(config_path, device.device_time_spans())
-    capture_rtc = [rtc for _, rtc in device.capture_times]
-    captured_on_slot = match_slots(slots, capture_rtc, tolerance=min(interval / 2, 300))
+    _, config, _ = firmware_modules()
+    try:
+        cfg = config.load(config_path.read_text())
+    except ValueError:
+        cfg = config.load("")
+    slots = scheduled_slots(cfg, device.true_time_spans())
+    interval = cfg["schedule"]["interval"]
+    captured_on_slot = match_slots(slots, [true for true, _, _ in device.capture_times],
+                                   tolerance=min(interval / 2, 300))
     census = image_census(device, cloud_dir)
     days = (end - start) / 86400
     charge = device.meter.total_mAh
@@ -273,25 +321,31 @@ def build_report(device: Device, options: RunOptions, profile, start: float, end
     awake: dict[str, list[float]] = {}
     for record in device.wake_records:
         awake.setdefault(record.kind, []).append(record.awake_s)
-    clock_errors = [abs(rtc - true) for true, rtc in device.capture_times]
-    try:
-        camera = tomllib.loads(config_path.read_text()).get("camera", {})
-    except tomllib.TOMLDecodeError:
-        camera = {}
+    errors_s = clock_errors(cfg, device.capture_times)
+    batches = [r for r in device.wake_records if r.uploads]
+    uploads = sum(r.uploads for r in batches)
+    camera = cfg["camera"]
     report = {
         "wakes": counters["wakes"],
         "scheduled_slots": len(slots),
         "captures": counters["captures"],
         "missed_slots": len(slots) - captured_on_slot,
         **census,
-        "upload_batches": 0,
+        "upload_batches": len(batches),
         "wifi_connects": counters["wifi_connects"],
         "tls_handshakes": counters["tls_handshakes"],
         "http_requests": counters["http_requests"],
         "bytes_up": counters["bytes_up"],
-        "time_syncs": 0,
-        "time_only_joins": 0,
-        "max_clock_error_s": round(max(clock_errors, default=0.0), 3),
+        "time_syncs": sum(r.syncs for r in device.wake_records),
+        "time_only_joins": sum(1 for r in device.wake_records if r.joins and not r.upload_due),
+        "max_clock_error_s": round(max(errors_s, default=0.0), 3),
+        "learned_drift_ppm": learned_drift(device),
+        "per_uploaded_image": {
+            "http_requests": round(sum(r.requests for r in batches) / uploads, 3) if uploads else None,
+            "tls_handshakes": round(sum(r.tls for r in batches) / uploads, 3) if uploads else None,
+            "bytes_on_air": round(sum(r.bytes_up for r in batches) / uploads) if uploads else None,
+            "batch_size": round(uploads / len(batches), 2) if batches else None,
+        },
         "nvm_writes": counters["nvm_writes"],
         "crashes": counters["crashes"],
         "power_cuts": counters["power_cuts"],
@@ -301,9 +355,8 @@ def build_report(device: Device, options: RunOptions, profile, start: float, end
         "mean_current_mA": round(charge / (days * 24), 4) if days else 0.0,
         "battery_mAh": profile["battery"]["capacity_mAh"],
         "battery_days": round(profile["battery"]["capacity_mAh"] / (charge / days), 1) if charge else None,
-        "floor_mAh": round(floor_mAh(device, profile, days, 0, counters["bytes_up"],
-                                     str(camera.get("frame_size", "SVGA")),
-                                     int(camera.get("warmup_frames", 2))), 3),
+        "floor_mAh": round(floor_mAh(device, profile, days, len(batches), counters["bytes_up"],
+                                     camera["frame_size"], camera["warmup_frames"]), 3),
         "per_phase_mAh": device.meter.per_phase_mAh(),
         "awake_s": {kind: {"count": len(v), "mean": round(sum(v) / len(v), 3), "max": round(max(v), 3)}
                     for kind, v in sorted(awake.items())},

@@ -43,7 +43,7 @@ def decode(memory, offset, size, magic, version):
         raise RecordError("CRC mismatch")
     try:
         fields = json.loads(payload)
-    except ValueError:
+    except (ValueError, RuntimeError):  # RuntimeError: nested deeper than the recursion limit
         raise RecordError("payload is not JSON")
     if not isinstance(fields, dict):
         raise RecordError("payload is not an object")
@@ -58,5 +58,7 @@ def merged(defaults, fields):
         if default is not None and value is not None and type(value) is not type(default):
             if not (isinstance(default, float) and isinstance(value, int)):
                 value = default
+        if value is default and isinstance(default, (list, dict)):
+            value = type(default)(default)  # never share a mutable default between states
         result[key] = value
     return result

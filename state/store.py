@@ -27,6 +27,13 @@ HOT: dict = {
     "free_kb": -1,
     "free_checked": 0,
     "config_key": None,
+    "queued_at": 0,
+    "clock": None,
+    "since": [0, 0.0, 0.0],
+    "synced_at": 0,
+    "rate": None,
+    "distrust": 0,
+    "temperature": 0.0,
     "wifi": None,
     "backoff": [0, 0],
     "timings": [],
@@ -48,6 +55,7 @@ DURABLE: dict = {
     "token": "",
     "token_expiry": 0,
     "drift_ppm": 0.0,
+    "rate": None,
     "config": None,
     "config_hash": 0,
     "config_error": "",
@@ -77,10 +85,7 @@ class State:
         except record.RecordError as error:
             if not error.empty:
                 problems.append("sleep memory: %s" % error)
-            hot = dict(HOT)
-            hot["timings"] = []
-            hot["errors"] = []
-            hot["error_counts"] = {}
+            hot = record.merged(HOT, {})
             hot["seq"] = durable["seq"]
             hot["oldest"] = max(1, durable["uploaded"] + 1) if durable["seq"] else 1
             hot["uploaded"] = durable["uploaded"]

@@ -248,6 +248,9 @@ def _number(word, line):
     if len(mantissa.split(".")[0]) > 1 and mantissa[0] == "0":
         line.fail("leading zeros are not allowed: %r" % word)
     if not is_float:
+        for char in plain:
+            if char not in DIGITS:  # a sign inside, such as 1+2 or 12-3
+                line.fail("not a number: %r" % word)
         return int(word[0] + plain if word[0] in "+-" else plain)
     if "." in body:
         whole, _, rest = body.partition(".")
@@ -306,7 +309,7 @@ def _datetime(word, line):
     if clock.endswith("Z") or clock.endswith("z") or "+" in clock or "-" in clock:
         line.fail("offset date-times are not supported; use local time: %r" % word)
     hour, minute, second, micro = _time(clock, line)
-    if not 1 <= month <= 12 or not 1 <= day <= _month_days(year, month):
+    if year < 1 or not 1 <= month <= 12 or not 1 <= day <= _month_days(year, month):
         line.fail("no such date: %r" % word)
     return datetime(year, month, day, hour, minute, second, micro)
 

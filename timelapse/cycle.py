@@ -23,6 +23,7 @@ SLOT_TOLERANCE_S = 90     # a wake this close to a slot takes that slot's photo
 FREE_CHECK_S = 86400      # measure the card's free space at least daily (statvfs can be slow)
 CRITICAL_SLEEP_S = 3600
 MAX_RETRY_S = 3600
+REQUEST_TIMEOUT_S = 15    # no single HTTPS call may wait longer
 
 
 class Wake:
@@ -33,7 +34,8 @@ class Wake:
         self.mark = time.monotonic()
         # Time since the reset; 0 when code.py runs again without one (USB's fake deep sleep).
         self.timings = {"boot": int(self.mark * 1000) if self.mark < 60 else 0}
-        self.next_utc = None
+        self.next_utc = None   # corrected UTC of the next wake
+        self.alarm_rtc = None  # the RTC reading that means next_utc (timesync.rtc_alarm)
         self.card_ready = None  # not tried yet in this wake
 
     def phase(self, name):
@@ -53,9 +55,11 @@ class Wake:
         for problem in self.state.problems:
             self.error("state", problem)
         hot = self.state.hot
+        hot["temperature"] = round(microcontroller.cpu.temperature, 1)
         self.phase("state")
         self.cfg = cfg = self.load_config()
         power.arm_watchdog(cfg["upload"]["awake_budget"])
+        timesync.begin(hot, self.state.durable, hot["temperature"])
         self.phase("config")
         if self.state.cold:
             self.state.durable["power_ons"] += 1
@@ -70,12 +74,130 @@ class Wake:
         if volts and volts < cfg["power"]["critical_battery_v"]:
             self.error("battery", "%.2f V is below critical: no capture" % volts)
             self.next_utc = utc + CRITICAL_SLEEP_S
-        elif timesync.valid(utc):
-            self.on_grid(utc)
         else:
-            self.relative(utc)
-        # Uploads and time syncs are planned here too (their own issues).
+            valid = timesync.valid(utc)
+            if valid:
+                self.on_grid(utc)
+            else:
+                self.relative(utc)
+            if self.go_online() and (not valid or timesync.valid(timesync.utc_now())):
+                self.plan_next()  # the clock was set or corrected: plan on the new time
         self.persist()
+
+    def go_online(self):
+        """Join WiFi only when an upload or a time sync is due, and do both on one join.
+        Returns whether the time was synced."""
+        hot, durable, cfg = self.state.hot, self.state.durable, self.cfg
+        utc = timesync.utc_now()
+        upload_due = ""
+        if hot["seq"] > hot["uploaded"]:
+            from timelapse import upload
+
+            if not hot["queued_at"]:
+                hot["queued_at"] = int(utc)
+            local = utc + cfg["schedule"]["utc_offset"] if timesync.valid(utc) else None
+            upload_due = upload.due(hot, durable, cfg, utc, local, hot["battery_v"])
+        sleep_s = (self.next_utc or utc) - utc
+        sync_due = timesync.due(hot, durable, cfg, utc, sleep_s, hot["temperature"])
+        if not (upload_due or sync_due) or hot["backoff"][1] > utc:
+            return False
+        from timelapse import network
+
+        deadline = time.monotonic() + cfg["upload"]["awake_budget"]
+        self.phase("work")
+        try:
+            network.join(hot)
+        except network.NetworkError as problem:
+            pause = network.failed(hot, utc)
+            self.error("wifi", "%s (next try in %d min)" % (problem, pause // 60))
+            return False
+        finally:
+            self.phase("wifi")
+        try:
+            session = network.session()
+            client = None
+            if upload_due:
+                client = self.send_queue(network, session, upload_due, deadline)
+                self.phase("upload")
+            return self.sync_time(network, session, client, sync_due, sleep_s, deadline)
+        finally:
+            network.off()
+            self.phase("sync")
+
+    def send_queue(self, network, session, reason, deadline):
+        """Upload within the budget; returns the Dropbox client (its Date header is a time sample)."""
+        from timelapse import dropbox, upload
+
+        hot, durable = self.state.hot, self.state.durable
+        print("upload: %d photos wait (%s)" % (hot["seq"] - hot["uploaded"], reason))
+        client = dropbox.Dropbox(session, durable, _timeout(deadline))
+        try:
+            upload.send(self, client, deadline)
+            network.succeeded(hot)
+        except dropbox.AuthBroken as problem:
+            durable["auth_broken"] = "%s@%s" % (problem.kind, upload.settings_key())
+            self.error(problem.kind, "%s: uploads stop until settings.toml changes" % problem)
+        except dropbox.Full as problem:
+            network.defer(hot, timesync.utc_now(), upload.FULL_RETRY_S)
+            self.error(problem.kind, str(problem))
+        except dropbox.DropboxError as problem:
+            if problem.retry_after:
+                network.defer(hot, timesync.utc_now(), problem.retry_after)
+            else:
+                network.failed(hot, timesync.utc_now())
+            self.error(problem.kind, str(problem))
+        except network.TRANSIENT as problem:  # timeouts, resets: a later wake retries
+            network.failed(hot, timesync.utc_now())
+            self.error("network", "%s: %s" % (type(problem).__name__, problem))
+        return client
+
+    def sync_time(self, network, session, client, reason, sleep_s, deadline):
+        """Use the Dropbox Date header when it is precise enough, else SNTP, else HTTPS time."""
+        from timelapse import timesources
+
+        hot, durable, cfg = self.state.hot, self.state.durable, self.cfg
+        temperature = hot["temperature"]
+        samples = []
+        if client is not None and client.server_date:
+            samples.append(("date", client.date_sample()))
+        if samples:
+            self.apply_time(*samples[0])
+            reason = timesync.due(hot, durable, cfg, timesync.utc_now(), sleep_s, temperature)
+        if not reason:
+            return bool(samples)
+        try:
+            self.apply_time("ntp", timesources.ntp(network.pool(), cfg["time"]["ntp_server"]))
+            return True
+        except network.TRANSIENT + (ArithmeticError,) as problem:
+            self.error("ntp", "%s: %s" % (cfg["time"]["ntp_server"], problem))
+        try:
+            self.apply_time("https", timesources.https(session, _timeout(deadline)))
+            return True
+        except network.TRANSIENT + (ValueError,) as problem:
+            network.failed(hot, timesync.utc_now())
+            self.error("time", "no time source answered: %s" % problem)
+        return bool(samples)
+
+    def apply_time(self, source, sample):
+        seconds, fraction, precision = sample
+        error = timesync.apply(self.state.hot, self.state.durable, seconds, fraction, precision,
+                               self.state.hot["temperature"])
+        if error is None:
+            self.error("time", "%s sample %d is far from our time: distrusted" % (source, seconds))
+        else:
+            print("time: %s sync, clock was %+.2f s off" % (source, error))
+
+    def plan_next(self):
+        """The next slot on the grid, after the one just taken."""
+        sched = self.cfg["schedule"]
+        offset = sched["utc_offset"]
+        after = max(timesync.utc_now() + offset, self.state.hot["slot"])
+        following = schedule.next_slot(after, sched)
+        if following is None:
+            print("schedule: no more slots (stop date passed)")
+            self.next_utc = timesync.utc_now() + 86400
+        else:
+            self.next_utc = following - offset
 
     def load_config(self):
         """The configuration; parsed only when camconfig.toml changed (size or mtime): the
@@ -149,15 +271,8 @@ class Wake:
         slot = schedule.slot_at(utc + offset, sched, SLOT_TOLERANCE_S)
         if slot is not None and slot != hot["slot"]:
             hot["slot"] = slot
-            self.capture(utc, utc + offset)
-        after = timesync.utc_now() + offset
-        if slot is not None:
-            after = max(after, slot)
-        following = schedule.next_slot(after, sched)
-        self.next_utc = None if following is None else following - offset
-        if following is None:
-            print("schedule: no more slots (stop date passed)")
-            self.next_utc = timesync.utc_now() + 86400
+            self.capture(dated=True)
+        self.plan_next()
 
     def relative(self, utc):
         """No valid time: capture every `interval` counted from the last capture."""
@@ -167,10 +282,12 @@ class Wake:
         if hot["anchor"] == 0 or utc >= due - SLOT_TOLERANCE_S or utc < hot["anchor"]:
             on_time = hot["anchor"] and abs(utc - due) <= SLOT_TOLERANCE_S
             hot["anchor"] = due if on_time else utc
-            self.capture(utc, None)
+            self.capture(dated=False)
         self.next_utc = hot["anchor"] + interval
 
-    def capture(self, utc, local):
+    def capture(self, dated):
+        """One photo to the card, named by the (corrected) local time it was taken at when
+        the time is known, else by its sequence number alone."""
         hot = self.state.hot
         cam = self.cfg["camera"]
         if not self.mount_card() or not self.make_room():
@@ -185,7 +302,8 @@ class Wake:
         finally:
             self.phase("camera")
         seq = hot["seq"] + 1
-        stamp = civil.stamp(local) if local is not None else None
+        local = timesync.utc_now() + self.cfg["schedule"]["utc_offset"]
+        stamp = civil.stamp(local) if dated else None
         try:
             path = spool.write_image(cam["id"], seq, stamp, jpeg)
         except OSError as problem:
@@ -219,6 +337,11 @@ class Wake:
 
     def persist(self):
         self.phase("work")
+        hot = self.state.hot
+        if self.next_utc is not None:
+            self.alarm_rtc = timesync.rtc_alarm(hot, self.state.durable, self.next_utc,
+                                                hot["temperature"])
+        timesync.end(hot, hot["temperature"])
         self.timings["t"] = timesync.utc_now()
         self.state.note_timings(self.timings)
         if self.state.save(alarm.sleep_memory, microcontroller.nvm):
@@ -266,6 +389,11 @@ class Wake:
             return utc + MAX_RETRY_S
 
 
+def _timeout(deadline):
+    """Seconds one HTTPS call may wait: never past the awake budget."""
+    return max(1, min(REQUEST_TIMEOUT_S, deadline - time.monotonic()))
+
+
 def _exists(path):
     try:
         os.stat(path)
@@ -290,4 +418,4 @@ def main():
         except Exception as again:  # noqa: BLE001
             print("[error] persist: %s" % again)
     wake_pin = wake.cfg["power"]["wake_pin"] if hasattr(wake, "cfg") else None
-    power.deep_sleep(wake.next_utc, wake_pin)
+    power.deep_sleep(wake.alarm_rtc or wake.next_utc, wake_pin)

@@ -1,17 +1,166 @@
-"""The board's notion of time. The RTC keeps UTC; schedules and names use local time.
+"""The board's notion of time: the RTC corrected by a learned rate error, synced only when needed.
 
-After a power loss the RTC restarts at 2000-01-01: until a time source sets it, the time is
-not valid and the camera captures on a relative cadence, naming photos by sequence only.
+The XIAO ESP32S3 has no 32 kHz crystal: in deep sleep its RTC runs on the internal RC
+oscillator, thousands of ppm off and temperature dependent. Awake, the clocks run from the
+crystal. So the firmware corrects each sleep with a model of the sleeping RTC's rate error,
+ppm = a + b * (temperature - 20 C), learned by a small recursive least-squares filter from the
+offset found at each sync over the sleep time since the previous one. Between syncs it carries
+an error bound that grows with the model's uncertainty; a sync is due when the bound at the next
+wake could exceed [time] max_error, at least every max_interval, and whenever the RTC is not
+valid (after a power loss it restarts at 2000-01-01).
+
+Float32 on the board holds epoch seconds only to ~100 s, so absolute times stay integers (the
+RTC's int seconds) and only small differences (offset, bound) are floats. The RTC is set only
+when it is invalid; otherwise the correction lives in `hot["clock"]`.
 """
 
 import time
 
 VALID_AFTER = 1735689600  # 2025-01-01T00:00:00Z: an RTC before this was never set
+TEMP_REF = 20.0
+PRIOR_PPM = 20000.0       # what an uncalibrated RC oscillator may be off by (1 sigma)
+PRIOR_SLOPE = 100.0       # ppm per degree C (1 sigma)
+MODEL_NOISE_PPM = 15.0    # what the model never explains over a sleep (1 sigma)
+SAMPLE_NOISE_PPM = 15.0   # what one learning interval's mean rate may be off by (1 sigma)
+DRIFT_PPM = 2.0           # how far the rate may wander between syncs (ageing; 1 sigma)
+SIGMAS = 3.0              # the bound covers this many sigmas
+RTC_TICK_S = 1.0          # time.time() is whole seconds
+DISTRUST_S = 120          # a sample this far outside the bound is distrusted once
+SAVE_MODEL_S = 86400      # copy the learned model to NVM at most daily
+MIN_LEARN_S = 60          # shorter intervals say nothing about the rate
 
-
-def utc_now():
-    return time.time()
+_offset = 0.0             # seconds to add to the RTC in this wake (float, small)
 
 
 def valid(utc):
     return utc >= VALID_AFTER
+
+
+def utc_now():
+    """Corrected UTC, whole seconds."""
+    return time.time() + int(_offset + 0.5 if _offset >= 0 else _offset - 0.5)
+
+
+def _model(hot, durable):
+    if not hot["rate"]:
+        hot["rate"] = list(durable["rate"][:5]) if durable["rate"] else [
+            0.0, 0.0, PRIOR_PPM * PRIOR_PPM, 0.0, PRIOR_SLOPE * PRIOR_SLOPE]
+    return hot["rate"]
+
+
+def predict(rate, temperature):
+    """(ppm, 1-sigma ppm) of the sleeping RTC at `temperature`."""
+    x = temperature - TEMP_REF
+    variance = rate[2] + 2 * x * rate[3] + x * x * rate[4] + MODEL_NOISE_PPM * MODEL_NOISE_PPM
+    return rate[0] + rate[1] * x, variance ** 0.5
+
+
+def begin(hot, durable, temperature):
+    """At wake: correct the RTC reading for the sleep that just ended (hot["clock"])."""
+    global _offset
+    rtc_now = time.time()
+    clock = hot["clock"]
+    if not clock or not valid(rtc_now) or rtc_now < clock[0]:
+        hot["clock"] = None
+        _offset = 0.0
+        return
+    slept = rtc_now - clock[0]
+    mean_temp = (clock[3] + temperature) / 2
+    ppm, sigma = predict(_model(hot, durable), mean_temp)
+    _offset = clock[1] - slept * ppm / (1e6 + ppm)
+    since = hot["since"]
+    since[0] += slept
+    since[1] += slept * mean_temp
+    since[2] += slept * ppm
+    clock[2] += slept * SIGMAS * sigma * 1e-6
+
+
+def error_bound(hot):
+    """The error bound of utc_now() in seconds, or None when the time is unknown."""
+    clock = hot["clock"]
+    return clock[2] + RTC_TICK_S if clock else None
+
+
+def due(hot, durable, cfg, utc, sleep_s, temperature):
+    """Why a sync is due before the next wake ("cold", "bound", "interval"), or ""."""
+    if not hot["clock"] or not valid(utc):
+        return "cold"
+    settings = cfg["time"]
+    _, sigma = predict(_model(hot, durable), temperature)
+    if error_bound(hot) + sleep_s * SIGMAS * sigma * 1e-6 > settings["max_error"]:
+        return "bound"
+    if utc - hot["synced_at"] >= settings["max_interval"]:
+        return "interval"
+    return ""
+
+
+def apply(hot, durable, sample, fraction, precision, temperature):
+    """A time sample (`sample` whole seconds + `fraction`, true to +-precision s). Returns the
+    error it found in our time (s), or None when the sample was distrusted."""
+    global _offset
+    rtc_now = time.time()
+    clock = hot["clock"]
+    if clock and valid(rtc_now):
+        error = (rtc_now - sample) + (_offset - fraction)
+        if abs(error) > DISTRUST_S + 3 * error_bound(hot):
+            if not hot["distrust"] or abs(error - hot["distrust"]) > 10:
+                hot["distrust"] = error  # a second sample that agrees is believed
+                return None
+        _learn(hot, durable, error, precision)
+    else:
+        error = None
+    if not valid(rtc_now) or clock is None and abs(rtc_now - sample) > 1:
+        import rtc
+
+        rtc.RTC().datetime = time.localtime(sample)
+        rtc_now = time.time()
+    _offset = (sample - rtc_now) + fraction
+    hot["clock"] = [rtc_now, _offset, precision, temperature]
+    hot["since"] = [0, 0.0, 0.0]
+    hot["distrust"] = 0
+    hot["synced_at"] = sample
+    return error if error is not None else 0.0
+
+
+def _learn(hot, durable, error, precision):
+    """One recursive least-squares step: the mean rate over the sleeps since the last sync."""
+    slept, temp_s, ppm_s = hot["since"]
+    if slept < MIN_LEARN_S:
+        return
+    rate = _model(hot, durable)
+    x = temp_s / slept - TEMP_REF
+    observed = ppm_s / slept + error / slept * 1e6
+    noise = (precision + RTC_TICK_S) / slept * 1e6
+    r = noise * noise + SAMPLE_NOISE_PPM * SAMPLE_NOISE_PPM
+    p0 = rate[2] + x * rate[3]          # P x
+    p1 = rate[3] + x * rate[4]
+    s = p0 + x * p1 + r                 # x' P x + r
+    k0, k1 = p0 / s, p1 / s
+    residual = observed - (rate[0] + rate[1] * x)
+    rate[0] += k0 * residual
+    rate[1] += k1 * residual
+    rate[2] -= k0 * p0
+    rate[3] -= k0 * p1
+    rate[4] -= k1 * p1
+    rate[2] += DRIFT_PPM * DRIFT_PPM  # the oscillator ages: never become certain
+    if not durable["rate"] or hot["synced_at"] - durable["rate"][5] >= SAVE_MODEL_S:
+        durable["rate"] = [round(v, 3) for v in rate] + [hot["synced_at"]]
+        durable["drift_ppm"] = round(rate[0], 1)
+
+
+def end(hot, temperature):
+    """Before deep sleep: remember the RTC and our correction at this moment."""
+    if hot["clock"]:
+        hot["clock"][0] = time.time()
+        hot["clock"][1] = _offset
+        hot["clock"][3] = temperature
+
+
+def rtc_alarm(hot, durable, wake_utc, temperature):
+    """The RTC reading at which to wake so that the corrected time is `wake_utc`."""
+    if not hot["clock"]:
+        return wake_utc
+    ppm, _ = predict(_model(hot, durable), temperature)
+    rtc_now = time.time()
+    span = (wake_utc - rtc_now) - _offset   # true seconds to sleep
+    return rtc_now + int(span * (1 + ppm * 1e-6) + 0.5)

@@ -1,0 +1,119 @@
+"""The upload queue: when a batch is worth its energy, and sending it oldest first.
+
+The queue is the sequence range (uploaded, seq]. A wake uploads when `batch_size` photos wait
+or the oldest has waited `max_delay`, inside the upload window, with the battery above
+`min_battery_v`, and not while a backoff or a broken Dropbox authorisation says no. It sends
+photos in order until the queue is empty or the awake budget would be exceeded; the next upload
+wake goes on from there. A photo counts as uploaded only once Dropbox acknowledged it.
+"""
+
+import os
+import time
+
+from timelapse import spool
+
+UNDATED = "undated"     # {date} of a photo taken before the clock was ever set
+SETTINGS_FILE = "settings.toml"
+FULL_RETRY_S = 86400    # a full Dropbox account: look again a day later
+
+
+def settings_key():
+    """Size and mtime of settings.toml: a broken authorisation waits for this to change."""
+    try:
+        stat = os.stat(SETTINGS_FILE)
+        return "%d:%d" % (stat[6], stat[8])
+    except OSError:
+        return "missing"
+
+
+def due(hot, durable, cfg, utc, local, volts):
+    """Why this wake should upload ("batch", "delay"), or "" when it should not."""
+    upload = cfg["upload"]
+    waiting = hot["seq"] - hot["uploaded"]
+    if not upload["enabled"] or waiting <= 0:
+        return ""
+    if durable["auth_broken"]:
+        if durable["auth_broken"].endswith("@" + settings_key()):
+            return ""
+        durable["auth_broken"] = ""  # settings.toml changed: try the new credentials
+    if volts and volts < max(upload["min_battery_v"], cfg["power"]["low_battery_v"]):
+        return ""
+    if not in_window(local, upload["window"]) or utc < hot["backoff"][1]:
+        return ""
+    if waiting >= upload["batch_size"]:
+        return "batch"
+    if hot["queued_at"] and utc - hot["queued_at"] >= upload["max_delay"]:
+        return "delay"
+    return ""
+
+
+def in_window(local, window):
+    """Whether local epoch seconds fall in a [start, end) window of minutes (may span midnight);
+    no window, or no valid local time, means always."""
+    if window is None or local is None:
+        return True
+    minute = local % 86400 // 60
+    start, end = window
+    return start <= minute < end if start < end else minute >= start or minute < end
+
+
+def remote_path(template, cam_id, seq, name):
+    """The Dropbox path of a photo, from its file name alone (so a resend hits the same path)."""
+    stamp = name[:-4].split("_")[-1]
+    date = UNDATED
+    if len(stamp) == 15 and stamp[8] == "T":
+        date = "%s-%s-%s" % (stamp[:4], stamp[4:6], stamp[6:8])
+    return (template.replace("{id}", cam_id).replace("{date}", date)
+            .replace("{seq}", "%06d" % seq).replace("{name}", name))
+
+
+def send(wake, dropbox, deadline):
+    """Upload the queue oldest first until it is empty or `deadline` (monotonic) is near.
+    Returns the number of photos acknowledged; DropboxError and OSError end the batch."""
+    from timelapse.dropbox import DropboxError, content_hash
+
+    hot, durable, cfg = wake.state.hot, wake.state.durable, wake.cfg
+    sent = 0
+    slowest = 2.0  # seconds one photo may take; learned from this batch
+    while hot["uploaded"] < hot["seq"]:
+        started = time.monotonic()
+        if started + slowest * 1.5 > deadline:
+            print("upload: awake budget reached, %d photos wait" % (hot["seq"] - hot["uploaded"]))
+            break
+        seq = hot["uploaded"] + 1
+        path = spool.find(seq)
+        if path is None:
+            wake.error("upload", "photo %d is not on the card: skipped" % seq)
+            hot["uploaded"] = seq
+            continue
+        with open(path, "rb") as handle:
+            data = handle.read()
+        name = path.split("/")[-1]
+        digest = content_hash(data)
+        remote = remote_path(cfg["upload"]["path"], cfg["camera"]["id"], seq, name)
+        utc = time.time()
+        try:
+            meta = dropbox.upload(remote, data, digest, utc)
+        except DropboxError as problem:
+            if problem.kind != "conflict":
+                raise
+            meta = dropbox.metadata(remote, utc)
+            if meta.get("content_hash") != digest:
+                # Another photo already holds this name: keep both, Dropbox renames ours.
+                wake.error("upload", "%s exists with other content: uploaded renamed" % remote)
+                meta = dropbox.upload(remote, data, digest, utc, autorename=True)
+        if meta.get("content_hash") not in (None, digest):
+            raise DropboxError("dropbox", "%s: Dropbox stored other bytes" % remote)
+        hot["uploaded"] = seq
+        durable["uploads"] += 1
+        sent += 1
+        print("uploaded: %s (%d kB)" % (meta.get("path_display", remote), len(data) // 1024))
+        if cfg["storage"]["delete_after_upload"] and hot["oldest"] == seq:
+            spool.delete(seq)
+            hot["oldest"] = seq + 1
+        slowest = max(slowest, time.monotonic() - started)
+    if sent:
+        durable["batches"] += 1
+        durable["last_upload"] = int(time.time())
+    hot["queued_at"] = 0 if hot["uploaded"] >= hot["seq"] else hot["queued_at"]
+    return sent
