@@ -1,0 +1,114 @@
+"""NTP against a real server (chronyd, see sim/chrony.py): a plain SNTP query, the real
+adafruit_ntp library on CPython's sockets, and the same library on the simulated board."""
+
+from __future__ import annotations
+
+import shutil
+import socket
+import time
+
+import adafruit_ntp
+import pytest
+
+from sim import chrony as chrony_module
+from sim.chrony import Chrony, ChronyMissing, SHIFT_REFID, chronyd_path, sntp_query
+from sim.network import Network
+
+SHIFT_S = -3600.25  # what the shifted server serves: the host's clock this much off
+
+
+@pytest.fixture(scope="module")
+def chrony():
+    """One chronyd for the module. It is required (CI installs it): missing is a failure."""
+    try:
+        chronyd_path()
+    except ChronyMissing as error:
+        pytest.fail(str(error))
+    with Chrony() as server:
+        yield server
+
+
+def test_sntp_query_gets_the_real_time(chrony: Chrony) -> None:
+    answer = sntp_query(chrony.port)
+    assert answer.mode == 4 and answer.version == 4  # server mode, our version echoed
+    assert answer.stratum == 3 and answer.leap == 0  # `local stratum 3`: synchronised
+    assert abs(answer.server_time - time.time()) < 0.5
+    assert abs(answer.offset) < 0.5 and 0 <= answer.delay < 0.5
+
+
+def test_adafruit_ntp_on_cpython_sockets(chrony: Chrony) -> None:
+    # CPython's socket module is a socketpool: getaddrinfo, socket(AF_INET, SOCK_DGRAM) as a
+    # context manager, settimeout, sendto, recv_into.
+    ntp = adafruit_ntp.NTP(socket, server="127.0.0.1", port=chrony.port, tz_offset=0)
+    assert abs(ntp.utc_ns - time.time_ns()) < 500_000_000
+    assert ntp.next_sync > time.monotonic_ns()  # answered, and the poll interval respected
+
+
+def test_shifted_server_serves_the_known_offset(chrony: Chrony) -> None:
+    with Chrony(offset_s=SHIFT_S) as shifted:
+        answer = sntp_query(shifted.port)
+        assert answer.refid == SHIFT_REFID and answer.stratum == 3 and answer.leap == 0
+        assert abs(answer.offset - SHIFT_S) < 0.1
+        ntp = adafruit_ntp.NTP(socket, server="127.0.0.1", port=shifted.port)
+        assert abs(ntp.utc_ns / 1e9 - (time.time() + SHIFT_S)) < 0.5
+    # The host's clock was never touched: the unshifted server still agrees with it.
+    assert abs(sntp_query(chrony.port).offset) < 0.5
+
+
+def test_a_taken_port_is_retried(monkeypatch) -> None:
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as taken:
+        taken.bind(("127.0.0.1", 0))
+        ports = iter([taken.getsockname()[1], chrony_module.free_udp_port()])
+        monkeypatch.setattr(chrony_module, "free_udp_port", lambda: next(ports))
+        with Chrony() as server:
+            assert server.port != taken.getsockname()[1]
+            assert sntp_query(server.port).stratum == 3
+
+
+def test_missing_chronyd_names_the_package(monkeypatch) -> None:
+    monkeypatch.setattr(shutil, "which", lambda *args, **kwargs: None)
+    with pytest.raises(ChronyMissing, match=r"package `chrony`"):
+        Chrony().start()
+
+
+BOARD_OFFSET_S = 7200  # the board's RTC before the sync: two hours fast
+
+BOARD = '''
+import time, alarm, os, rtc, wifi, socketpool
+import adafruit_ntp
+rtc.RTC().datetime = time.localtime({rtc_start})
+print("before", time.time())
+wifi.radio.connect(os.getenv("CIRCUITPY_WIFI_SSID"), os.getenv("CIRCUITPY_WIFI_PASSWORD"))
+pool = socketpool.SocketPool(wifi.radio)
+ntp = adafruit_ntp.NTP(pool, server="pool.ntp.org", tz_offset=0, socket_timeout=2)
+utc_ns = ntp.utc_ns
+rtc.RTC().datetime = time.localtime(utc_ns // 1_000_000_000)
+print("ntp", utc_ns)
+print("after", time.time())
+alarm.exit_and_deep_sleep_until_alarms(alarm.time.TimeAlarm(monotonic_time=time.monotonic() + 60))
+'''
+
+
+def test_adafruit_ntp_on_the_simulated_board(make_board, chrony: Chrony) -> None:
+    network = Network()
+    network.add_host("pool.ntp.org", chrony.port, 0.01)
+    rtc_start = int(time.time()) + BOARD_OFFSET_S
+    device = make_board("ntp", BOARD.format(rtc_start=rtc_start), network=network)
+    shutil.copy2(adafruit_ntp.__file__, device.folder / "lib" / "adafruit_ntp.py")
+
+    real_before = time.time()
+    outcome = device.wake()
+    real_after = time.time()
+    console = device.console.getvalue()
+    assert outcome[0] == "sleep", console
+    printed = dict(line.partition(" ")[::2] for line in console.splitlines())
+
+    assert int(printed["before"]) == rtc_start  # the board started two hours fast
+    # The board's time is virtual, but what NTP told it is real time: the server's clock.
+    ntp_s = int(printed["ntp"]) / 1e9
+    assert real_before - 0.5 < ntp_s < real_after + 0.5
+    assert real_before - 1.5 < int(printed["after"]) < real_after + 1  # RTC keeps whole seconds
+    # One 48-byte request and answer over the simulated radio, after one DNS lookup.
+    counters = device.counters
+    assert (counters.wifi_connects, counters.dns_lookups) == (1, 1)
+    assert (counters.bytes_up, counters.bytes_down) == (48, 48)
