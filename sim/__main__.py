@@ -33,7 +33,7 @@ def main(argv: list[str] | None = None) -> int:
     runner.add_argument("--card-mb", type=float, default=32 * 1024, help="microSD capacity in MB")
     runner.add_argument("--quiet", action="store_true", help="no progress bar, no summary")
     runner.add_argument("--no-preview", action="store_true",
-                        help="skip preview.gif and contact_sheet.jpg of the captured photos")
+                        help="skip preview.gif, contact_sheet.jpg and the current and battery plots")
     args = parser.parse_args(argv)
     options = RunOptions(days=args.days, config=args.config, profile=args.profile,
                          firmware=args.firmware.resolve(), seed=args.seed,
@@ -49,6 +49,7 @@ def main(argv: list[str] | None = None) -> int:
             print(f"  {key:<{width}}  {report[key]}")
         if (args.out / "preview.gif").exists():
             print(f"  preview: {args.out}/preview.gif, {args.out}/contact_sheet.jpg")
+            print(f"  plots:   {args.out}/current_day.png, {args.out}/battery.png")
         if report["errors"]:
             print(f"  {'errors':<{width}}  {json.dumps(report['errors'])}")
     return 1 if report["crashes"] else 0

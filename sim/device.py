@@ -53,6 +53,10 @@ class PowerCut(BaseException):
     """The battery was disconnected: nothing after this instant happened."""
 
 
+class RunOver(BaseException):
+    """The simulated period ended while the board was awake (a firmware that never sleeps)."""
+
+
 class WatchdogReset(BaseException):
     """The watchdog was not fed in time."""
 
@@ -141,6 +145,7 @@ class Device:
         self.faults = {name: fault for name, fault in parse_faults(faults, start_utc).items()
                        if name in BOARD_FAULTS}
         self.faked_sleep = False  # the last sleep was USB's fake deep sleep
+        self.run_end = math.inf   # true time at which the simulation stops, awake or not
         self.time_alarm = None    # the TimeAlarm the last deep sleep waits for
         self.drive_readonly = True
         # Spans of true time [start, end, whether the RTC held a set time]: split at power losses
@@ -162,16 +167,19 @@ class Device:
         seconds = max(0.0, seconds)
         cut = self.power_cuts[0] - self.clock.true if self.power_cuts else math.inf
         dog = self.watchdog_left()
-        stop = min(cut, dog)
+        over = self.run_end - self.clock.true
+        stop = min(cut, dog, over)
         if stop < seconds:
             stop = max(0.0, stop)
-            self.meter.add(phase, stop, mA)
+            self.meter.add(phase, stop, mA, self.clock.true)
             self.clock.advance_awake(stop)
+            if stop == over:
+                raise RunOver(phase)
             if cut <= dog:
                 self.power_cuts.pop(0)
                 raise PowerCut(phase)
             raise WatchdogReset(phase)
-        self.meter.add(phase, seconds, mA)
+        self.meter.add(phase, seconds, mA, self.clock.true)
         self.clock.advance_awake(seconds)
 
     def seconds_to_cut(self) -> float:
@@ -492,6 +500,8 @@ class Device:
             outcome = ("reset", str(reset))
         except PowerCut as cut:
             outcome = ("power_cut", str(cut))
+        except RunOver:
+            outcome = ("end", None)
         except WatchdogReset as phase:
             outcome = ("watchdog", str(phase))
         except Exception:  # noqa: BLE001 - an uncaught exception in code.py, as the board prints it
@@ -542,7 +552,7 @@ class Device:
             ended = "end" if stop == end_true else "power_cut"
             if ended == "power_cut":
                 self.power_cuts.pop(0)
-        self.meter.add("sleep", self.clock.true - start, mA)
+        self.meter.add("sleep", self.clock.true - start, mA, start)
         return ended
 
     def save_memory(self) -> None:
@@ -559,7 +569,7 @@ class Device:
         wake_at = start + (rtc_target - self.clock.rtc) if rtc_target is not None else math.inf
         stop = min(wake_at, end_true)
         self.clock.advance_awake(max(0.0, stop - start))
-        self.meter.add("usb_fake_sleep", self.clock.true - start, self.awake_mA())
+        self.meter.add("usb_fake_sleep", self.clock.true - start, self.awake_mA(), start)
         self.faked_sleep = stop == wake_at
         return "alarm" if self.faked_sleep else "end"
 

@@ -20,6 +20,7 @@ class Camera:
 
     def __init__(self, device) -> None:
         self.device = device
+        self._last_frame: tuple = (None, b"")
         self.power_loss()
 
     def power_loss(self) -> None:
@@ -54,10 +55,14 @@ class Camera:
         seconds = frame_s.get(frame_size) or frame_s["SVGA"] * _pixels(frame_size) / _pixels("SVGA")
         self.device.spend("camera", seconds, self.active_mA())
         self.frames += 1
-        site = self.device.site
-        jpeg = render_jpeg(frame_size, quality, self.device.clock.true, site[0], site[1], rotate,
-                           frame_number=self.frames + self.device.wakes * 7)
-        return memoryview(jpeg)
+        # Frames of one wake show the same scene (exposure is not modelled): render it once,
+        # so warm-up frames cost the host nothing.
+        key = (self.device.wakes, frame_size, quality, rotate)
+        if self._last_frame[0] != key:
+            site = self.device.site
+            self._last_frame = (key, render_jpeg(frame_size, quality, self.device.clock.true, site[0],
+                                                 site[1], rotate, frame_number=self.device.wakes * 7))
+        return memoryview(self._last_frame[1])
 
     def stop_clock(self) -> None:
         """espcamera's deinit: the XCLK stops, the sensor stays powered with its registers."""

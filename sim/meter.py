@@ -1,4 +1,5 @@
-"""The power meter: charge (mA x virtual seconds) and time per phase."""
+"""The power meter: charge (mA x virtual seconds) and time per phase, and the current over time
+(`trace`: start, seconds, mA, phase) for the plots."""
 
 from __future__ import annotations
 
@@ -9,10 +10,14 @@ class Meter:
     def __init__(self) -> None:
         self.mAs: dict[str, float] = defaultdict(float)
         self.seconds: dict[str, float] = defaultdict(float)
+        self.trace: list[tuple[float, float, float, str]] = []
 
-    def add(self, phase: str, seconds: float, mA: float) -> None:
+    def add(self, phase: str, seconds: float, mA: float, start: float) -> None:
+        """`seconds` at `mA` in `phase`, beginning at true time `start`."""
         self.mAs[phase] += seconds * mA
         self.seconds[phase] += seconds
+        if seconds > 0:
+            self.trace.append((start, seconds, mA, phase))
 
     @property
     def total_mAh(self) -> float:

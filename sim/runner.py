@@ -25,6 +25,7 @@ from sim.device import Device, dump_json, iso
 from sim.faults import apply_cloud as apply_cloud_faults
 from sim.faults import parse as parse_faults
 from sim.network import Network
+from sim.plots import write_plots
 from sim.preview import write_preview
 from sim.profile import load_profile
 
@@ -82,7 +83,10 @@ def install_firmware(firmware: Path, device: Path, config: Path | None, network:
             shutil.copy2(entry, device / entry.name)
         elif entry.is_dir() and (entry / "__init__.py").exists():
             shutil.copytree(entry, device / entry.name, ignore=shutil.ignore_patterns("__pycache__"))
-    shutil.copy2(config or firmware / "camconfig.toml", device / "camconfig.toml")
+    if config is None:
+        config = firmware / "camconfig.toml"
+        config = config if config.exists() else PROJECT / "camconfig.toml"
+    shutil.copy2(config, device / "camconfig.toml")
     lib = device / "lib"
     lib.mkdir(exist_ok=True)
     requirements = firmware / "requirements.txt"
@@ -151,6 +155,8 @@ def run(options: RunOptions) -> dict:
     report["cloud"] = dict(sorted(cloud.stats.items()))
     if options.preview:
         write_preview(device.sd, out)
+        write_plots(device.meter.trace, start, end, profile["battery"]["capacity_mAh"], out,
+                    Path(options.firmware).name or "firmware")
     report["wall_s"] = round(host_time.perf_counter() - wall_start, 2)
     dump_json(out / "report.json", report)
     return report
@@ -159,6 +165,7 @@ def run(options: RunOptions) -> dict:
 def run_until(device: Device, end: float, bar, before_wake=None) -> None:
     """The board's life: wake, run, sleep, until the end of the run (or it hangs for good)."""
     last = device.clock.true
+    device.run_end = end
     while device.clock.true < end:
         if before_wake is not None:
             before_wake(device.clock.true)
@@ -177,13 +184,15 @@ def run_until(device: Device, end: float, bar, before_wake=None) -> None:
             device.counters.watchdog_resets += 1
             device.event("watchdog_reset", phase=detail)
             device.reset_reason = "WATCHDOG"
+        elif outcome == "end":
+            break
         elif outcome == "reset":
             device.reset_reason = "SOFTWARE"
         else:  # crash: the board sits in the REPL until its watchdog (if any) resets it
             device.counters.crashes += 1
             device.event("crash", message=detail)
             stuck = max(0.0, min(device.watchdog_left(), end - device.clock.true))
-            device.meter.add("stuck_awake", stuck, device.awake_mA())
+            device.meter.add("stuck_awake", stuck, device.awake_mA(), device.clock.true)
             device.clock.advance_awake(stuck)
             device.reset_reason = "WATCHDOG"
         bar.update(round(device.clock.true - last))

@@ -112,3 +112,41 @@ def test_adafruit_ntp_on_the_simulated_board(make_board, chrony: Chrony) -> None
     counters = device.counters
     assert (counters.wifi_connects, counters.dns_lookups) == (1, 1)
     assert (counters.bytes_up, counters.bytes_down) == (48, 48)
+
+
+def test_the_firmware_sets_a_cold_clock_from_chrony(tmp_path) -> None:
+    """Our firmware, cold (RTC at 2000-01-01 after a power loss), no upload due: it captures by
+    sequence number, syncs from chronyd - which serves the simulated time, so the known offset
+    is virtual minus real - and the next photo carries the right time in its name."""
+    from sim.device import Device
+    from sim.profile import load_profile
+    from sim.runner import PROJECT, install_firmware, parse_start
+
+    start = parse_start("2026-06-01T10:00:00Z")
+    folder = tmp_path / "device"
+    folder.mkdir()
+    network = Network()
+    install_firmware(PROJECT, folder, None, network)
+    with Chrony(offset_s=start - time.time()) as server:
+        network.add_host("pool.ntp.org", server.port, 0.01)
+        board = Device(folder, load_profile(), start_utc=start, network=network, rtc_set=False)
+        outcome, rtc_alarm = board.wake()
+        assert outcome == "sleep"
+        log = board.console.getvalue()
+        assert "time: ntp sync" in log, log
+        first = board.capture_times[0][2]
+        assert first.endswith("CAM1_000001.jpg")            # taken before the sync: undated
+        # The RTC now reads what chronyd serves (the simulated clock ran ahead of it by the
+        # virtual seconds this wake spent before the exchange: boot, camera, WiFi).
+        assert abs(board.clock.rtc - (time.time() + server.offset_s)) < 1.5
+    # chronyd is gone (it serves real time, the board lives on virtual time): the board keeps
+    # the time it got. Wakes to learn the clock's rate fail and back off; the next slot's photo
+    # is dated, on the grid of the synced clock.
+    while len(board.capture_times) < 2:
+        board.sleep_until(rtc_alarm, start + 3600)
+        board.reset_reason = "DEEP_SLEEP_ALARM"
+        board.wake_alarm = board.time_alarm
+        outcome, rtc_alarm = board.wake()
+        assert outcome == "sleep"
+    name = board.capture_times[1][2]
+    assert "_20260601T1110" in name  # 10:10 UTC = 11:10 at UTC+1

@@ -24,6 +24,7 @@ FREE_CHECK_S = 86400      # measure the card's free space at least daily (statvf
 CRITICAL_SLEEP_S = 3600
 MAX_RETRY_S = 3600
 REQUEST_TIMEOUT_S = 15    # no single HTTPS call may wait longer
+CALIBRATE_MIN_S = 300     # the shortest sleep that says something about the RTC's rate
 
 
 class Wake:
@@ -82,6 +83,7 @@ class Wake:
                 self.relative(utc)
             if self.go_online() and (not valid or timesync.valid(timesync.utc_now())):
                 self.plan_next()  # the clock was set or corrected: plan on the new time
+                self.calibrate()
         self.persist()
 
     def go_online(self):
@@ -186,6 +188,16 @@ class Wake:
             self.error("time", "%s sample %d is far from our time: distrusted" % (source, seconds))
         else:
             print("time: %s sync, clock was %+.2f s off" % (source, error))
+
+    def calibrate(self):
+        """Just synced, but the rate is not learned well enough to keep the bound until the
+        next slot (after a cold start): wake earlier for another sample, at most hourly."""
+        hot = self.state.hot
+        horizon = timesync.horizon(hot, self.state.durable, self.cfg, hot["temperature"])
+        utc = timesync.utc_now()
+        if horizon is not None and self.next_utc and utc + horizon < self.next_utc:
+            self.next_utc = utc + max(CALIBRATE_MIN_S, int(horizon))
+            print("time: learning the clock rate, next sample in %d s" % (self.next_utc - utc))
 
     def plan_next(self):
         """The next slot on the grid, after the one just taken."""

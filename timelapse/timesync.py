@@ -18,7 +18,7 @@ import time
 
 VALID_AFTER = 1735689600  # 2025-01-01T00:00:00Z: an RTC before this was never set
 TEMP_REF = 20.0
-PRIOR_PPM = 20000.0       # what an uncalibrated RC oscillator may be off by (1 sigma)
+PRIOR_PPM = 10000.0       # what the RC oscillator may be off by after boot calibration (1 sigma)
 PRIOR_SLOPE = 100.0       # ppm per degree C (1 sigma)
 MODEL_NOISE_PPM = 15.0    # what the model never explains over a sleep (1 sigma)
 SAMPLE_NOISE_PPM = 15.0   # what one learning interval's mean rate may be off by (1 sigma)
@@ -92,6 +92,16 @@ def due(hot, durable, cfg, utc, sleep_s, temperature):
     if utc - hot["synced_at"] >= settings["max_interval"]:
         return "interval"
     return ""
+
+
+def horizon(hot, durable, cfg, temperature):
+    """Seconds until the error bound reaches [time] max_error (None when the time is unknown).
+    While the rate is still being learned this is short: the next wake comes before the slot."""
+    if not hot["clock"]:
+        return None
+    _, sigma = predict(_model(hot, durable), temperature)
+    room = cfg["time"]["max_error"] - error_bound(hot)
+    return max(0, room) / (SIGMAS * sigma * 1e-6)
 
 
 def apply(hot, durable, sample, fraction, precision, temperature):

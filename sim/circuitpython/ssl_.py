@@ -41,9 +41,7 @@ class SSLSocket:
     def connect(self, address) -> None:
         board = _hw.device()
         self.sock.connect(address)
-        host_context = board.network.client_context()
-        if self.context._extra_ca:
-            host_context.load_verify_locations(cadata=self.context._extra_ca)
+        host_context = board.network.client_context(self.context._extra_ca)
         board.tls_handshake_begin()
         try:
             self.sock.real = host_context.wrap_socket(self.sock.real, server_hostname=self.server_hostname)
