@@ -14,11 +14,11 @@ from dataclasses import dataclass
 BOARD = ("card_missing", "camera_fail", "ap_down")
 # name -> (CloudFaults field, default share of requests; None for a state)
 CLOUD = {
-    "expired_token": ("expire_token_p", 0.3),
-    "rate_limit": ("rate_limit_p", 0.2),
-    "server_error": ("server_error_p", 0.2),
-    "drop": ("drop_p", 0.2),
-    "slow": ("slow_p", 0.2),
+    "expired_token": ("expire_token_p", 0.05),
+    "rate_limit": ("rate_limit_p", 0.05),
+    "server_error": ("server_error_p", 0.05),
+    "drop": ("drop_p", 0.05),
+    "slow": ("slow_p", 0.05),
     "revoked": ("revoked", None),
     "full": ("full", None),
 }

@@ -23,7 +23,6 @@ SLOT_TOLERANCE_S = 90     # a wake this close to a slot takes that slot's photo
 FREE_CHECK_S = 86400      # measure the card's free space at least daily (statvfs can be slow)
 CRITICAL_SLEEP_S = 3600
 MAX_RETRY_S = 3600
-REQUEST_TIMEOUT_S = 15    # no single HTTPS call may wait longer
 CALIBRATE_MIN_S = 300     # the shortest sleep that says something about the RTC's rate
 
 
@@ -132,9 +131,9 @@ class Wake:
 
         hot, durable = self.state.hot, self.state.durable
         print("upload: %d photos wait (%s)" % (hot["seq"] - hot["uploaded"], reason))
-        client = dropbox.Dropbox(session, durable, _timeout(deadline))
+        client = dropbox.Dropbox(session, durable, deadline)
         try:
-            upload.send(self, client, deadline)
+            upload.send(self, client, deadline, network.TRANSIENT)
             network.succeeded(hot)
         except dropbox.AuthBroken as problem:
             durable["auth_broken"] = "%s@%s" % (problem.kind, upload.settings_key())
@@ -146,10 +145,10 @@ class Wake:
             if problem.retry_after:
                 network.defer(hot, timesync.utc_now(), problem.retry_after)
             else:
-                network.failed(hot, timesync.utc_now())
+                network.failed(hot, timesync.utc_now(), network.SERVER_BACKOFF_MAX_S)
             self.error(problem.kind, str(problem))
         except network.TRANSIENT as problem:  # timeouts, resets: a later wake retries
-            network.failed(hot, timesync.utc_now())
+            network.failed(hot, timesync.utc_now(), network.SERVER_BACKOFF_MAX_S)
             self.error("network", "%s: %s" % (type(problem).__name__, problem))
         return client
 
@@ -173,7 +172,7 @@ class Wake:
         except network.TRANSIENT + (ArithmeticError,) as problem:
             self.error("ntp", "%s: %s" % (cfg["time"]["ntp_server"], problem))
         try:
-            self.apply_time("https", timesources.https(session, _timeout(deadline)))
+            self.apply_time("https", timesources.https(session, network.request_timeout(deadline)))
             return True
         except network.TRANSIENT + (ValueError,) as problem:
             network.failed(hot, timesync.utc_now())
@@ -399,11 +398,6 @@ class Wake:
             return following - sched["utc_offset"]
         except Exception:  # noqa: BLE001 - planning itself failed; fall back to a fixed retry
             return utc + MAX_RETRY_S
-
-
-def _timeout(deadline):
-    """Seconds one HTTPS call may wait: never past the awake budget."""
-    return max(1, min(REQUEST_TIMEOUT_S, deadline - time.monotonic()))
 
 
 def _exists(path):

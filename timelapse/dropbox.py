@@ -74,10 +74,10 @@ def _form(fields):
 class Dropbox:
     """Calls on one session; the access token and its expiry live in the durable state."""
 
-    def __init__(self, session, durable, timeout_s):
+    def __init__(self, session, durable, deadline):
         self.session = session
         self.durable = durable
-        self.timeout_s = timeout_s
+        self.deadline = deadline  # time.monotonic() by which the wake's awake budget is spent
         self.server_date = None   # the Date header of the last answer: a free time sample ...
         self.date_seen = 0.0      # ... and time.monotonic() when it arrived
 
@@ -148,7 +148,8 @@ class Dropbox:
     # -- HTTP ----------------------------------------------------------------------------------
 
     def _authorised(self, url, body, headers, utc):
-        """A call with the bearer token; on 401 one refresh and one retry."""
+        """A call with the bearer token; on 401 one refresh and one retry. A 401 even then is
+        an ordinary failure (retried on a later wake): only a refused refresh breaks auth."""
         for attempt in (1, 2):
             headers["Authorization"] = "Bearer " + self.token(utc)
             response = self._call(url, body, headers)
@@ -162,7 +163,10 @@ class Dropbox:
         return response
 
     def _call(self, url, body, headers):
-        response = self.session.post(url, data=body, headers=headers, timeout=self.timeout_s)
+        from timelapse import network
+
+        response = self.session.post(url, data=body, headers=headers,
+                                     timeout=network.request_timeout(self.deadline))
         date = response.headers.get("date")
         if date:
             self.server_date = parse_http_date(date)
@@ -195,8 +199,6 @@ class Dropbox:
             return DropboxError("rate_limit" if status == 429 else "server",
                                 "%s: HTTP %d %s" % (what, status, summary),
                                 int(retry) if retry and retry.isdigit() else 60)
-        if status == 401:
-            return AuthBroken("auth", "%s: HTTP 401 %s" % (what, summary))
         return DropboxError("server" if status >= 500 else "dropbox",
                             "%s: HTTP %d %s" % (what, status, summary))
 

@@ -15,8 +15,10 @@ import adafruit_requests
 import wifi
 
 JOIN_TIMEOUT_S = 10
+REQUEST_TIMEOUT_S = 15    # no single HTTPS call waits longer
 BACKOFF_FIRST_S = 600     # after a failure, skip the network for 10 min, then 20, 40, ...
-BACKOFF_MAX_S = 6 * 3600
+BACKOFF_MAX_S = 6 * 3600         # the access point is away: try at most every 6 h
+SERVER_BACKOFF_MAX_S = 3600      # the network or the server failed us: at most an hour
 
 # What a flaky network raises: timeouts and resets (OSError), and requests giving up.
 TRANSIENT = (OSError, RuntimeError, adafruit_requests.OutOfRetries)
@@ -65,6 +67,14 @@ def _static_address():
         ipv4_dns=ipaddress.ip_address(os.getenv("WIFI_IPV4_DNS") or gateway))
 
 
+def request_timeout(deadline):
+    """Seconds one call may wait without passing `deadline` (time.monotonic()); halved because
+    adafruit_requests tries a failed socket twice."""
+    import time
+
+    return max(1, min(REQUEST_TIMEOUT_S, (deadline - time.monotonic()) / 2))
+
+
 def pool():
     return adafruit_connection_manager.get_radio_socketpool(wifi.radio)
 
@@ -88,10 +98,10 @@ def backing_off(hot, utc):
     return utc < hot["backoff"][1]
 
 
-def failed(hot, utc):
-    """Count a failure and double the pause before the next try (capped). Returns the pause."""
+def failed(hot, utc, cap=BACKOFF_MAX_S):
+    """Count a failure and double the pause before the next try, up to `cap`. Returns it."""
     failures = hot["backoff"][0] + 1
-    pause = min(BACKOFF_FIRST_S * 2 ** min(failures - 1, 16), BACKOFF_MAX_S)
+    pause = min(BACKOFF_FIRST_S * 2 ** min(failures - 1, 16), cap)
     hot["backoff"] = [failures, int(utc + pause)]
     return pause
 

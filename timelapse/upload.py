@@ -10,7 +10,7 @@ wake goes on from there. A photo counts as uploaded only once Dropbox acknowledg
 import os
 import time
 
-from timelapse import spool
+from timelapse import spool, timesync
 
 UNDATED = "undated"     # {date} of a photo taken before the clock was ever set
 SETTINGS_FILE = "settings.toml"
@@ -67,53 +67,77 @@ def remote_path(template, cam_id, seq, name):
             .replace("{seq}", "%06d" % seq).replace("{name}", name))
 
 
-def send(wake, dropbox, deadline):
+RETRIES_PER_BATCH = 2     # transient failures a batch absorbs before it gives up for this wake
+
+
+def send(wake, dropbox, deadline, transient):
     """Upload the queue oldest first until it is empty or `deadline` (monotonic) is near.
-    Returns the number of photos acknowledged; DropboxError and OSError end the batch."""
+    A transient failure (a 5xx without Retry-After, a dropped connection: `transient`) is retried
+    at once, a few times per batch; anything else ends the batch and is raised to the caller.
+    Returns the number of photos Dropbox acknowledged."""
     from timelapse.dropbox import DropboxError, content_hash
 
     hot, durable, cfg = wake.state.hot, wake.state.durable, wake.cfg
-    sent = 0
+    sent, retries = 0, RETRIES_PER_BATCH
     slowest = 2.0  # seconds one photo may take; learned from this batch
-    while hot["uploaded"] < hot["seq"]:
-        started = time.monotonic()
-        if started + slowest * 1.5 > deadline:
-            print("upload: awake budget reached, %d photos wait" % (hot["seq"] - hot["uploaded"]))
-            break
-        seq = hot["uploaded"] + 1
-        path = spool.find(seq)
-        if path is None:
-            wake.error("upload", "photo %d is not on the card: skipped" % seq)
+    try:
+        while hot["uploaded"] < hot["seq"]:
+            started = time.monotonic()
+            if started + slowest * 1.5 > deadline:
+                print("upload: awake budget reached, %d photos wait" % (hot["seq"] - hot["uploaded"]))
+                break
+            seq = hot["uploaded"] + 1
+            path = spool.find(seq)
+            if path is None:
+                wake.error("upload", "photo %d is not on the card: skipped" % seq)
+                hot["uploaded"] = seq
+                continue
+            with open(path, "rb") as handle:
+                data = handle.read()
+            name = path.split("/")[-1]
+            remote = remote_path(cfg["upload"]["path"], cfg["camera"]["id"], seq, name)
+            try:
+                meta = store(wake, dropbox, remote, data, content_hash(data))
+            except transient + (DropboxError,) as problem:
+                again = not isinstance(problem, DropboxError) or (
+                    problem.kind in ("server", "auth") and not problem.retry_after)
+                if not again or retries == 0:
+                    raise
+                retries -= 1
+                print("upload: %s, trying again" % problem)
+                continue
             hot["uploaded"] = seq
-            continue
-        with open(path, "rb") as handle:
-            data = handle.read()
-        name = path.split("/")[-1]
-        digest = content_hash(data)
-        remote = remote_path(cfg["upload"]["path"], cfg["camera"]["id"], seq, name)
-        utc = time.time()
-        try:
-            meta = dropbox.upload(remote, data, digest, utc)
-        except DropboxError as problem:
-            if problem.kind != "conflict":
-                raise
-            meta = dropbox.metadata(remote, utc)
-            if meta.get("content_hash") != digest:
-                # Another photo already holds this name: keep both, Dropbox renames ours.
-                wake.error("upload", "%s exists with other content: uploaded renamed" % remote)
-                meta = dropbox.upload(remote, data, digest, utc, autorename=True)
-        if meta.get("content_hash") not in (None, digest):
-            raise DropboxError("dropbox", "%s: Dropbox stored other bytes" % remote)
-        hot["uploaded"] = seq
-        durable["uploads"] += 1
-        sent += 1
-        print("uploaded: %s (%d kB)" % (meta.get("path_display", remote), len(data) // 1024))
-        if cfg["storage"]["delete_after_upload"] and hot["oldest"] == seq:
-            spool.delete(seq)
-            hot["oldest"] = seq + 1
-        slowest = max(slowest, time.monotonic() - started)
-    if sent:
-        durable["batches"] += 1
-        durable["last_upload"] = int(time.time())
-    hot["queued_at"] = 0 if hot["uploaded"] >= hot["seq"] else hot["queued_at"]
+            durable["uploads"] += 1
+            sent += 1
+            print("uploaded: %s (%d kB)" % (meta.get("path_display", remote), len(data) // 1024))
+            if cfg["storage"]["delete_after_upload"] and hot["oldest"] == seq:
+                spool.delete(seq)
+                hot["oldest"] = seq + 1
+            slowest = max(slowest, time.monotonic() - started)
+    finally:
+        if sent:
+            durable["batches"] += 1
+            durable["last_upload"] = timesync.utc_now()
+        if hot["uploaded"] >= hot["seq"]:
+            hot["queued_at"] = 0
     return sent
+
+
+def store(wake, dropbox, remote, data, digest):
+    """One photo to Dropbox: its metadata once acknowledged. Sent again after a lost answer it
+    is no conflict (same content); a conflict means another photo holds the name."""
+    from timelapse.dropbox import DropboxError
+
+    utc = timesync.utc_now()
+    try:
+        meta = dropbox.upload(remote, data, digest, utc)
+    except DropboxError as problem:
+        if problem.kind != "conflict":
+            raise
+        meta = dropbox.metadata(remote, utc)
+        if meta.get("content_hash") != digest:
+            wake.error("upload", "%s exists with other content: uploaded renamed" % remote)
+            meta = dropbox.upload(remote, data, digest, utc, autorename=True)
+    if meta.get("content_hash") not in (None, digest):
+        raise DropboxError("dropbox", "%s: Dropbox stored other bytes" % remote)
+    return meta
