@@ -30,6 +30,7 @@ from sim.preview import write_preview
 from sim.profile import load_profile
 
 PROJECT = Path(__file__).resolve().parent.parent
+END_GUARD_S = 10
 HOST_ONLY = {"sim", "tests", "power_tests", "out", "lib", "__pycache__"}
 
 
@@ -165,8 +166,10 @@ def run(options: RunOptions) -> dict:
 def run_until(device: Device, end: float, bar, before_wake=None) -> None:
     """The board's life: wake, run, sleep, until the end of the run (or it hangs for good)."""
     last = device.clock.true
-    device.run_end = end
-    while device.clock.true < end:
+    device.run_end = end + 300  # a wake under way finishes; a board that never sleeps stops
+    # No wake starts in the last seconds: one there would take the slot at the end of the
+    # run (outside it) a clock error early.
+    while device.clock.true < end - END_GUARD_S:
         if before_wake is not None:
             before_wake(device.clock.true)
         outcome, detail = device.wake()

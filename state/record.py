@@ -55,8 +55,8 @@ def merged(defaults, fields):
     result = {}
     for key, default in defaults.items():
         value = fields.get(key, default)
-        if default is not None and value is not None and type(value) is not type(default):
-            if not (isinstance(default, float) and isinstance(value, int)):
+        if default is not None and type(value) is not type(default):  # null too: seq + 1 must work
+            if not (isinstance(default, float) and type(value) is int):  # 3 for 3.0, not false
                 value = default
         if value is default and isinstance(default, (list, dict)):
             value = type(default)(default)  # never share a mutable default between states

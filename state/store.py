@@ -32,7 +32,7 @@ HOT: dict = {
     "since": [0, 0.0, 0.0],
     "synced_at": 0,
     "rate": None,
-    "distrust": 0,
+    "distrust": 0.0,
     "temperature": 0.0,
     "wifi": None,
     "backoff": [0, 0],
@@ -138,9 +138,10 @@ def read_nvm(nvm, problems):
             if not error.empty:
                 problems.append("nvm slot %d: %s" % (slot, error))
             continue
-        if best is None or fields.get("nvm_seq", 0) > best.get("nvm_seq", 0):
+        fields = record.merged(DURABLE, fields)  # types checked before they are compared
+        if best is None or fields["nvm_seq"] > best["nvm_seq"]:
             best, best_slot = fields, slot
-    return record.merged(DURABLE, best or {}), best_slot
+    return best or record.merged(DURABLE, {}), best_slot
 
 
 def write_nvm(nvm, durable, current_slot):

@@ -34,9 +34,21 @@ def test_shipped_week_captures_every_slot(simulate) -> None:
     slots = list(schedule.slots_between(start, start + 7 * 86400, plan))
     assert len(slots) == 7 * 94  # 84 by day (06:00-20:00 every 10 min) + 10 hourly at night
     assert report["scheduled_slots"] == len(slots)
-    assert report["captures"] == report["wakes"] == len(slots)
+    assert report["captures"] == len(slots)
+    # The other wakes sample the time while the firmware learns its clock's rate, on day one.
+    extra, boot = [], None
+    for event in events(out) + [{"kind": "boot"}]:
+        if event["kind"] == "boot":
+            if boot is not None:
+                extra.append(boot)
+            boot = event
+        elif event["kind"] == "capture":
+            boot = None
+    assert report["wakes"] - report["captures"] == len(extra) <= 8
+    assert all(w["t"] < "2026-06-02" for w in extra)
     assert report["missed_slots"] == 0 and report["crashes"] == 0 and report["lost_images"] == 0
-    assert report["nvm_writes"] == 1  # the configuration, once
+    # NVM: the configuration once, then upload counters per batch and the clock model daily.
+    assert report["nvm_writes"] <= 1 + report["upload_batches"] + 8
     names = sorted(p.name for p in (out / "device" / "sd" / "timelapse" / "000").iterdir())
     assert names[0].startswith("CAM1_000001_20260601T0100")  # local capture time (+01:00)
     assert all((out / "device" / "sd" / "timelapse" / "000" / n).read_bytes()[:2] == b"\xff\xd8" for n in names)
@@ -50,11 +62,10 @@ def test_fourteen_days_with_active_hours_night_interval_and_stop(simulate) -> No
     assert report["captures"] == report["scheduled_slots"] > 0
     assert report["missed_slots"] == 0 and report["crashes"] == 0
     offset = plan["utc_offset"]
-    for sleep in events(out, "sleep"):
-        local = int(epoch(sleep["alarm"])) + offset
-        if local <= plan["stop"]:
-            assert schedule.is_slot(local, plan), sleep
-    last = max(epoch(c["rtc"]) for c in events(out, "capture")) + offset
+    for capture in events(out, "capture"):  # each photo on a slot, within the clock's error
+        slot = schedule.slot_at(int(epoch(capture["t"])) + offset, plan, 10)
+        assert slot is not None and slot <= plan["stop"], capture
+    last = max(epoch(c["t"]) for c in events(out, "capture")) + offset
     assert plan["stop"] - 2 * 3600 < last <= plan["stop"] + 5  # the stop slot itself is taken
 
 
@@ -207,11 +218,17 @@ def test_garbled_sleep_memory_and_nvm_slot_are_detected_and_replaced(simulate, t
 def test_missing_card_and_full_card_are_recorded_not_fatal(simulate) -> None:
     report, _ = simulate(days=0.3, faults="card_missing")
     assert report["crashes"] == 0 and report["captures"] == 0
-    assert report["errors"]["card"] == report["wakes"]
-    report, out = simulate(days=1, card_mb=66)  # 64 MB must stay free: room for ~40 photos
+    assert report["errors"]["card"] == report["scheduled_slots"]  # once per photo it could not take
+    # 64 MB must stay free on a 66 MB card: room for ~40 photos. Uploaded ones make room ...
+    report, out = simulate(days=1, card_mb=66)
+    assert report["captures"] == report["scheduled_slots"] and report["lost_images"] == 0
+    on_card = list((out / "device" / "sd").rglob("*.jpg"))
+    assert 0 < len(on_card) < report["captures"] and "card_full" not in report["errors"]
+    # ... unsent ones never do: without uploads the card fills and capture stops.
+    report, out = simulate(days=1, card_mb=66, config_text=SHIPPED.replace("enabled = true", "enabled = false"))
     assert report["crashes"] == 0 and 0 < report["captures"] < report["scheduled_slots"]
     assert report["errors"]["card_full"] >= 1
-    assert report["lost_images"] == 0  # nothing unsent was deleted to make room
+    assert report["lost_images"] == 0
 
 
 def test_capture_only_wake_imports_no_network_stack(tmp_path: Path) -> None:

@@ -194,9 +194,13 @@ class Wake:
         hot = self.state.hot
         horizon = timesync.horizon(hot, self.state.durable, self.cfg, hot["temperature"])
         utc = timesync.utc_now()
-        if horizon is not None and self.next_utc and utc + horizon < self.next_utc:
-            self.next_utc = utc + max(CALIBRATE_MIN_S, int(horizon))
-            print("time: learning the clock rate, next sample in %d s" % (self.next_utc - utc))
+        if horizon is None or not self.next_utc:
+            return
+        sample_at = utc + max(CALIBRATE_MIN_S, int(horizon))
+        # Not so close to the slot that the sample wake would take the slot's photo early.
+        if sample_at < self.next_utc - 2 * SLOT_TOLERANCE_S:
+            self.next_utc = sample_at
+            print("time: learning the clock rate, next sample in %d s" % (sample_at - utc))
 
     def plan_next(self):
         """The next slot on the grid, after the one just taken."""
