@@ -55,7 +55,8 @@ class Wake:
         for problem in self.state.problems:
             self.error("state", problem)
         hot = self.state.hot
-        hot["temperature"] = round(microcontroller.cpu.temperature, 1)
+        celsius = microcontroller.cpu.temperature  # None where the chip cannot tell
+        hot["temperature"] = timesync.TEMP_REF if celsius is None else round(celsius, 1)
         self.phase("state")
         self.cfg = cfg = self.load_config()
         power.arm_watchdog(cfg["upload"]["awake_budget"])
@@ -158,14 +159,12 @@ class Wake:
 
         hot, durable, cfg = self.state.hot, self.state.durable, self.cfg
         temperature = hot["temperature"]
-        samples = []
-        if client is not None and client.server_date:
-            samples.append(("date", client.date_sample()))
-        if samples:
-            self.apply_time(*samples[0])
+        sample = client.date_sample() if client is not None else None
+        if sample is not None:
+            self.apply_time("date", sample)
             reason = timesync.due(hot, durable, cfg, timesync.utc_now(), sleep_s, temperature)
         if not reason:
-            return bool(samples)
+            return sample is not None
         try:
             self.apply_time("ntp", timesources.ntp(network.pool(), cfg["time"]["ntp_server"]))
             return True
@@ -177,7 +176,7 @@ class Wake:
         except network.TRANSIENT + (ValueError,) as problem:
             network.failed(hot, timesync.utc_now())
             self.error("time", "no time source answered: %s" % problem)
-        return bool(samples)
+        return sample is not None
 
     def apply_time(self, source, sample):
         seconds, fraction, precision = sample

@@ -174,8 +174,10 @@ class Dropbox:
         return response
 
     def date_sample(self):
-        """The last Date header as a time sample for timesync: (seconds, fraction, precision).
-        The header has whole seconds, so the truth lies up to a second after it."""
+        """The last Date header as a time sample for timesync: (seconds, fraction, precision),
+        or None. The header has whole seconds, so the truth lies up to a second after it."""
+        if self.server_date is None:
+            return None
         elapsed = time.monotonic() - self.date_seen
         whole = int(elapsed)
         return self.server_date + whole, 0.5 + (elapsed - whole), 0.6

@@ -61,10 +61,10 @@ def _static_address():
 
     gateway = os.getenv("WIFI_IPV4_GATEWAY") or ""
     wifi.radio.set_ipv4_address(
-        ipv4=ipaddress.ip_address(address),
-        netmask=ipaddress.ip_address(os.getenv("WIFI_IPV4_NETMASK") or "255.255.255.0"),
-        gateway=ipaddress.ip_address(gateway),
-        ipv4_dns=ipaddress.ip_address(os.getenv("WIFI_IPV4_DNS") or gateway))
+        ipv4=ipaddress.IPv4Address(address),
+        netmask=ipaddress.IPv4Address(os.getenv("WIFI_IPV4_NETMASK") or "255.255.255.0"),
+        gateway=ipaddress.IPv4Address(gateway),
+        ipv4_dns=ipaddress.IPv4Address(os.getenv("WIFI_IPV4_DNS") or gateway))
 
 
 def request_timeout(deadline):
