@@ -18,6 +18,7 @@ Marker protocol (what the firmware does; designed for a logic input sampled ever
 - At the END of each phase it sends a BURST of k short low pulses, k being the phase's number:
 
       1 state   2 config   3 camera   4 card   5 wifi   6 tls   7 upload   8 persist   9 work
+      10 sync (timelapse/marker.py is the firmware's side; tls is for firmware that can mark it)
 
   Each pulse is low for 100 us with 100 us high between pulses (the decoder accepts lows of
   30 us to 1 ms and highs of 30 us to 0.6 ms inside a burst); after a burst the line stays high
@@ -36,7 +37,7 @@ Marker protocol (what the firmware does; designed for a logic input sampled ever
   for 5 ms. A wake runs from the current's rise to that point (`awake_s`). Everything else is
   `sleep` (including short spikes with no marker). A wake whose marker never rises is
   `unmarked` (charged to `awake`), so a board without marker firmware still splits into wakes.
-  A wake is a "network" wake when a wifi, tls or upload phase appears, else a "capture" wake.
+  A wake is a "network" wake when a wifi, tls, upload or sync phase appears, else a "capture" wake.
 
   Decoding: marker runs shorter than 30 us are glitches and merged into their surroundings; a
   low longer than 1 ms is the end of a wake; a high longer than 0.6 ms ends a burst. A trace
@@ -47,16 +48,7 @@ Marker protocol (what the firmware does; designed for a logic input sampled ever
   longer after the fall means the threshold is below the deep-sleep current (a camera left
   powered draws ~20 mA): the report warns, and `--wake-mA` must be raised.
 
-  A sketch of the sender, for the firmware (CircuitPython):
-
-      PHASES = ("state", "config", "camera", "card", "wifi", "tls", "upload", "persist", "work")
-      marker = digitalio.DigitalInOut(board.D1); marker.switch_to_output(True)
-      def mark(name):
-          for _ in range(PHASES.index(name) + 1):
-              marker.value = False; microcontroller.delay_us(100)
-              marker.value = True; microcontroller.delay_us(100)
-          microcontroller.delay_us(1000)
-      ...; marker.value = False; alarm.exit_and_deep_sleep_until_alarms(...)
+  The sender is the firmware's timelapse/marker.py.
 
   A burst costs at most 2.8 ms at ~40 mA, about 0.03 uAh.
 
@@ -89,11 +81,12 @@ from pathlib import Path
 
 import numpy as np
 
+from timelapse.marker import PHASES  # the firmware's numbering of its phases
+
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_PROFILE = ROOT.parent / "shared" / "power_profile.toml"
 RATE_HZ = 100_000
-PHASES = ("state", "config", "camera", "card", "wifi", "tls", "upload", "persist", "work")
-NETWORK_PHASES = frozenset({"wifi", "tls", "upload"})
+NETWORK_PHASES = frozenset({"wifi", "tls", "upload", "sync"})
 CPU_PHASES = ("state", "config", "persist", "work")  # the CPU alone, no peripheral active
 UAS_PER_MAH = 1000.0 * 3600.0
 

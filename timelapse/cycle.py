@@ -13,7 +13,7 @@ import supervisor
 
 from state import summary
 from state.store import State
-from timelapse import civil, power, schedule, spool, timesync
+from timelapse import civil, marker, power, schedule, spool, timesync
 
 CONFIG_FILE = "camconfig.toml"
 MAINTENANCE_FILE = "maintenance"  # create it on CIRCUITPY (USB attached) for maintenance mode
@@ -42,6 +42,7 @@ class Wake:
         now = time.monotonic()
         self.timings[name] = self.timings.get(name, 0) + int((now - self.mark) * 1000)
         self.mark = now
+        marker.mark(name)
 
     def error(self, kind, message):
         print("[error] %s: %s" % (kind, message))
@@ -57,8 +58,11 @@ class Wake:
         hot = self.state.hot
         celsius = microcontroller.cpu.temperature  # None where the chip cannot tell
         hot["temperature"] = timesync.TEMP_REF if celsius is None else round(celsius, 1)
+        if self.state.durable["config"]:  # the cached config names the marker pin, if any
+            marker.start(self.state.durable["config"]["power"]["marker_pin"])
         self.phase("state")
         self.cfg = cfg = self.load_config()
+        marker.start(cfg["power"]["marker_pin"])
         power.arm_watchdog(cfg["upload"]["awake_budget"])
         timesync.begin(hot, self.state.durable, hot["temperature"])
         self.phase("config")
@@ -426,5 +430,6 @@ def main():
                 wake.persist()
         except Exception as again:  # noqa: BLE001
             print("[error] persist: %s" % again)
+    marker.stop()
     wake_pin = wake.cfg["power"]["wake_pin"] if hasattr(wake, "cfg") else None
     power.deep_sleep(wake.alarm_rtc or wake.next_utc, wake_pin)
