@@ -86,6 +86,7 @@ class WakeRecord:
     awake_s: float = 0.0
     kind: str = "idle"
     captures: list = field(default_factory=list)
+    charge_mAs: float = 0.0  # what the wake cost, awake
     requests: int = 0
     tls: int = 0
     bytes_up: int = 0
@@ -146,6 +147,7 @@ class Device:
                        if name in BOARD_FAULTS}
         self.faked_sleep = False  # the last sleep was USB's fake deep sleep
         self.run_end = math.inf   # true time at which the simulation stops, awake or not
+        self.sleep_by_camera: dict[str, float] = {}  # deep-sleep seconds by the camera's state
         self.time_alarm = None    # the TimeAlarm the last deep sleep waits for
         self.drive_readonly = True
         # Spans of true time [start, end, whether the RTC held a set time]: split at power losses
@@ -172,6 +174,8 @@ class Device:
         if stop < seconds:
             stop = max(0.0, stop)
             self.meter.add(phase, stop, mA, self.clock.true)
+            if self.wake_records:
+                self.wake_records[-1].charge_mAs += stop * mA
             self.clock.advance_awake(stop)
             if stop == over:
                 raise RunOver(phase)
@@ -180,6 +184,8 @@ class Device:
                 raise PowerCut(phase)
             raise WatchdogReset(phase)
         self.meter.add(phase, seconds, mA, self.clock.true)
+        if self.wake_records:
+            self.wake_records[-1].charge_mAs += seconds * mA
         self.clock.advance_awake(seconds)
 
     def seconds_to_cut(self) -> float:
@@ -553,6 +559,8 @@ class Device:
             if ended == "power_cut":
                 self.power_cuts.pop(0)
         self.meter.add("sleep", self.clock.true - start, mA, start)
+        state = self.camera.sleep_state()
+        self.sleep_by_camera[state] = self.sleep_by_camera.get(state, 0.0) + self.clock.true - start
         return ended
 
     def save_memory(self) -> None:

@@ -20,7 +20,7 @@ class Camera:
 
     def __init__(self, device) -> None:
         self.device = device
-        self._last_frame: tuple = (None, b"")
+        self._last_frame: tuple = (None, 0.0, b"")
         self.power_loss()
 
     def power_loss(self) -> None:
@@ -55,14 +55,16 @@ class Camera:
         seconds = frame_s.get(frame_size) or frame_s["SVGA"] * _pixels(frame_size) / _pixels("SVGA")
         self.device.spend("camera", seconds, self.active_mA())
         self.frames += 1
-        # Frames of one wake show the same scene (exposure is not modelled): render it once,
-        # so warm-up frames cost the host nothing.
-        key = (self.device.wakes, frame_size, quality, rotate)
-        if self._last_frame[0] != key:
+        # Frames taken within a second show the same scene (exposure is not modelled): render
+        # it once, so warm-up frames cost the host nothing.
+        now = self.device.clock.true
+        key, taken, jpeg = self._last_frame
+        if key != (frame_size, quality, rotate) or now - taken > 1.0:
             site = self.device.site
-            self._last_frame = (key, render_jpeg(frame_size, quality, self.device.clock.true, site[0],
-                                                 site[1], rotate, frame_number=self.device.wakes * 7))
-        return memoryview(self._last_frame[1])
+            jpeg = render_jpeg(frame_size, quality, now, site[0], site[1], rotate,
+                               frame_number=self.frames + self.device.wakes * 7)
+            self._last_frame = ((frame_size, quality, rotate), now, jpeg)
+        return memoryview(jpeg)
 
     def stop_clock(self) -> None:
         """espcamera's deinit: the XCLK stops, the sensor stays powered with its registers."""

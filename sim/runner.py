@@ -18,6 +18,7 @@ import tomllib
 from dataclasses import asdict, dataclass
 from datetime import datetime, timezone
 from pathlib import Path
+from types import SimpleNamespace
 
 from tqdm import tqdm
 
@@ -206,21 +207,21 @@ def _iso_or_none(t: float | None) -> str | None:
     return None if t is None else iso(t)
 
 
-def firmware_modules():
+def firmware_modules() -> SimpleNamespace:
     """The project's own timelapse modules, imported on the host for judging a run."""
     sys.path.insert(0, str(PROJECT))
     try:
-        from timelapse import civil, config, schedule
+        from timelapse import civil, config, schedule, upload
     finally:
         sys.path.remove(str(PROJECT))
-    return civil, config, schedule
+    return SimpleNamespace(civil=civil, config=config, schedule=schedule, upload=upload)
 
 
 def scheduled_slots(cfg: dict, spans: list[list]) -> list[float]:
     """The capture slots the configuration defines, in true UTC time. Where the board's clock
     was not set (after a power loss, before a sync) the firmware captures every interval from
     its first wake, so those are the slots there."""
-    _, _, schedule = firmware_modules()
+    schedule = firmware_modules().schedule
     plan = cfg["schedule"]
     offset, interval = plan["utc_offset"], plan["interval"]
     slots: list[float] = []
@@ -235,7 +236,7 @@ def scheduled_slots(cfg: dict, spans: list[list]) -> list[float]:
 
 def clock_errors(cfg: dict, capture_times: list[tuple[float, float, str]]) -> list[float]:
     """|the time a photo's name claims - the true time it was written|, for dated photos."""
-    civil, _, _ = firmware_modules()
+    civil = firmware_modules().civil
     offset = cfg["schedule"]["utc_offset"]
     errors = []
     for true, _, name in capture_times:
@@ -266,20 +267,44 @@ def image_census(device: Device, cloud_dir: Path) -> dict:
         if path.exists() and hashlib.sha256(path.read_bytes()).hexdigest() == digest:
             on_card[name] = digest
     in_cloud: dict[str, int] = {}
+    sizes: dict[str, int] = {}
     for path in cloud_dir.rglob("*.jpg"):
-        digest = hashlib.sha256(path.read_bytes()).hexdigest()
+        data = path.read_bytes()
+        digest = hashlib.sha256(data).hexdigest()
         in_cloud[digest] = in_cloud.get(digest, 0) + 1
+        sizes[digest] = len(data)
     captured = set(device.captured.values())
     uploaded = sum(1 for d in captured if d in in_cloud)
     lost = sum(1 for n, d in device.captured.items() if n not in on_card and d not in in_cloud)
     duplicates = sum(count - 1 for digest, count in in_cloud.items() if count > 1)
     return {"uploaded": uploaded, "pending": len(device.captured) - uploaded, "lost_images": lost,
-            "duplicate_uploads": duplicates}
+            "duplicate_uploads": duplicates,
+            "uploaded_bytes": sum(sizes[d] for d in captured if d in sizes)}
+
+
+def required_batches(cfg: dict, capture_times: list[float]) -> int:
+    """The upload batches the configuration asks for: a batch at the first capture (inside the
+    window) at which batch_size photos wait or the oldest has waited max_delay."""
+    upload = cfg["upload"]
+    if not upload["enabled"]:
+        return 0
+    in_window = firmware_modules().upload.in_window
+    batches, queue = 0, []
+    for t in capture_times:
+        queue.append(t)
+        inside = in_window(int(t + cfg["schedule"]["utc_offset"]), upload["window"])
+        if inside and (len(queue) >= upload["batch_size"] or t - queue[0] >= upload["max_delay"]):
+            batches += 1
+            queue = []
+    return batches
 
 
 def floor_mAh(device: Device, profile, days: float, batches: int, bytes_up: int, frame_size: str,
               warmup: int) -> float:
-    """The least any firmware could spend on this run: see power_tests/README.md."""
+    """The least any firmware could spend on this run (power_tests/README.md): the lowest sleep
+    current for the whole period; per capture boot, camera start, warm-up frames, one frame and
+    the card write; per photo byte uploaded its airtime; per batch the configuration asks for
+    one fast association and one TLS handshake. Nothing else."""
     sleep = profile["sleep"]
     floor_sleep_mA = sleep["board_mA"] + sleep["sd_card_mA"] + min(sleep["camera_mA"].values())
     camera, cpu, sd = profile["camera"], profile.cpu_mA, profile["sd"]
@@ -317,7 +342,7 @@ def build_report(device: Device, options: RunOptions, profile, start: float, end
                  cloud_dir: Path) -> dict:
     counters = asdict(device.counters)
     config_path = device.folder / "camconfig.toml"
-    _, config, _ = firmware_modules()
+    config = firmware_modules().config
     try:
         cfg = config.load(config_path.read_text())
     except ValueError:
@@ -331,8 +356,10 @@ def build_report(device: Device, options: RunOptions, profile, start: float, end
     charge = device.meter.total_mAh
     sleep_s = device.meter.seconds.get("sleep", 0.0)
     awake: dict[str, list[float]] = {}
+    awake_charge: dict[str, list[float]] = {}
     for record in device.wake_records:
         awake.setdefault(record.kind, []).append(record.awake_s)
+        awake_charge.setdefault(record.kind, []).append(record.charge_mAs / 3600)
     errors_s = clock_errors(cfg, device.capture_times)
     batches = [r for r in device.wake_records if r.uploads]
     uploads = sum(r.uploads for r in batches)
@@ -363,15 +390,20 @@ def build_report(device: Device, options: RunOptions, profile, start: float, end
         "power_cuts": counters["power_cuts"],
         "watchdog_resets": counters["watchdog_resets"],
         "sleep_mA": round(device.meter.mAs.get("sleep", 0.0) / sleep_s, 4) if sleep_s else 0.0,
+        "camera_sleep_state": max(device.sleep_by_camera, key=device.sleep_by_camera.get, default=None),
         "charge_mAh": round(charge, 3),
         "mean_current_mA": round(charge / (days * 24), 4) if days else 0.0,
         "battery_mAh": profile["battery"]["capacity_mAh"],
         "battery_days": round(profile["battery"]["capacity_mAh"] / (charge / days), 1) if charge else None,
-        "floor_mAh": round(floor_mAh(device, profile, days, len(batches), counters["bytes_up"],
+        "floor_mAh": round(floor_mAh(device, profile, days,
+                                     required_batches(cfg, [t for t, _, _ in device.capture_times]),
+                                     census["uploaded_bytes"],
                                      camera["frame_size"], camera["warmup_frames"]), 3),
         "per_phase_mAh": device.meter.per_phase_mAh(),
         "awake_s": {kind: {"count": len(v), "mean": round(sum(v) / len(v), 3), "max": round(max(v), 3)}
                     for kind, v in sorted(awake.items())},
+        "awake_mAh": {kind: {"mean": round(sum(v) / len(v), 5), "max": round(max(v), 5)}
+                      for kind, v in sorted(awake_charge.items())},
         "errors": dict(sorted(device.errors.items())),
         "days": days,
         "start": options.start,

@@ -1,0 +1,110 @@
+"""`python -m power_tests compare`: ours against the baselines on one scenario, and the floor.
+
+Each firmware runs on the same simulated board, profile and scenario (`sim.runner.run`); the
+table gives mAh per day, battery days, the ratio to ours and to the floor, and the camera's
+state in deep sleep (the largest single term on this board, DESIGN.md section 7), with a line
+for our firmware with the standby step removed to show what that one step is worth.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import shutil
+import sys
+import tempfile
+from concurrent.futures import ProcessPoolExecutor
+from pathlib import Path
+
+from sim.runner import PROJECT, RunOptions, run
+
+BASELINES = Path(__file__).resolve().parent / "baselines"
+STANDBY_CALL = "            standby(i2c)\n"
+
+
+def without_standby(target: Path) -> Path:
+    """A copy of our firmware whose camera is only deinitialised before deep sleep."""
+    shutil.copytree(PROJECT, target, ignore=shutil.ignore_patterns(
+        ".*", "out", "sim", "tests", "power_tests", "__pycache__"))
+    camera = target / "timelapse" / "camera.py"
+    text = camera.read_text()
+    if STANDBY_CALL not in text:
+        raise SystemExit(f"{camera}: the standby call to remove was not found")
+    camera.write_text(text.replace(STANDBY_CALL, ""))
+    return target
+
+
+def _run(job: tuple[str, dict]) -> tuple[str, dict]:
+    label, options = job
+    report = run(RunOptions(**options))
+    return label, report
+
+
+def compare(days: float, config: Path | None, profile: Path | None, out: Path, seed: int,
+            workers: int = 2) -> list[dict]:
+    out.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory() as scratch:
+        firmwares = {  # label: (firmware folder, run folder under `out`)
+            "ours": (PROJECT, "ours"),
+            "ours, camera only deinitialised": (without_standby(Path(scratch) / "no_standby"),
+                                                "ours_no_standby"),
+            "naive": (BASELINES / "naive", "naive"),
+            "always_on": (BASELINES / "always_on", "always_on"),
+        }
+        jobs = [(label, {"days": days, "config": config, "profile": profile, "firmware": firmware,
+                         "seed": seed, "out": out / folder, "progress": False, "preview": False})
+                for label, (firmware, folder) in firmwares.items()]
+        with ProcessPoolExecutor(max_workers=workers) as pool:
+            reports = dict(pool.map(_run, jobs))
+    ours = reports["ours"]
+    rows = []
+    for label, report in reports.items():
+        per_day = report["charge_mAh"] / days
+        rows.append({
+            "firmware": label,
+            "camera_in_sleep": report["camera_sleep_state"] or "(never sleeps)",
+            "sleep_mA": report["sleep_mA"] if report["camera_sleep_state"] else None,
+            "mAh_per_day": round(per_day, 2),
+            "battery_days": report["battery_days"],
+            "x_ours": round(report["charge_mAh"] / ours["charge_mAh"], 2),
+            "x_floor": round(report["charge_mAh"] / ours["floor_mAh"], 2),
+            "captures": report["captures"],
+            "uploaded": report["uploaded"],
+            "lost_images": report["lost_images"],
+        })
+    rows.append({"firmware": "floor (least any firmware could spend)", "camera_in_sleep": "standby",
+                 "sleep_mA": None, "mAh_per_day": round(ours["floor_mAh"] / days, 2),
+                 "battery_days": round(ours["battery_mAh"] / (ours["floor_mAh"] / days), 1),
+                 "x_ours": round(ours["floor_mAh"] / ours["charge_mAh"], 2), "x_floor": 1.0,
+                 "captures": ours["captures"], "uploaded": ours["uploaded"], "lost_images": 0})
+    (out / "compare.json").write_text(json.dumps(rows, indent=2) + "\n")
+    (out / "compare.md").write_text(markdown(rows))
+    return rows
+
+
+COLUMNS = (("firmware", "firmware"), ("camera_in_sleep", "camera in deep sleep"),
+           ("sleep_mA", "sleep mA"), ("mAh_per_day", "mAh/day"), ("battery_days", "battery days"),
+           ("x_ours", "x ours"), ("x_floor", "x floor"), ("uploaded", "uploaded"),
+           ("lost_images", "lost"))
+
+
+def markdown(rows: list[dict]) -> str:
+    lines = ["| " + " | ".join(title for _, title in COLUMNS) + " |",
+             "|" + "---|" * len(COLUMNS)]
+    for row in rows:
+        lines.append("| " + " | ".join("" if row[key] is None else str(row[key]) for key, _ in COLUMNS) + " |")
+    return "\n".join(lines) + "\n"
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m power_tests compare", description=__doc__)
+    parser.add_argument("--days", type=float, default=30.0)
+    parser.add_argument("--config", type=Path, help="camconfig.toml (default: the shipped one)")
+    parser.add_argument("--profile", type=Path, help="power profile (default: ../shared/power_profile.toml)")
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--out", type=Path, default=Path("out/compare"))
+    args = parser.parse_args(argv)
+    rows = compare(args.days, args.config, args.profile, args.out, args.seed)
+    sys.stdout.write(markdown(rows))
+    print(f"\n{args.days:g} simulated days each; runs in {args.out}/")
+    return 0
