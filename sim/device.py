@@ -522,6 +522,10 @@ class Device:
         self.console.write(f"--- wake {self.wakes} at {iso(self.clock.true)} "
                            f"({self.reset_reason}) ---\n{text}")
         self._note_console(text, record)
+        if record.joins:
+            self.event("network", joins=record.joins, tls_handshakes=record.tls,
+                       http_requests=record.requests, bytes_up=record.bytes_up,
+                       uploads=record.uploads, syncs=record.syncs, upload_due=record.upload_due)
         record.awake_s = self.clock.true - record.start
         if record.captures and record.kind == "network":
             record.kind = "capture+network"

@@ -114,7 +114,9 @@ class Wake:
         try:
             network.join(hot)
         except network.NetworkError as problem:
-            pause = network.failed(hot, utc)
+            # Without a valid time every photo goes undated: try more often than otherwise.
+            pause = network.failed(hot, utc, network.BACKOFF_MAX_S if timesync.valid(utc)
+                                   else network.COLD_BACKOFF_MAX_S)
             self.error("wifi", "%s (next try in %d min)" % (problem, pause // 60))
             return False
         finally:

@@ -18,6 +18,7 @@ JOIN_TIMEOUT_S = 10
 REQUEST_TIMEOUT_S = 15    # no single HTTPS call waits longer
 BACKOFF_FIRST_S = 600     # after a failure, skip the network for 10 min, then 20, 40, ...
 BACKOFF_MAX_S = 6 * 3600         # the access point is away: try at most every 6 h
+COLD_BACKOFF_MAX_S = 2 * 3600    # ... but every 2 h while the clock is not set
 SERVER_BACKOFF_MAX_S = 3600      # the network or the server failed us: at most an hour
 
 # What a flaky network raises: timeouts and resets (OSError), and requests giving up.

@@ -100,7 +100,7 @@ def send(wake, dropbox, deadline, transient):
                 meta = store(wake, dropbox, remote, data, content_hash(data))
             except transient + (DropboxError,) as problem:
                 again = not isinstance(problem, DropboxError) or (
-                    problem.kind in ("server", "auth") and not problem.retry_after)
+                    problem.kind == "server" and not problem.retry_after)
                 if not again or retries == 0:
                     raise
                 retries -= 1

@@ -1,0 +1,71 @@
+"""Uploads and time on the simulator against the local Dropbox: faults, costs, cold starts."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from sim.runner import PROJECT
+
+SHIPPED = (PROJECT / "camconfig.toml").read_text()
+FAULT_MIX = "expired_token,rate_limit,server_error,drop,slow,ap_down@2-3"
+
+
+def events(out: Path, kind: str) -> list[dict]:
+    rows = (json.loads(line) for line in (out / "events.jsonl").read_text().splitlines())
+    return [row for row in rows if row["kind"] == kind]
+
+
+def test_a_week_of_faults_loses_nothing_and_uploads_nothing_twice(simulate) -> None:
+    report, out = simulate(days=7, faults=FAULT_MIX)
+    cloud = report["cloud"]
+    for fault in ("drop", "drop_committed", "expire_token", "rate_limit", "server_error", "slow"):
+        assert cloud[f"fault:{fault}"] > 0, fault  # each fault really happened
+    assert report["errors"]["wifi"] >= 1          # the day without the access point
+    assert report["lost_images"] == 0 and report["duplicate_uploads"] == 0 and report["crashes"] == 0
+    # Every photo is in Dropbox byte for byte (the census compares digests), but those of the
+    # last hours, which wait for the next batch on the card.
+    assert report["uploaded"] + report["pending"] == report["captures"]
+    assert report["pending"] <= 20
+    # No wake outlives its budget: 40 s of network plus the capture before it.
+    assert report["awake_s"]["capture+network"]["max"] <= 40 + 5
+
+
+def test_a_batch_costs_one_join_one_handshake_per_host_one_request_per_photo(simulate) -> None:
+    report, out = simulate(days=1, start="2026-06-02T00:00:00Z")
+    batches = [e for e in events(out, "network") if e["uploads"] >= 6]
+    assert len(batches) >= 10
+    for batch in batches:
+        assert batch["joins"] == 1
+        assert batch["tls_handshakes"] <= 2            # content host, and api when refreshing
+        refreshes = batch["tls_handshakes"] - 1
+        assert batch["http_requests"] == batch["uploads"] + refreshes
+    assert report["cloud"]["token"] <= 5  # 4 h tokens, refreshed only when due
+    assert report["per_uploaded_image"]["http_requests"] < 1.1
+
+
+def test_a_revoked_refresh_token_stops_uploads_not_captures(simulate) -> None:
+    report, out = simulate(days=2, faults="revoked@0.5-9")
+    assert report["cloud"]["token_refused"] == 1      # asked once, then never again
+    assert report["errors"]["auth"] == 1
+    assert report["captures"] == report["scheduled_slots"] and report["lost_images"] == 0
+    assert report["pending"] > 50
+
+
+def test_a_full_account_is_retried_daily_not_every_wake(simulate) -> None:
+    report, out = simulate(days=3, faults="full@0.4-9")
+    assert 1 <= report["errors"]["dropbox_full"] <= 4
+    assert report["lost_images"] == 0 and report["crashes"] == 0
+
+
+def test_a_cold_start_without_network_captures_then_dates_photos_once_synced(simulate) -> None:
+    report, out = simulate(days=1, cold_rtc=True, faults="ap_down@0-0.25")
+    names = [e["name"] for e in events(out, "capture")]
+    undated = [n for n in names if n.count("_") == 1]
+    # Every 10 min while the time is unknown; joins back off 10, 20, 40, 80, 120 min: the AP,
+    # back after 6 h, is found at 6.5 h.
+    assert 30 <= len(undated) <= 40
+    assert names[: len(undated)] == undated            # ... then dated, for good
+    assert report["lost_images"] == 0 and report["crashes"] == 0
+    assert report["max_clock_error_s"] <= 5
+    assert report["missed_slots"] <= 1
