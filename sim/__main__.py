@@ -34,7 +34,18 @@ def main(argv: list[str] | None = None) -> int:
     runner.add_argument("--quiet", action="store_true", help="no progress bar, no summary")
     runner.add_argument("--no-preview", action="store_true",
                         help="skip preview.gif, contact_sheet.jpg and the current and battery plots")
+    fleet = commands.add_parser("fleet", help="many cameras sharing one Dropbox account (sim/fleet.py)")
+    fleet.add_argument("--cameras", type=int, default=10)
+    fleet.add_argument("--days", type=float, default=2.0)
+    fleet.add_argument("--seed", type=int, default=1)
+    fleet.add_argument("--config", type=Path)
+    fleet.add_argument("--write-limit", type=int, default=6, help="uploads per minute the account takes")
+    fleet.add_argument("--out", type=Path, default=Path("out/fleet"))
     args = parser.parse_args(argv)
+    if args.command == "fleet":
+        from sim import fleet as fleet_module
+
+        return fleet_module.main(args)
     options = RunOptions(days=args.days, config=args.config, profile=args.profile,
                          firmware=args.firmware.resolve(), seed=args.seed,
                          rtc_drift_ppm=args.rtc_drift_ppm, power_cuts=args.power_cuts,

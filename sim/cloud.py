@@ -81,6 +81,8 @@ class CloudFaults:
     slow_s: float = 20.0
     revoked: bool = False          # the refresh token (and its access tokens) are revoked
     full: bool = False             # the account is full
+    write_limit_per_min: int = 0   # write contention: more writes than this in a (virtual)
+                                   # minute, from all clients, get 429 too_many_write_operations
     seed: int = 1
 
 
@@ -419,7 +421,7 @@ class LocalDropbox:
                  app_key: str = "sim-app-key", app_secret: str = "sim-app-secret",
                  refresh_token: str = "sim-refresh-token",
                  token_lifetime_s: int = 14400, quota_bytes: int = 2 * 1024**3):
-        self.folder = Path(folder)
+        self.folder = Path(folder).resolve()  # the simulated board changes the cwd
         self.folder.mkdir(parents=True, exist_ok=True)
         self.clock = clock
         self.delay = delay
@@ -429,6 +431,7 @@ class LocalDropbox:
         self.quota_bytes = quota_bytes
         self.stats: collections.Counter = collections.Counter()
         self.rng = random.Random(self.faults.seed)             # fault draws only
+        self._writes: collections.deque = collections.deque()  # write times, for contention
         ids = random.Random(self.faults.seed * 1_000_003 + 7)  # ids, revs, tokens
         self.ids = ids
         self.store = Store(self.folder, ids)
@@ -560,6 +563,15 @@ class LocalDropbox:
         """One fault for this request, or None (lock held). Draws only for faults that are on."""
         faults = self.faults
         dropbox_route = request.path.startswith("/2/")
+        if faults.write_limit_per_min and request.path in WRITE_ROUTES:
+            now = self.clock()
+            recent = self._writes
+            while recent and recent[0] <= now - 60:
+                recent.popleft()
+            if len(recent) >= faults.write_limit_per_min:
+                self.stats["fault:write_contention"] += 1
+                return "rate_limit_write"
+            recent.append(now)
         for name, p, applies in (("drop", faults.drop_p, True), ("slow", faults.slow_p, True),
                                  ("server_error", faults.server_error_p, True),
                                  ("rate_limit", faults.rate_limit_p, dropbox_route)):

@@ -108,8 +108,9 @@ class Device:
                  drift_ppm: float | None = None, rtc_set: bool = True, usb: bool = False,
                  card_mb: float = 32 * 1024, site: tuple[float, float] = (52.37, 4.90),
                  network: Network | None = None, power_cuts: list[float] | None = None,
-                 faults: str = "", events=None, console=None) -> None:
+                 faults: str = "", events=None, console=None, label: str = "") -> None:
         self.folder = Path(folder).resolve()
+        self.label = label  # stamped on its photos: cameras of a fleet never take the same bytes
         self.sd = self.folder / "sd"
         self.sd.mkdir(parents=True, exist_ok=True)
         self.profile = profile
@@ -585,10 +586,11 @@ class Device:
         self.faked_sleep = stop == wake_at
         return "alarm" if self.faked_sleep else "end"
 
-    def power_loss(self, off_s: float = 5.0) -> None:
-        """The battery is disconnected and reconnected: volatile state is gone."""
+    def power_loss(self, off_s: float = 5.0, phase: str = "sleep") -> None:
+        """The battery is disconnected and reconnected: volatile state is gone. `phase` is
+        what the board was doing."""
         self.counters.power_cuts += 1
-        self.event("power_cut")
+        self.event("power_cut", phase=phase)
         self.sleep_memory[:] = bytes(SLEEP_MEMORY_BYTES)
         self.clock.true += off_s
         self.clock.power_loss()

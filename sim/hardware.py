@@ -62,7 +62,7 @@ class Camera:
         if key != (frame_size, quality, rotate) or now - taken > 1.0:
             site = self.device.site
             jpeg = render_jpeg(frame_size, quality, now, site[0], site[1], rotate,
-                               frame_number=self.frames + self.device.wakes * 7)
+                               frame_number=self.frames + self.device.wakes * 7, label=self.device.label)
             self._last_frame = ((frame_size, quality, rotate), now, jpeg)
         return memoryview(jpeg)
 

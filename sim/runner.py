@@ -113,7 +113,7 @@ def camera_site(config_path: Path) -> tuple[float, float]:
 
 def run(options: RunOptions) -> dict:
     wall_start = host_time.perf_counter()
-    out = Path(options.out)
+    out = Path(options.out).resolve()  # the board's wakes change the working directory
     out.mkdir(parents=True, exist_ok=True)
     for child in ("device", "cloud"):
         shutil.rmtree(out / child, ignore_errors=True)
@@ -168,39 +168,50 @@ def run_until(device: Device, end: float, bar, before_wake=None) -> None:
     """The board's life: wake, run, sleep, until the end of the run (or it hangs for good)."""
     last = device.clock.true
     device.run_end = end + 300  # a wake under way finishes; a board that never sleeps stops
-    # No wake starts in the last seconds: one there would take the slot at the end of the
-    # run (outside it) a clock error early.
-    while device.clock.true < end - END_GUARD_S:
+    while still_running(device, end):
         if before_wake is not None:
             before_wake(device.clock.true)
-        outcome, detail = device.wake()
-        if outcome == "sleep":
-            device.event("sleep", alarm=_iso_or_none(detail), sleep_mA=round(device.sleep_mA(), 4))
-            ended = device.sleep_until(detail, end)
-            if not device.faked_sleep:
-                device.reset_reason = "DEEP_SLEEP_ALARM"
-            device.wake_alarm = device.time_alarm if ended == "alarm" else None
-            if ended == "power_cut":
-                device.power_loss()
-        elif outcome == "power_cut":
-            device.power_loss()
-        elif outcome == "watchdog":
-            device.counters.watchdog_resets += 1
-            device.event("watchdog_reset", phase=detail)
-            device.reset_reason = "WATCHDOG"
-        elif outcome == "end":
+        if not live_once(device, end):
             break
-        elif outcome == "reset":
-            device.reset_reason = "SOFTWARE"
-        else:  # crash: the board sits in the REPL until its watchdog (if any) resets it
-            device.counters.crashes += 1
-            device.event("crash", message=detail)
-            stuck = max(0.0, min(device.watchdog_left(), end - device.clock.true))
-            device.meter.add("stuck_awake", stuck, device.awake_mA(), device.clock.true)
-            device.clock.advance_awake(stuck)
-            device.reset_reason = "WATCHDOG"
         bar.update(round(device.clock.true - last))
         last = round(device.clock.true)
+
+
+def still_running(device: Device, end: float) -> bool:
+    # No wake starts in the last seconds: one there would take the slot at the end of the
+    # run (outside it) a clock error early.
+    return device.clock.true < end - END_GUARD_S
+
+
+def live_once(device: Device, end: float) -> bool:
+    """One wake and what follows it (deep sleep, a reset, a crash). False when the run is over."""
+    outcome, detail = device.wake()
+    if outcome == "sleep":
+        device.event("sleep", alarm=_iso_or_none(detail), sleep_mA=round(device.sleep_mA(), 4))
+        ended = device.sleep_until(detail, end)
+        if not device.faked_sleep:
+            device.reset_reason = "DEEP_SLEEP_ALARM"
+        device.wake_alarm = device.time_alarm if ended == "alarm" else None
+        if ended == "power_cut":
+            device.power_loss()
+    elif outcome == "power_cut":
+        device.power_loss(phase=str(detail))
+    elif outcome == "watchdog":
+        device.counters.watchdog_resets += 1
+        device.event("watchdog_reset", phase=detail)
+        device.reset_reason = "WATCHDOG"
+    elif outcome == "end":
+        return False
+    elif outcome == "reset":
+        device.reset_reason = "SOFTWARE"
+    else:  # crash: the board sits in the REPL until its watchdog (if any) resets it
+        device.counters.crashes += 1
+        device.event("crash", message=detail)
+        stuck = max(0.0, min(device.watchdog_left(), end - device.clock.true))
+        device.meter.add("stuck_awake", stuck, device.awake_mA(), device.clock.true)
+        device.clock.advance_awake(stuck)
+        device.reset_reason = "WATCHDOG"
+    return True
 
 
 def _iso_or_none(t: float | None) -> str | None:

@@ -62,7 +62,7 @@ def sun_position(utc: float, latitude: float, longitude: float) -> tuple[float, 
 
 
 def render_jpeg(frame_size: str, quality: int, utc: float, latitude: float, longitude: float,
-                rotate: int = 0, frame_number: int = 0) -> bytes:
+                rotate: int = 0, frame_number: int = 0, label: str = "") -> bytes:
     size = FRAME_SIZES[frame_size]
     sun_elevation, sun_azimuth = sun_position(utc, latitude, longitude)
     light = max(0.04, min(1.0, (sun_elevation + 6) / 30))
@@ -79,7 +79,7 @@ def render_jpeg(frame_size: str, quality: int, utc: float, latitude: float, long
     # The true time in a corner, as many field cameras stamp it: every frame differs, and a
     # preview of the time-lapse shows when each photo was really taken.
     stamp = datetime.fromtimestamp(utc, tz=timezone.utc).strftime("%Y-%m-%d %H:%M:%S UTC")
-    draw.text((4, size[1] - 12), f"{stamp} #{frame_number}", fill=(255, 255, 255))
+    draw.text((4, size[1] - 12), f"{stamp} #{frame_number} {label}", fill=(255, 255, 255))
     if rotate == 180:
         image = image.transpose(Image.Transpose.ROTATE_180)
     out = io.BytesIO()

@@ -69,3 +69,14 @@ def test_a_cold_start_without_network_captures_then_dates_photos_once_synced(sim
     assert report["lost_images"] == 0 and report["crashes"] == 0
     assert report["max_clock_error_s"] <= 5
     assert report["missed_slots"] <= 1
+
+
+def test_a_relative_out_folder_keeps_the_cloud_outside_the_device(tmp_path, monkeypatch) -> None:
+    """The board's wakes run in the device folder: the local Dropbox must not follow them."""
+    from sim.runner import RunOptions, run
+
+    monkeypatch.chdir(tmp_path)
+    report = run(RunOptions(days=0.25, out=Path("out"), start="2026-06-02T06:00:00Z", progress=False))
+    assert report["uploaded"] > 0
+    assert list((tmp_path / "out" / "cloud").rglob("*.jpg"))
+    assert not (tmp_path / "out" / "device" / "out").exists()

@@ -4,6 +4,7 @@ Whatever goes wrong is recorded in the state and printed as `[error] kind: messa
 wake still ends in deep sleep; a hang is ended by the watchdog.
 """
 
+import binascii
 import os
 import time
 
@@ -23,6 +24,7 @@ SLOT_TOLERANCE_S = 90     # a wake this close to a slot takes that slot's photo
 FREE_CHECK_S = 86400      # measure the card's free space at least daily (statvfs can be slow)
 CRITICAL_SLEEP_S = 3600
 MAX_RETRY_S = 3600
+SYNC_MIN_S = 5            # the least awake budget an NTP exchange (and a retry) needs
 CALIBRATE_MIN_S = 300     # the shortest sleep that says something about the RTC's rate
 
 
@@ -37,6 +39,7 @@ class Wake:
         self.next_utc = None   # corrected UTC of the next wake
         self.alarm_rtc = None  # the RTC reading that means next_utc (timesync.rtc_alarm)
         self.card_ready = None  # not tried yet in this wake
+        self.early_utc = None   # (utc, why): a wake wanted before the next slot
 
     def phase(self, name):
         now = time.monotonic()
@@ -88,6 +91,7 @@ class Wake:
             if self.go_online() and (not valid or timesync.valid(timesync.utc_now())):
                 self.plan_next()  # the clock was set or corrected: plan on the new time
                 self.calibrate()
+            self.wake_early()
         self.persist()
 
     def go_online(self):
@@ -150,7 +154,11 @@ class Wake:
             self.error(problem.kind, str(problem))
         except dropbox.DropboxError as problem:
             if problem.retry_after:
-                network.defer(hot, timesync.utc_now(), problem.retry_after)
+                # Cameras on one wall-clock grid would meet again at the next slot: come back
+                # when asked, plus a delay of this camera's own, on a wake of its own.
+                spread = binascii.crc32(("%s%d" % (self.cfg["camera"]["id"], hot["seq"])).encode()) % 120
+                network.defer(hot, timesync.utc_now(), problem.retry_after + spread)
+                self.early(hot["backoff"][1], "upload: Dropbox asked us to wait")
             else:
                 network.failed(hot, timesync.utc_now(), network.SERVER_BACKOFF_MAX_S)
             self.error(problem.kind, str(problem))
@@ -170,6 +178,9 @@ class Wake:
             self.apply_time("date", sample)
             reason = timesync.due(hot, durable, cfg, timesync.utc_now(), sleep_s, temperature)
         if not reason:
+            return sample is not None
+        if deadline - time.monotonic() < SYNC_MIN_S:
+            self.error("time", "no time left in the awake budget for a sync")
             return sample is not None
         try:
             self.apply_time("ntp", timesources.ntp(network.pool(), cfg["time"]["ntp_server"]))
@@ -195,17 +206,24 @@ class Wake:
 
     def calibrate(self):
         """Just synced, but the rate is not learned well enough to keep the bound until the
-        next slot (after a cold start): wake earlier for another sample, at most hourly."""
+        next slot (after a cold start): wake earlier for another sample."""
         hot = self.state.hot
         horizon = timesync.horizon(hot, self.state.durable, self.cfg, hot["temperature"])
-        utc = timesync.utc_now()
-        if horizon is None or not self.next_utc:
-            return
-        sample_at = utc + max(CALIBRATE_MIN_S, int(horizon))
-        # Not so close to the slot that the sample wake would take the slot's photo early.
-        if sample_at < self.next_utc - 2 * SLOT_TOLERANCE_S:
-            self.next_utc = sample_at
-            print("time: learning the clock rate, next sample in %d s" % (sample_at - utc))
+        if horizon is not None:
+            self.early(timesync.utc_now() + max(CALIBRATE_MIN_S, int(horizon)), "time: learning the clock rate")
+
+    def early(self, utc, why):
+        """Ask for a wake before the next slot (the earliest request wins)."""
+        if self.early_utc is None or utc < self.early_utc[0]:
+            self.early_utc = (utc, why)
+
+    def wake_early(self):
+        """An early wake, unless it would come so close to the slot that it took the slot's photo
+        early: then the slot's own wake does the job."""
+        if self.early_utc and self.next_utc and self.early_utc[0] < self.next_utc - 2 * SLOT_TOLERANCE_S:
+            utc, why = self.early_utc
+            self.next_utc = utc
+            print("%s: next wake in %d s" % (why, utc - timesync.utc_now()))
 
     def plan_next(self):
         """The next slot on the grid, after the one just taken."""

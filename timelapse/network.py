@@ -16,6 +16,7 @@ import wifi
 
 JOIN_TIMEOUT_S = 10
 REQUEST_TIMEOUT_S = 15    # no single HTTPS call waits longer
+HANDSHAKE_S = 3           # what a TLS handshake may take (mbedTLS with verification)
 BACKOFF_FIRST_S = 600     # after a failure, skip the network for 10 min, then 20, 40, ...
 BACKOFF_MAX_S = 6 * 3600         # the access point is away: try at most every 6 h
 COLD_BACKOFF_MAX_S = 2 * 3600    # ... but every 2 h while the clock is not set
@@ -69,11 +70,11 @@ def _static_address():
 
 
 def request_timeout(deadline):
-    """Seconds one call may wait without passing `deadline` (time.monotonic()); halved because
-    adafruit_requests tries a failed socket twice."""
+    """Seconds one call may wait without passing `deadline` (time.monotonic()): adafruit_requests
+    tries a failed socket twice, the second time after a new TLS handshake."""
     import time
 
-    return max(1, min(REQUEST_TIMEOUT_S, (deadline - time.monotonic()) / 2))
+    return max(1, min(REQUEST_TIMEOUT_S, (deadline - time.monotonic() - HANDSHAKE_S) / 2))
 
 
 def pool():

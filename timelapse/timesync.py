@@ -26,7 +26,7 @@ DRIFT_PPM = 2.0           # how far the rate may wander between syncs (ageing; 1
 SIGMAS = 3.0              # the bound covers this many sigmas
 RTC_TICK_S = 1.0          # time.time() is whole seconds
 DISTRUST_S = 120          # a sample this far outside the bound is distrusted once
-SAVE_MODEL_S = 86400      # copy the learned model to NVM at most daily
+SAVE_MODEL_S = 86400      # copy the learned model to NVM daily (sooner while it is learned)
 MIN_LEARN_S = 60          # shorter intervals say nothing about the rate
 
 _offset = 0.0             # seconds to add to the RTC in this wake (float, small)
@@ -153,7 +153,9 @@ def _learn(hot, durable, error, precision):
     rate[3] -= k0 * p1
     rate[4] -= k1 * p1
     rate[2] += DRIFT_PPM * DRIFT_PPM  # the oscillator ages: never become certain
-    if not durable["rate"] or hot["synced_at"] - durable["rate"][5] >= SAVE_MODEL_S:
+    saved = durable["rate"]
+    # To NVM daily, or sooner while learning: when the uncertainty halved since the last save.
+    if not saved or hot["synced_at"] - saved[5] >= SAVE_MODEL_S or rate[2] < saved[2] / 4:
         durable["rate"] = [round(v, 3) for v in rate] + [hot["synced_at"]]
         durable["drift_ppm"] = round(rate[0], 1)
 

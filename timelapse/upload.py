@@ -79,6 +79,8 @@ def send(wake, dropbox, deadline, transient):
 
     hot, durable, cfg = wake.state.hot, wake.state.durable, wake.cfg
     sent, retries = 0, RETRIES_PER_BATCH
+    if not wake.mount_card():  # a wake that took no photo has not mounted it
+        return 0
     slowest = 2.0  # seconds one photo may take; learned from this batch
     try:
         while hot["uploaded"] < hot["seq"]:
