@@ -108,7 +108,8 @@ class Device:
                  drift_ppm: float | None = None, rtc_set: bool = True, usb: bool = False,
                  card_mb: float = 32 * 1024, site: tuple[float, float] = (52.37, 4.90),
                  network: Network | None = None, power_cuts: list[float] | None = None,
-                 faults: str = "", events=None, console=None, label: str = "") -> None:
+                 faults: str = "", events=None, console=None, label: str = "",
+                 awake_cuts: list[float] | None = None, nvm_cuts: list[int] | None = None) -> None:
         self.folder = Path(folder).resolve()
         self.label = label  # stamped on its photos: cameras of a fleet never take the same bytes
         self.sd = self.folder / "sd"
@@ -129,7 +130,10 @@ class Device:
         self.reset_reason = "POWER_ON"
         self.wake_alarm = None
         self.previous_traceback = None
-        self.power_cuts = sorted(power_cuts or [])
+        self.power_cuts = sorted(power_cuts or [])   # true instants
+        self.awake_cuts = sorted(awake_cuts or [])   # instants of awake time (awake_total)
+        self.awake_total = 0.0
+        self.nvm_cuts = sorted(nvm_cuts or [])       # numbers of the NVM writes power fails in
         self.events = events if events is not None else []
         self.console = console if console is not None else io.StringIO()
         self.captured: dict[str, str] = {}     # every image ever captured: name -> sha256
@@ -168,7 +172,7 @@ class Device:
     def spend(self, phase: str, seconds: float, mA: float) -> None:
         """Charge `seconds` awake at `mA` to `phase`, cut short by a power cut or the watchdog."""
         seconds = max(0.0, seconds)
-        cut = self.power_cuts[0] - self.clock.true if self.power_cuts else math.inf
+        cut = self.seconds_to_cut()
         dog = self.watchdog_left()
         over = self.run_end - self.clock.true
         stop = min(cut, dog, over)
@@ -178,19 +182,30 @@ class Device:
             if self.wake_records:
                 self.wake_records[-1].charge_mAs += stop * mA
             self.clock.advance_awake(stop)
+            self.awake_total += stop
             if stop == over:
                 raise RunOver(phase)
             if cut <= dog:
-                self.power_cuts.pop(0)
+                self._take_cut()
                 raise PowerCut(phase)
             raise WatchdogReset(phase)
         self.meter.add(phase, seconds, mA, self.clock.true)
         if self.wake_records:
             self.wake_records[-1].charge_mAs += seconds * mA
         self.clock.advance_awake(seconds)
+        self.awake_total += seconds
 
     def seconds_to_cut(self) -> float:
-        return self.power_cuts[0] - self.clock.true if self.power_cuts else math.inf
+        """Awake seconds until the next power cut: one at a true instant, or one placed in the
+        board's awake time (so that cuts hit card writes, NVM writes and uploads, not only sleep)."""
+        by_time = self.power_cuts[0] - self.clock.true if self.power_cuts else math.inf
+        by_awake = self.awake_cuts[0] - self.awake_total if self.awake_cuts else math.inf
+        return min(by_time, by_awake)
+
+    def _take_cut(self) -> None:
+        by_time = self.power_cuts[0] - self.clock.true if self.power_cuts else math.inf
+        by_awake = self.awake_cuts[0] - self.awake_total if self.awake_cuts else math.inf
+        (self.power_cuts if by_time <= by_awake else self.awake_cuts).pop(0)
 
     def charge_compile(self, path: str) -> None:
         per_kB = self.profile["cpu"]["compile_s_per_kB"]
@@ -303,6 +318,10 @@ class Device:
         if isinstance(index, slice) and len(range(*index.indices(len(self.nvm)))) != len(data):
             raise ValueError("Slice and value different lengths.")
         self.counters.nvm_writes += 1
+        if self.nvm_cuts and self.counters.nvm_writes >= self.nvm_cuts[0]:
+            self.nvm_cuts.pop(0)  # power fails half-way through this write
+            self.nvm[start:start + len(data) // 2] = data[:len(data) // 2]
+            raise PowerCut("nvm")
         cut = self.seconds_to_cut()
         if cut < NVM_WRITE_S:
             done = int(len(data) * max(0.0, cut) / NVM_WRITE_S)

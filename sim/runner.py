@@ -32,6 +32,8 @@ from sim.profile import load_profile
 
 PROJECT = Path(__file__).resolve().parent.parent
 END_GUARD_S = 10
+AWAKE_S_PER_DAY = 200  # about what the shipped configuration is awake a day (where awake cuts fall)
+NVM_WRITES_PER_DAY = 10  # ... and how often it writes NVM
 HOST_ONLY = {"sim", "tests", "power_tests", "out", "lib", "__pycache__"}
 
 
@@ -131,15 +133,24 @@ def run(options: RunOptions) -> dict:
     cloud = LocalDropbox(cloud_dir, network, clock=lambda: device.clock.true if device else host_time.time(),
                          delay=lambda seconds: device.server_delay(seconds) if device else None,
                          faults=CloudFaults(seed=options.seed))
+    # Half the cuts at random instants (nearly all in deep sleep), one in twenty inside an NVM
+    # write (they take milliseconds), the rest at random instants of the board's awake time:
+    # inside card writes, uploads, the camera.
     cut_rng = random.Random(options.seed * 7919 + 17)
-    cuts = sorted(cut_rng.uniform(start, end) for _ in range(options.power_cuts))
+    in_time, in_nvm = options.power_cuts // 2, options.power_cuts // 20
+    cuts = sorted(cut_rng.uniform(start, end) for _ in range(in_time))
+    nvm_cuts = sorted(cut_rng.randint(1, max(1, int(options.days * NVM_WRITES_PER_DAY)))
+                      for _ in range(in_nvm))
+    awake_cuts = sorted(cut_rng.uniform(0, options.days * AWAKE_S_PER_DAY)
+                        for _ in range(options.power_cuts - in_time - in_nvm))
     events: list[dict] = []
     console = open(out / "console.log", "w")
     device = Device(device_dir, profile, start_utc=start, seed=options.seed,
                     drift_ppm=options.rtc_drift_ppm, rtc_set=not options.cold_rtc, usb=options.usb,
                     card_mb=options.card_mb, site=camera_site(device_dir / "camconfig.toml"),
-                    network=network, power_cuts=cuts, faults=options.faults, events=events,
-                    console=console)
+                    network=network, power_cuts=cuts, awake_cuts=awake_cuts, nvm_cuts=nvm_cuts,
+                    faults=options.faults,
+                    events=events, console=console)
     bar = tqdm(total=round(options.days * 86400), unit="s", unit_scale=True, desc="simulated",
                disable=not options.progress or None, leave=False)
     try:

@@ -26,12 +26,14 @@ def test_two_hundred_power_cuts_in_a_month_lose_nothing(simulate, seed: int) -> 
     report, out = simulate(days=30, power_cuts=200, seed=seed)
     assert report["power_cuts"] == 200
     assert report["lost_images"] == 0 and report["duplicate_uploads"] == 0 and report["crashes"] == 0
-    cut_in = {cut["phase"] for cut in events(out, "power_cut")}
-    assert {"sleep", "card", "camera"} <= cut_in, cut_in        # at any instant ...
+    cuts = [cut["phase"] for cut in events(out, "power_cut")]
+    cut_in = set(cuts)
+    assert {"sleep", "card", "camera", "nvm"} <= cut_in, cut_in   # at any instant ...
     assert cut_in & {"radio_tx", "radio_wait", "tls", "wifi_connect"}, cut_in  # ... uploads too
     seqs = [int(Path(c["name"]).name.split("_")[1].split(".")[0]) for c in events(out, "capture")]
     assert len(seqs) == len(set(seqs)) and seqs == sorted(seqs)   # never repeated, never back
-    assert report["missed_slots"] <= report["power_cuts"] // 20   # the schedule resumes
+    # The schedule resumes: a slot is missed only when a cut hit the wake that was taking it.
+    assert report["missed_slots"] <= sum(1 for phase in cuts if phase != "sleep")
     assert report["uploaded"] + report["pending"] == report["captures"]
 
 
