@@ -169,7 +169,7 @@ def run(options: RunOptions) -> dict:
     if options.preview:
         write_preview(device.sd, out)
         write_plots(device.meter.trace, start, end, profile["battery"]["capacity_mAh"], out,
-                    Path(options.firmware).name or "firmware")
+                    "this firmware" if Path(options.firmware) == PROJECT else Path(options.firmware).name)
     report["wall_s"] = round(host_time.perf_counter() - wall_start, 2)
     dump_json(out / "report.json", report)
     return report
