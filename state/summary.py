@@ -22,7 +22,7 @@ def facts(state, cfg, now_utc, clock_valid):
         "firmware": FIRMWARE_VERSION,
         "time": now_utc,
         "clock_valid": clock_valid,
-        "clock_error_s": None,
+        "clock_error_s": round(hot["clock"][2] + 1, 2) if hot["clock"] else None,  # the bound
         "counters": {
             "captured": hot["seq"],
             "uploaded": hot["uploaded"],
@@ -36,7 +36,8 @@ def facts(state, cfg, now_utc, clock_valid):
         "last_upload": durable["last_upload"] or None,
         "token_valid_until": durable["token_expiry"] if durable["token"] else None,
         "auth": durable["auth_broken"] or "ok",
-        "drift_ppm": durable["drift_ppm"],
+        "drift_ppm": round(hot["rate"][0], 1) if hot["rate"] else durable["drift_ppm"],
+        "backoff_until": hot["backoff"][1] or None,
         "battery_v": hot["battery_v"],
         "card": hot["card_error"] or "ok",
         "card_free_kb": hot["free_kb"],

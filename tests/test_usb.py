@@ -8,6 +8,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+from sim.cloud import LocalDropbox
 from sim.device import Device
 from sim.network import Network
 from sim.profile import load_profile
@@ -63,13 +64,17 @@ def test_host_reader_reads_a_saved_log(simulate, tmp_path: Path) -> None:
 def test_maintenance_mode_is_bounded_and_ends_in_deep_sleep(tmp_path: Path) -> None:
     folder = tmp_path / "device"
     folder.mkdir()
-    install_firmware(PROJECT, folder, None, Network())
+    network = Network()
+    install_firmware(PROJECT, folder, None, network)
     (folder / "maintenance").write_text("")
-    device = Device(folder, load_profile(), start_utc=parse_start("2026-06-01T10:00:00Z"), usb=True)
-    outcome, _ = device.wake()
+    start = parse_start("2026-06-01T10:00:00Z")
+    device = Device(folder, load_profile(), start_utc=start, usb=True, network=network)
+    with LocalDropbox(tmp_path / "cloud", network, clock=lambda: device.clock.true) as cloud:
+        outcome, _ = device.wake()
     console = device.console.getvalue()
     assert outcome == "sleep", console
     assert "maintenance: WiFi joined sim-field-ap" in console
+    assert "maintenance: Dropbox accepted the credentials" in console and cloud.stats["token"] == 1
     assert console.count("=== timelapse state ===") >= 100  # every 5 s for 10 minutes
     assert 600 <= device.clock.monotonic < 700
 

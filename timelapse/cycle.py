@@ -415,6 +415,21 @@ class Wake:
             print("maintenance: WiFi joined %s, address %s" % (ssid, wifi.radio.ipv4_address))
         except (ConnectionError, OSError) as problem:
             self.error("wifi", "cannot join %s: %s" % (ssid, problem))
+            return
+        self.check_dropbox()
+
+    def check_dropbox(self):
+        """Maintenance: ask Dropbox for a fresh access token, so the user sees the credentials work."""
+        from timelapse import dropbox, network
+
+        client = dropbox.Dropbox(network.session(), self.state.durable, time.monotonic() + 30)
+        try:
+            client.refresh(timesync.utc_now())
+            print("maintenance: Dropbox accepted the credentials of settings.toml")
+        except dropbox.DropboxError as problem:
+            self.error(problem.kind, "maintenance: Dropbox: %s" % problem)
+        except network.TRANSIENT as problem:
+            self.error("network", "maintenance: Dropbox: %s: %s" % (type(problem).__name__, problem))
 
     def retry_time(self):
         """After a failed wake: the next slot if it can be planned, else a retry."""
