@@ -70,3 +70,12 @@ def test_a_batch_costs_less_per_photo_the_larger_it_grows(tmp_path: Path) -> Non
         upload_mAh = (network["mean"] - capture["mean"]) * wakes
         per_photo.append(upload_mAh / report["uploaded"])
     assert per_photo[0] > per_photo[1] > per_photo[2], per_photo
+
+
+def test_a_month_keeps_time_within_the_bound_with_few_joins_for_time(month: dict) -> None:
+    """The same month (reference drift 5000 ppm, max_error 5 s): time syncs ride on uploads;
+    a WiFi join for time alone happens about once a day once the clock's rate is learned."""
+    assert month["max_clock_error_s"] <= 5
+    assert abs(month["learned_drift_ppm"] - 5000) <= 500
+    assert month["time_only_joins"] <= 30 + 20  # a day's learning after the cold start
+    assert month["time_syncs"] > 300 and month["missed_slots"] == 0

@@ -10,8 +10,9 @@ from pathlib import Path
 from sim.runner import PROJECT, RunOptions, run
 
 SUMMARY_KEYS = ("wakes", "scheduled_slots", "captures", "missed_slots", "uploaded", "pending",
-                "lost_images", "crashes", "charge_mAh", "mean_current_mA", "sleep_mA",
-                "battery_days", "floor_mAh", "max_clock_error_s", "nvm_writes")
+                "lost_images", "duplicate_uploads", "upload_batches", "time_syncs",
+                "time_only_joins", "crashes", "charge_mAh", "mean_current_mA", "sleep_mA",
+                "battery_days", "floor_mAh", "max_clock_error_s", "learned_drift_ppm", "nvm_writes")
 
 
 def main(argv: list[str] | None = None) -> int:
