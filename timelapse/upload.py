@@ -15,6 +15,7 @@ from timelapse import spool, timesync
 UNDATED = "undated"     # {date} of a photo taken before the clock was ever set
 SETTINGS_FILE = "settings.toml"
 FULL_RETRY_S = 86400    # a full Dropbox account: look again a day later
+RETRIES_PER_BATCH = 2   # transient failures a batch absorbs before it gives up for this wake
 
 
 def settings_key():
@@ -66,8 +67,6 @@ def remote_path(template, cam_id, seq, name):
     return (template.replace("{id}", cam_id).replace("{date}", date)
             .replace("{seq}", "%06d" % seq).replace("{name}", name))
 
-
-RETRIES_PER_BATCH = 2     # transient failures a batch absorbs before it gives up for this wake
 
 
 def send(wake, dropbox, deadline, transient):
