@@ -54,6 +54,7 @@ class RunOptions:
     card_mb: float = 32 * 1024
     progress: bool = True
     preview: bool = False
+    settings: str = ""  # more lines for the board's settings.toml (TIMEZONE = "...", say)
 
 
 def parse_start(text: str) -> float:
@@ -78,7 +79,8 @@ def device_libraries(requirements: Path) -> list[Path]:
     return files
 
 
-def install_firmware(firmware: Path, device: Path, config: Path | None, network: Network) -> None:
+def install_firmware(firmware: Path, device: Path, config: Path | None, network: Network,
+                     settings: str = "") -> None:
     """Lay out CIRCUITPY as a user would: firmware, camconfig.toml, settings.toml, lib/."""
     for entry in sorted(firmware.iterdir()):
         if entry.name.startswith(".") or entry.name in HOST_ONLY:
@@ -101,7 +103,7 @@ def install_firmware(firmware: Path, device: Path, config: Path | None, network:
         f'CIRCUITPY_WIFI_PASSWORD = "{network.password}"\n'
         'DBX_APP_KEY = "sim-app-key"\n'
         'DBX_APP_SECRET = "sim-app-secret"\n'
-        'DBX_REFRESH_TOKEN = "sim-refresh-token"\n')
+        'DBX_REFRESH_TOKEN = "sim-refresh-token"\n' + settings)
 
 
 def camera_site(config_path: Path) -> tuple[float, float]:
@@ -124,7 +126,7 @@ def run(options: RunOptions) -> dict:
     cloud_dir.mkdir()
     profile = load_profile(options.profile)
     network = Network()
-    install_firmware(Path(options.firmware), device_dir, options.config, network)
+    install_firmware(Path(options.firmware), device_dir, options.config, network, options.settings)
     start = parse_start(options.start)
     end = start + options.days * 86400
     faults = parse_faults(options.faults, start)
@@ -348,14 +350,18 @@ def floor_mAh(device: Device, profile, days: float, batches: int, bytes_up: int,
     return total_mAs / 3600
 
 
-def learned_drift(device: Device) -> float | None:
-    """The firmware's learned RTC rate (ppm at 20 C) from its sleep memory, else its NVM."""
+def firmware_state(device: Device):
+    """The firmware's own state (state.store.State) decoded from the board's memories."""
     sys.path.insert(0, str(PROJECT))
     try:
         from state.store import State
     finally:
         sys.path.remove(str(PROJECT))
-    state = State.load(bytearray(device.sleep_memory), bytearray(device.nvm))
+    return State.load(bytearray(device.sleep_memory), bytearray(device.nvm))
+
+
+def learned_drift(state) -> float | None:
+    """The firmware's learned RTC rate (ppm at 20 C) from its sleep memory, else its NVM."""
     rate = state.hot.get("rate") or state.durable.get("rate")
     return round(rate[0], 1) if rate else None
 
@@ -369,6 +375,9 @@ def build_report(device: Device, options: RunOptions, profile, start: float, end
         cfg = config.load(config_path.read_text())
     except ValueError:
         cfg = config.load("")
+    state = firmware_state(device)
+    if state.durable.get("zone"):  # the offset a time service gave for TIMEZONE (settings.toml)
+        cfg["schedule"]["utc_offset"] = state.durable["zone"][0]
     slots = scheduled_slots(cfg, device.true_time_spans())
     interval = cfg["schedule"]["interval"]
     captured_on_slot = match_slots(slots, [true for true, _, _ in device.capture_times],
@@ -400,7 +409,7 @@ def build_report(device: Device, options: RunOptions, profile, start: float, end
         "time_syncs": sum(r.syncs for r in device.wake_records),
         "time_only_joins": sum(1 for r in device.wake_records if r.joins and not r.upload_due),
         "max_clock_error_s": round(max(errors_s, default=0.0), 3),
-        "learned_drift_ppm": learned_drift(device),
+        "learned_drift_ppm": learned_drift(state),
         "per_uploaded_image": {
             "http_requests": round(sum(r.requests for r in batches) / uploads, 3) if uploads else None,
             "tls_handshakes": round(sum(r.tls for r in batches) / uploads, 3) if uploads else None,

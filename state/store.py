@@ -60,6 +60,7 @@ DURABLE: dict = {
     "config_hash": 0,
     "config_error": "",
     "auth_broken": "",
+    "zone": None,
 }
 
 

@@ -80,3 +80,18 @@ def test_a_relative_out_folder_keeps_the_cloud_outside_the_device(tmp_path, monk
     assert report["uploaded"] > 0
     assert list((tmp_path / "out" / "cloud").rglob("*.jpg"))
     assert not (tmp_path / "out" / "device" / "out").exists()
+
+
+def test_timezone_in_settings_takes_the_offset_from_the_time_service(simulate) -> None:
+    """camconfig says UTC+1; TIMEZONE = "Europe/Amsterdam" is UTC+2 in June (summer time): once
+    a time service said so, photos are named and scheduled in summer time."""
+    report, out = simulate(days=1, settings='TIMEZONE = "Europe/Amsterdam"\n',
+                           start="2026-06-02T00:00:00Z")
+    assert report["cloud"]["time_https"] == 1  # asked once a day
+    captures = events(out, "capture")
+    for capture in captures[-20:]:
+        utc_hour = int(capture["t"][11:13])
+        named_hour = int(capture["name"][-10:-8])
+        assert named_hour == (utc_hour + 2) % 24, capture
+    assert report["lost_images"] == 0 and report["crashes"] == 0
+    assert report["missed_slots"] <= 3  # the report judges the schedule in the zone's offset

@@ -24,6 +24,7 @@ SLOT_TOLERANCE_S = 90     # a wake this close to a slot takes that slot's photo
 FREE_CHECK_S = 86400      # measure the card's free space at least daily (statvfs can be slow)
 CRITICAL_SLEEP_S = 3600
 MAX_RETRY_S = 3600
+ZONE_CHECK_S = 86400      # ask for TIMEZONE's offset (daylight saving time) once a day
 SYNC_MIN_S = 5            # the least awake budget an NTP exchange (and a retry) needs
 CALIBRATE_MIN_S = 300     # the shortest sleep that says something about the RTC's rate
 
@@ -64,7 +65,7 @@ class Wake:
         if self.state.durable["config"]:  # the cached config names the marker pin, if any
             marker.start(self.state.durable["config"]["power"]["marker_pin"])
         self.phase("state")
-        self.cfg = cfg = self.load_config()
+        self.cfg = cfg = self.local_zone(self.load_config())
         marker.start(cfg["power"]["marker_pin"])
         power.arm_watchdog(cfg["upload"]["awake_budget"])
         timesync.begin(hot, self.state.durable, hot["temperature"])
@@ -131,7 +132,9 @@ class Wake:
             if upload_due:
                 client = self.send_queue(network, session, upload_due, deadline)
                 self.phase("upload")
-            return self.sync_time(network, session, client, sync_due, sleep_s, deadline)
+            synced = self.sync_time(network, session, client, sync_due, sleep_s, deadline)
+            self.check_zone(network, session, deadline)
+            return synced
         finally:
             network.off()
             self.phase("sync")
@@ -236,6 +239,40 @@ class Wake:
             self.next_utc = timesync.utc_now() + 86400
         else:
             self.next_utc = following - offset
+
+    def local_zone(self, cfg):
+        """camconfig's utc_offset, unless a time service told the current offset of
+        settings.toml's TIMEZONE (which follows daylight saving time)."""
+        zone = self.state.durable["zone"]
+        if zone is None or zone[0] == cfg["schedule"]["utc_offset"]:
+            return cfg
+        cfg = dict(cfg)  # the cached config in NVM stays as camconfig.toml says
+        cfg["schedule"] = dict(cfg["schedule"], utc_offset=zone[0])
+        return cfg
+
+    def check_zone(self, network, session, deadline):
+        """On a network wake, at most daily: the UTC offset of TIMEZONE from a time service."""
+        from timelapse import timesources
+
+        durable = self.state.durable
+        utc = timesync.utc_now()
+        name = os.getenv("TIMEZONE") if timesync.valid(utc) else None
+        if not name:
+            durable["zone"] = None
+            return
+        if durable["zone"] and utc - durable["zone"][1] < ZONE_CHECK_S:
+            return
+        if deadline - time.monotonic() < SYNC_MIN_S:
+            return
+        try:
+            offset = timesources.zone_offset(session, network.request_timeout(deadline), name, utc)
+        except network.TRANSIENT + (ValueError,) as problem:
+            self.error("time", "UTC offset of %s: %s" % (name, problem))
+            return
+        if not durable["zone"] or durable["zone"][0] != offset:
+            print("time: %s is UTC%+.2g h" % (name, offset / 3600))
+        durable["zone"] = [offset, utc]
+        self.cfg = self.local_zone(self.cfg)
 
     def load_config(self):
         """The configuration; parsed only when camconfig.toml changed (size or mtime): the
