@@ -3,7 +3,9 @@
 Each firmware runs on the same simulated board, profile and scenario (`sim.runner.run`); the
 table gives mAh per day, battery days, the ratio to ours and to the floor, and the camera's
 state in deep sleep (the largest single term on this board, DESIGN.md section 7), with a line
-for our firmware with the standby step removed to show what that one step is worth.
+for our firmware with the standby step removed to show what that one step is worth, and with
+--savings a line for each other saving taken out (fast reconnect, config cache, time from
+upload answers, token kept until it expires).
 """
 
 from __future__ import annotations
@@ -19,18 +21,34 @@ from pathlib import Path
 from sim.runner import PROJECT, RunOptions, run
 
 BASELINES = Path(__file__).resolve().parent / "baselines"
-STANDBY_CALL = "            standby(i2c)\n"
+
+# One saving of our firmware taken out at a time: file -> [(the line that makes it, stand-in)].
+SAVINGS = {
+    "camera standby": ("timelapse/camera.py", [("            standby(i2c)\n", "")]),
+    "WiFi fast reconnect": ("timelapse/network.py", [('    hint = hot["wifi"]\n', "    hint = None\n")]),
+    "config cache": ("timelapse/cycle.py", [  # read, import the parser and parse at every wake
+        ("            key = [stat[6], stat[8]]\n", '            key = [stat[6], stat[8]]\n            hot["config_key"] = None\n'),
+        ('        if fingerprint == durable["config_hash"] and durable["config"]:\n', "        if False:\n")]),
+    "time from upload answers": ("timelapse/cycle.py", [
+        ("        sample = client.date_sample() if client is not None else None\n", "        sample = None\n")]),
+    "token kept until it expires": ("timelapse/dropbox.py", [
+        ('        if not durable["token"] or durable["token_expiry"] - utc < REFRESH_MARGIN_S:\n',
+         "        if True:\n")]),
+}
 
 
-def without_standby(target: Path) -> Path:
-    """A copy of our firmware whose camera is only deinitialised before deep sleep."""
+def without(saving: str, target: Path) -> Path:
+    """A copy of our firmware with one saving taken out."""
     shutil.copytree(PROJECT, target, ignore=shutil.ignore_patterns(
         ".*", "out", "sim", "tests", "power_tests", "__pycache__"))
-    camera = target / "timelapse" / "camera.py"
-    text = camera.read_text()
-    if STANDBY_CALL not in text:
-        raise SystemExit(f"{camera}: the standby call to remove was not found")
-    camera.write_text(text.replace(STANDBY_CALL, ""))
+    name, edits = SAVINGS[saving]
+    path = target / name
+    text = path.read_text()
+    for line, stand_in in edits:
+        if line not in text:
+            raise SystemExit(f"{path}: the line that makes the saving {saving!r} was not found")
+        text = text.replace(line, stand_in)
+    path.write_text(text)
     return target
 
 
@@ -41,16 +59,20 @@ def _run(job: tuple[str, dict]) -> tuple[str, dict]:
 
 
 def compare(days: float, config: Path | None, profile: Path | None, out: Path, seed: int,
-            workers: int = 2) -> list[dict]:
+            workers: int = 2, savings: bool = False) -> list[dict]:
     out.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory() as scratch:
         firmwares = {  # label: (firmware folder, run folder under `out`)
             "ours": (PROJECT, "ours"),
-            "ours, camera only deinitialised": (without_standby(Path(scratch) / "no_standby"),
+            "ours, camera only deinitialised": (without("camera standby", Path(scratch) / "a"),
                                                 "ours_no_standby"),
             "naive": (BASELINES / "naive", "naive"),
             "always_on": (BASELINES / "always_on", "always_on"),
         }
+        if savings:
+            for n, saving in enumerate(list(SAVINGS)[1:]):
+                firmwares[f"ours without {saving}"] = (without(saving, Path(scratch) / f"s{n}"),
+                                                       f"ours_without_{n}")
         jobs = [(label, {"days": days, "config": config, "profile": profile, "firmware": firmware,
                          "seed": seed, "out": out / folder, "progress": False, "preview": False})
                 for label, (firmware, folder) in firmwares.items()]
@@ -103,8 +125,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--profile", type=Path, help="power profile (default: ../shared/power_profile.toml)")
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--out", type=Path, default=Path("out/compare"))
+    parser.add_argument("--savings", action="store_true",
+                        help="also run ours with each of its other savings taken out, one at a time")
     args = parser.parse_args(argv)
-    rows = compare(args.days, args.config, args.profile, args.out, args.seed)
+    rows = compare(args.days, args.config, args.profile, args.out, args.seed, savings=args.savings)
     sys.stdout.write(markdown(rows))
     print(f"\n{args.days:g} simulated days each; runs in {args.out}/")
     return 0
