@@ -142,6 +142,7 @@ class Device:
         self.wake_records: list[WakeRecord] = []
         self.errors: dict[str, int] = {}
         self.pin_levels: dict[int, bool] = {}
+        self.pin_edges: list[tuple[float, int, bool]] = []  # (true time, gpio, level) of outputs
         self._writing: dict[str, "hashlib._Hash"] = {}
         self._watchdog = None
         self._radio_up = False
@@ -335,6 +336,8 @@ class Device:
         return self.pin_levels.get(pin.gpio, pull == "UP")
 
     def pin_output(self, pin, value: bool) -> None:
+        if self.pin_levels.get(pin.gpio) != value:
+            self.pin_edges.append((self.clock.true, pin.gpio, bool(value)))
         self.pin_levels[pin.gpio] = value
 
     def battery_volts(self) -> float:
