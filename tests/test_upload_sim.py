@@ -24,9 +24,12 @@ def test_a_week_of_faults_loses_nothing_and_uploads_nothing_twice(simulate) -> N
     assert report["errors"]["wifi"] >= 1          # the day without the access point
     assert report["lost_images"] == 0 and report["duplicate_uploads"] == 0 and report["crashes"] == 0
     # Every photo is in Dropbox byte for byte (the census compares digests), but those of the
-    # last hours, which wait for the next batch on the card.
+    # last hours, which wait for the next batch on the card: the queue is the tail.
     assert report["uploaded"] + report["pending"] == report["captures"]
     assert report["pending"] <= 20
+    captured = [Path(c["name"]).name for c in events(out, "capture")]
+    in_cloud = {p.name for p in (out / "cloud").rglob("*.jpg")}
+    assert in_cloud == set(captured[:len(captured) - report["pending"]])
     # No wake outlives its budget: 40 s of network plus the capture before it.
     assert report["awake_s"]["capture+network"]["max"] <= 40 + 5
 
