@@ -97,3 +97,15 @@ def test_http_dates_parse_to_epoch_seconds():
     for epoch in (0, 1780000000, 1790123456):
         assert dropbox.parse_http_date(email.utils.formatdate(epoch, usegmt=True)) == epoch
     assert dropbox.parse_http_date("yesterday") is None
+
+
+@pytest.mark.parametrize("cam_id", ["CAM1", "North_Gate", "a_b_c"])
+def test_a_camera_id_with_underscores_keeps_sequence_numbers_and_dates(cam_id):
+    from timelapse import spool
+
+    for seq, stamp in ((7, "20260601T061000"), (1234567, None)):
+        name = spool.image_name(cam_id, seq, stamp)
+        assert spool.seq_of(name) == seq
+        date = "2026-06-01" if stamp else "undated"
+        assert upload.remote_path("/{id}/{date}/{name}", cam_id, seq, name) == f"/{cam_id}/{date}/{name}"
+    assert spool.seq_of("notes.txt") == -1 and spool.seq_of("IMG_1234.jpg") == -1

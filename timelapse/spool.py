@@ -33,12 +33,15 @@ def image_name(cam_id, seq, stamp):
 
 
 def seq_of(name):
-    """The sequence number in an image's file name, or -1 when it is not one of ours."""
-    parts = name.split("_")
-    if len(parts) < 2 or not name.endswith(".jpg"):
+    """The sequence number in an image's file name, or -1 when it is not one of ours. Read
+    from the right: the camera id may itself contain '_'."""
+    if not name.endswith(".jpg"):
         return -1
-    digits = parts[1].split(".")[0]
-    return int(digits) if digits.isdigit() else -1
+    parts = name[:-4].split("_")
+    if len(parts) >= 3 and len(parts[-1]) == 15 and parts[-1][8] == "T":
+        parts.pop()  # the capture time
+    digits = parts[-1] if len(parts) >= 2 else ""
+    return int(digits) if len(digits) >= 6 and digits.isdigit() else -1
 
 
 def _makedirs(path):
