@@ -4,7 +4,6 @@ Whatever goes wrong is recorded in the state and printed as `[error] kind: messa
 wake still ends in deep sleep; a hang is ended by the watchdog.
 """
 
-import binascii
 import os
 import time
 
@@ -18,14 +17,10 @@ from timelapse import civil, marker, power, schedule, spool, timesync
 
 CONFIG_FILE = "camconfig.toml"
 MAINTENANCE_FILE = "maintenance"  # create it on CIRCUITPY (USB attached) for maintenance mode
-MAINTENANCE_S = 600
-DUMP_EVERY_S = 5
 SLOT_TOLERANCE_S = 90     # a wake this close to a slot takes that slot's photo
 FREE_CHECK_S = 86400      # measure the card's free space at least daily (statvfs can be slow)
 CRITICAL_SLEEP_S = 3600
 MAX_RETRY_S = 3600
-ZONE_CHECK_S = 86400      # ask for TIMEZONE's offset (daylight saving time) once a day
-SYNC_MIN_S = 5            # the least awake budget an NTP exchange (and a retry) needs
 CALIBRATE_MIN_S = 300     # the shortest sleep that says something about the RTC's rate
 
 
@@ -112,100 +107,9 @@ class Wake:
         sync_due = timesync.due(hot, durable, cfg, utc, sleep_s, hot["temperature"])
         if not (upload_due or sync_due) or hot["backoff"][1] > utc:
             return False
-        from timelapse import network
+        from timelapse import online  # compiled only by wakes that go on the network
 
-        deadline = time.monotonic() + cfg["upload"]["awake_budget"]
-        self.phase("work")
-        try:
-            network.join(hot)
-        except network.NetworkError as problem:
-            # Without a valid time every photo goes undated: try more often than otherwise.
-            pause = network.failed(hot, utc, network.BACKOFF_MAX_S if timesync.valid(utc)
-                                   else network.COLD_BACKOFF_MAX_S)
-            self.error("wifi", "%s (next try in %d min)" % (problem, pause // 60))
-            return False
-        finally:
-            self.phase("wifi")
-        try:
-            session = network.session()
-            client = None
-            if upload_due:
-                client = self.send_queue(network, session, upload_due, deadline)
-                self.phase("upload")
-            synced = self.sync_time(network, session, client, sync_due, sleep_s, deadline)
-            self.check_zone(network, session, deadline)
-            return synced
-        finally:
-            network.off()
-            self.phase("sync")
-
-    def send_queue(self, network, session, reason, deadline):
-        """Upload within the budget; returns the Dropbox client (its Date header is a time sample)."""
-        from timelapse import dropbox, upload
-
-        hot, durable = self.state.hot, self.state.durable
-        print("upload: %d photos wait (%s)" % (hot["seq"] - hot["uploaded"], reason))
-        client = dropbox.Dropbox(session, durable, deadline)
-        try:
-            upload.send(self, client, deadline, network.TRANSIENT)
-            network.succeeded(hot)
-        except dropbox.AuthBroken as problem:
-            durable["auth_broken"] = "%s@%s" % (problem.kind, upload.settings_key())
-            self.error(problem.kind, "%s: uploads stop until settings.toml changes" % problem)
-        except dropbox.Full as problem:
-            network.defer(hot, timesync.utc_now(), upload.FULL_RETRY_S)
-            self.error(problem.kind, str(problem))
-        except dropbox.DropboxError as problem:
-            if problem.retry_after:
-                # Cameras on one wall-clock grid would meet again at the next slot: come back
-                # when asked, plus a delay of this camera's own, on a wake of its own.
-                spread = binascii.crc32(("%s%d" % (self.cfg["camera"]["id"], hot["seq"])).encode()) % 120
-                network.defer(hot, timesync.utc_now(), problem.retry_after + spread)
-                self.early(hot["backoff"][1], "upload: Dropbox asked us to wait")
-            else:
-                network.failed(hot, timesync.utc_now(), network.SERVER_BACKOFF_MAX_S)
-            self.error(problem.kind, str(problem))
-        except network.TRANSIENT as problem:  # timeouts, resets: a later wake retries
-            network.failed(hot, timesync.utc_now(), network.SERVER_BACKOFF_MAX_S)
-            self.error("network", "%s: %s" % (type(problem).__name__, problem))
-        return client
-
-    def sync_time(self, network, session, client, reason, sleep_s, deadline):
-        """Use the Dropbox Date header when it is precise enough, else SNTP, else HTTPS time."""
-        from timelapse import timesources
-
-        hot, durable, cfg = self.state.hot, self.state.durable, self.cfg
-        temperature = hot["temperature"]
-        sample = client.date_sample() if client is not None else None
-        if sample is not None:
-            self.apply_time("date", sample)
-            reason = timesync.due(hot, durable, cfg, timesync.utc_now(), sleep_s, temperature)
-        if not reason:
-            return sample is not None
-        if deadline - time.monotonic() < SYNC_MIN_S:
-            self.error("time", "no time left in the awake budget for a sync")
-            return sample is not None
-        try:
-            self.apply_time("ntp", timesources.ntp(network.pool(), cfg["time"]["ntp_server"]))
-            return True
-        except network.TRANSIENT + (ArithmeticError,) as problem:
-            self.error("ntp", "%s: %s" % (cfg["time"]["ntp_server"], problem))
-        try:
-            self.apply_time("https", timesources.https(session, network.request_timeout(deadline)))
-            return True
-        except network.TRANSIENT + (ValueError,) as problem:
-            network.failed(hot, timesync.utc_now())
-            self.error("time", "no time source answered: %s" % problem)
-        return sample is not None
-
-    def apply_time(self, source, sample):
-        seconds, fraction, precision = sample
-        error = timesync.apply(self.state.hot, self.state.durable, seconds, fraction, precision,
-                               self.state.hot["temperature"])
-        if error is None:
-            self.error("time", "%s sample %d is far from our time: distrusted" % (source, seconds))
-        else:
-            print("time: %s sync, clock was %+.2f s off" % (source, error))
+        return online.run(self, upload_due, sync_due, sleep_s, utc)
 
     def calibrate(self):
         """Just synced, but the rate is not learned well enough to keep the bound until the
@@ -249,30 +153,6 @@ class Wake:
         cfg = dict(cfg)  # the cached config in NVM stays as camconfig.toml says
         cfg["schedule"] = dict(cfg["schedule"], utc_offset=zone[0])
         return cfg
-
-    def check_zone(self, network, session, deadline):
-        """On a network wake, at most daily: the UTC offset of TIMEZONE from a time service."""
-        from timelapse import timesources
-
-        durable = self.state.durable
-        utc = timesync.utc_now()
-        name = os.getenv("TIMEZONE") if timesync.valid(utc) else None
-        if not name:
-            durable["zone"] = None
-            return
-        if durable["zone"] and utc - durable["zone"][1] < ZONE_CHECK_S:
-            return
-        if deadline - time.monotonic() < SYNC_MIN_S:
-            return
-        try:
-            offset = timesources.zone_offset(session, network.request_timeout(deadline), name, utc)
-        except network.TRANSIENT + (ValueError,) as problem:
-            self.error("time", "UTC offset of %s: %s" % (name, problem))
-            return
-        if not durable["zone"] or durable["zone"][0] != offset:
-            print("time: %s is UTC%+.2g h" % (name, offset / 3600))
-        durable["zone"] = [offset, utc]
-        self.cfg = self.local_zone(self.cfg)
 
     def load_config(self):
         """The configuration; parsed only when camconfig.toml changed (size or mtime): the
@@ -429,45 +309,6 @@ class Wake:
         cfg = getattr(self, "cfg", None)
         summary.print_dump(summary.facts(self.state, cfg, utc, timesync.valid(utc)))
 
-    def maintenance(self):
-        """USB attached and a file named `maintenance` on CIRCUITPY: stay awake (bounded),
-        check WiFi, and dump the state every few seconds. Delete the file to leave."""
-        print("maintenance: delete the file 'maintenance' to leave (or wait %d s)" % MAINTENANCE_S)
-        self.check_wifi()
-        until = time.monotonic() + MAINTENANCE_S
-        while time.monotonic() < until and _exists(MAINTENANCE_FILE):
-            power.feed_watchdog()
-            self.dump()
-            time.sleep(DUMP_EVERY_S)
-
-    def check_wifi(self):
-        ssid = os.getenv("CIRCUITPY_WIFI_SSID")
-        if not ssid:
-            print("maintenance: no CIRCUITPY_WIFI_SSID in settings.toml")
-            return
-        import wifi
-
-        try:
-            wifi.radio.connect(ssid, os.getenv("CIRCUITPY_WIFI_PASSWORD") or "")
-            print("maintenance: WiFi joined %s, address %s" % (ssid, wifi.radio.ipv4_address))
-        except (ConnectionError, OSError) as problem:
-            self.error("wifi", "cannot join %s: %s" % (ssid, problem))
-            return
-        self.check_dropbox()
-
-    def check_dropbox(self):
-        """Maintenance: ask Dropbox for a fresh access token, so the user sees the credentials work."""
-        from timelapse import dropbox, network
-
-        client = dropbox.Dropbox(network.session(), self.state.durable, time.monotonic() + 30)
-        try:
-            client.refresh(timesync.utc_now())
-            print("maintenance: Dropbox accepted the credentials of settings.toml")
-        except dropbox.DropboxError as problem:
-            self.error(problem.kind, "maintenance: Dropbox: %s" % problem)
-        except network.TRANSIENT as problem:
-            self.error("network", "maintenance: Dropbox: %s: %s" % (type(problem).__name__, problem))
-
     def retry_time(self):
         """After a failed wake: the next slot if it can be planned, else a retry."""
         utc = timesync.utc_now()
@@ -479,7 +320,7 @@ class Wake:
             return utc + MAX_RETRY_S
 
 
-def _exists(path):
+def exists(path):
     try:
         os.stat(path)
         return True
@@ -492,8 +333,10 @@ def main():
     wake = Wake()
     try:
         wake.run()
-        if supervisor.runtime.usb_connected and _exists(MAINTENANCE_FILE):
-            wake.maintenance()
+        if supervisor.runtime.usb_connected and exists(MAINTENANCE_FILE):
+            from timelapse import maintenance
+
+            maintenance.run(wake)
     except Exception as failure:  # noqa: BLE001 - the wake must end in deep sleep, recorded
         wake.error("crash", "%s: %s" % (type(failure).__name__, failure))
         wake.next_utc = wake.retry_time()

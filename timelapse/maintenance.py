@@ -1,0 +1,52 @@
+"""Maintenance mode: USB attached and a file named `maintenance` on CIRCUITPY. The camera stays
+awake (bounded), joins WiFi, asks Dropbox for a token so the user sees the credentials work, and
+prints the state dump every few seconds. Delete the file to leave. Imported only then.
+"""
+
+import os
+import time
+
+from timelapse import power, timesync
+from timelapse.cycle import MAINTENANCE_FILE, exists
+
+MAINTENANCE_S = 600
+DUMP_EVERY_S = 5
+
+
+def run(wake):
+    print("maintenance: delete the file '%s' to leave (or wait %d s)" % (MAINTENANCE_FILE, MAINTENANCE_S))
+    check_wifi(wake)
+    until = time.monotonic() + MAINTENANCE_S
+    while time.monotonic() < until and exists(MAINTENANCE_FILE):
+        power.feed_watchdog()
+        wake.dump()
+        time.sleep(DUMP_EVERY_S)
+
+
+def check_wifi(wake):
+    ssid = os.getenv("CIRCUITPY_WIFI_SSID")
+    if not ssid:
+        print("maintenance: no CIRCUITPY_WIFI_SSID in settings.toml")
+        return
+    import wifi
+
+    try:
+        wifi.radio.connect(ssid, os.getenv("CIRCUITPY_WIFI_PASSWORD") or "")
+        print("maintenance: WiFi joined %s, address %s" % (ssid, wifi.radio.ipv4_address))
+    except (ConnectionError, OSError) as problem:
+        wake.error("wifi", "cannot join %s: %s" % (ssid, problem))
+        return
+    check_dropbox(wake)
+
+
+def check_dropbox(wake):
+    from timelapse import dropbox, network
+
+    client = dropbox.Dropbox(network.session(), wake.state.durable, time.monotonic() + 30)
+    try:
+        client.refresh(timesync.utc_now())
+        print("maintenance: Dropbox accepted the credentials of settings.toml")
+    except dropbox.DropboxError as problem:
+        wake.error(problem.kind, "maintenance: Dropbox: %s" % problem)
+    except network.TRANSIENT as problem:
+        wake.error("network", "maintenance: Dropbox: %s: %s" % (type(problem).__name__, problem))
