@@ -29,8 +29,8 @@ SAVINGS = {
     "config cache": ("timelapse/cycle.py", [  # read, import the parser and parse at every wake
         ("            key = [stat[6], stat[8]]\n", '            key = [stat[6], stat[8]]\n            hot["config_key"] = None\n'),
         ('        if fingerprint == durable["config_hash"] and durable["config"]:\n', "        if False:\n")]),
-    "time from upload answers": ("timelapse/cycle.py", [
-        ("        sample = client.date_sample() if client is not None else None\n", "        sample = None\n")]),
+    "time from upload answers": ("timelapse/online.py", [
+        ("    sample = client.date_sample() if client is not None else None\n", "    sample = None\n")]),
     "token kept until it expires": ("timelapse/dropbox.py", [
         ('        if not durable["token"] or durable["token_expiry"] - utc < REFRESH_MARGIN_S:\n',
          "        if True:\n")]),
