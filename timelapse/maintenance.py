@@ -24,18 +24,18 @@ def run(wake):
 
 
 def check_wifi(wake):
-    ssid = os.getenv("CIRCUITPY_WIFI_SSID")
-    if not ssid:
-        print("maintenance: no CIRCUITPY_WIFI_SSID in settings.toml")
+    """Join as a network wake does (fast reconnect, static address), and say how it went."""
+    from timelapse import network
+
+    try:
+        network.join(wake.state.hot)
+    except network.NetworkError as problem:
+        wake.error("wifi", str(problem))
         return
     import wifi
 
-    try:
-        wifi.radio.connect(ssid, os.getenv("CIRCUITPY_WIFI_PASSWORD") or "")
-        print("maintenance: WiFi joined %s, address %s" % (ssid, wifi.radio.ipv4_address))
-    except (ConnectionError, OSError) as problem:
-        wake.error("wifi", "cannot join %s: %s" % (ssid, problem))
-        return
+    print("maintenance: WiFi joined %s, address %s" % (os.getenv("CIRCUITPY_WIFI_SSID"),
+                                                       wifi.radio.ipv4_address))
     check_dropbox(wake)
 
 
