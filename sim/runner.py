@@ -232,13 +232,15 @@ def _iso_or_none(t: float | None) -> str | None:
 
 
 def firmware_modules() -> SimpleNamespace:
-    """The project's own timelapse modules, imported on the host for judging a run."""
+    """The project's own firmware modules, imported on the host for judging a run."""
     sys.path.insert(0, str(PROJECT))
     try:
-        from timelapse import civil, config, schedule, upload
+        from state.store import State
+        from timelapse import civil, config, schedule, timesync, upload
     finally:
         sys.path.remove(str(PROJECT))
-    return SimpleNamespace(civil=civil, config=config, schedule=schedule, upload=upload)
+    return SimpleNamespace(civil=civil, config=config, schedule=schedule, timesync=timesync,
+                           upload=upload, State=State)
 
 
 def scheduled_slots(cfg: dict, spans: list[list]) -> list[float]:
@@ -352,18 +354,7 @@ def floor_mAh(device: Device, profile, days: float, batches: int, bytes_up: int,
 
 def firmware_state(device: Device):
     """The firmware's own state (state.store.State) decoded from the board's memories."""
-    sys.path.insert(0, str(PROJECT))
-    try:
-        from state.store import State
-    finally:
-        sys.path.remove(str(PROJECT))
-    return State.load(bytearray(device.sleep_memory), bytearray(device.nvm))
-
-
-def learned_drift(state) -> float | None:
-    """The firmware's learned RTC rate (ppm at 20 C) from its sleep memory, else its NVM."""
-    rate = state.hot.get("rate") or state.durable.get("rate")
-    return round(rate[0], 1) if rate else None
+    return firmware_modules().State.load(bytearray(device.sleep_memory), bytearray(device.nvm))
 
 
 def build_report(device: Device, options: RunOptions, profile, start: float, end: float,
@@ -409,7 +400,7 @@ def build_report(device: Device, options: RunOptions, profile, start: float, end
         "time_syncs": sum(r.syncs for r in device.wake_records),
         "time_only_joins": sum(1 for r in device.wake_records if r.joins and not r.upload_due),
         "max_clock_error_s": round(max(errors_s, default=0.0), 3),
-        "learned_drift_ppm": learned_drift(state),
+        "learned_drift_ppm": firmware_modules().timesync.learned_ppm(state.hot, state.durable),
         "per_uploaded_image": {
             "http_requests": round(sum(r.requests for r in batches) / uploads, 3) if uploads else None,
             "tls_handshakes": round(sum(r.tls for r in batches) / uploads, 3) if uploads else None,

@@ -54,7 +54,6 @@ DURABLE: dict = {
     "last_upload": 0,
     "token": "",
     "token_expiry": 0,
-    "drift_ppm": 0.0,
     "rate": None,
     "config": None,
     "config_hash": 0,

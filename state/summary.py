@@ -7,6 +7,7 @@ never part of the facts, not even truncated: only whether a token is held and un
 
 import json
 
+from timelapse import timesync
 from timelapse.civil import stamp
 
 BEGIN = "=== timelapse state ==="
@@ -22,7 +23,7 @@ def facts(state, cfg, now_utc, clock_valid):
         "firmware": FIRMWARE_VERSION,
         "time": now_utc,
         "clock_valid": clock_valid,
-        "clock_error_s": round(hot["clock"][2] + 1, 2) if hot["clock"] else None,  # the bound
+        "clock_error_s": _rounded(timesync.error_bound(hot)),
         "counters": {
             "captured": hot["seq"],
             "uploaded": hot["uploaded"],
@@ -36,7 +37,7 @@ def facts(state, cfg, now_utc, clock_valid):
         "last_upload": durable["last_upload"] or None,
         "token_valid_until": durable["token_expiry"] if durable["token"] else None,
         "auth": durable["auth_broken"] or "ok",
-        "drift_ppm": round(hot["rate"][0], 1) if hot["rate"] else durable["drift_ppm"],
+        "drift_ppm": timesync.learned_ppm(hot, durable) or 0.0,
         "backoff_until": hot["backoff"][1] or None,
         "battery_v": hot["battery_v"],
         "card": hot["card_error"] or "ok",
@@ -46,6 +47,10 @@ def facts(state, cfg, now_utc, clock_valid):
         "error_counts": hot["error_counts"],
         "timings_ms": hot["timings"],
     }
+
+
+def _rounded(seconds):
+    return None if seconds is None else round(seconds, 2)
 
 
 def render(f):

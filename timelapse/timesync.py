@@ -75,6 +75,12 @@ def begin(hot, durable, temperature):
     clock[2] += slept * SIGMAS * sigma * 1e-6
 
 
+def learned_ppm(hot, durable):
+    """The learned rate error at 20 C (ppm), from sleep memory or else NVM; None before any."""
+    rate = hot["rate"] or durable["rate"]
+    return round(rate[0], 1) if rate else None
+
+
 def error_bound(hot):
     """The error bound of utc_now() in seconds, or None when the time is unknown."""
     clock = hot["clock"]
@@ -157,7 +163,6 @@ def _learn(hot, durable, error, precision):
     # To NVM daily, or sooner while learning: when the uncertainty halved since the last save.
     if not saved or hot["synced_at"] - saved[5] >= SAVE_MODEL_S or rate[2] < saved[2] / 4:
         durable["rate"] = [round(v, 3) for v in rate] + [hot["synced_at"]]
-        durable["drift_ppm"] = round(rate[0], 1)
 
 
 def end(hot, temperature):
