@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
+
 from sim.runner import PROJECT
 
 SHIPPED = (PROJECT / "camconfig.toml").read_text()
@@ -85,10 +87,12 @@ def test_a_relative_out_folder_keeps_the_cloud_outside_the_device(tmp_path, monk
     assert not (tmp_path / "out" / "device" / "out").exists()
 
 
-def test_timezone_in_settings_takes_the_offset_from_the_time_service(simulate) -> None:
+@pytest.mark.parametrize("service", ["timeapi.io", "Adafruit IO"])
+def test_timezone_in_settings_takes_the_offset_from_the_time_service(simulate, service: str) -> None:
     """camconfig says UTC+1; TIMEZONE = "Europe/Amsterdam" is UTC+2 in June (summer time): once
     a time service said so, photos are named and scheduled in summer time."""
-    report, out = simulate(days=1, settings='TIMEZONE = "Europe/Amsterdam"\n',
+    keys = 'ADAFRUIT_AIO_USERNAME = "cam"\nADAFRUIT_AIO_KEY = "sim-aio-key"\n' if service == "Adafruit IO" else ""
+    report, out = simulate(days=1, settings='TIMEZONE = "Europe/Amsterdam"\n' + keys,
                            start="2026-06-02T00:00:00Z")
     assert report["cloud"]["time_https"] == 1  # asked once a day
     captures = events(out, "capture")

@@ -25,49 +25,50 @@ def ntp(pool, server):
 def https(session, timeout):
     """Adafruit IO's time service when settings.toml has its keys, else timeapi.io."""
     started = time.monotonic()
-    user, key = os.getenv("ADAFRUIT_AIO_USERNAME"), os.getenv("ADAFRUIT_AIO_KEY")
-    if user and key:
-        url = "https://io.adafruit.com/api/v2/%s/integrations/time/seconds?x-aio-key=%s" % (user, key)
-        response = session.get(url, timeout=timeout)
-        try:
-            text = response.text.strip()
-        finally:
-            response.close()
-        if response.status_code != 200 or not text.isdigit():
-            raise OSError("io.adafruit.com answered HTTP %d" % response.status_code)
+    if _aio_keys():
+        text = _aio(session, timeout, "seconds")
+        if not text.isdigit():
+            raise OSError("io.adafruit.com answered %r" % text[:20])
         return int(text), 0.5, 0.5 + (time.monotonic() - started) / 2
-    response = session.get("https://timeapi.io/api/Time/current/zone?timeZone=UTC", timeout=timeout)
-    try:
-        answer = response.json()
-    finally:
-        response.close()
-    if response.status_code != 200 or "year" not in answer:
-        raise OSError("timeapi.io answered HTTP %d" % response.status_code)
-    from timelapse import civil
-
-    seconds = civil.epoch(answer["year"], answer["month"], answer["day"], answer["hour"],
-                          answer["minute"], answer["seconds"])
-    return seconds, answer.get("milliSeconds", 0) / 1000, 0.05 + (time.monotonic() - started) / 2
+    seconds, milliseconds = _timeapi(session, timeout, "UTC")
+    return seconds, milliseconds / 1000, 0.05 + (time.monotonic() - started) / 2
 
 
 def zone_offset(session, timeout, zone, utc):
     """The current UTC offset (s) of the IANA `zone`, from Adafruit IO (with its keys) or
     timeapi.io; `utc` is our own time, good to seconds, against which a local time is read."""
-    user, key = os.getenv("ADAFRUIT_AIO_USERNAME"), os.getenv("ADAFRUIT_AIO_KEY")
     name = zone.replace("+", "%2B")
-    if user and key:
-        url = ("https://io.adafruit.com/api/v2/%s/integrations/time/strftime?x-aio-key=%s&tz=%s&fmt=%%25z"
-               % (user, key, name))
-        response = session.get(url, timeout=timeout)
-        try:
-            text = response.text.strip()
-        finally:
-            response.close()
-        if response.status_code != 200 or len(text) != 5 or text[0] not in "+-" or not text[1:].isdigit():
-            raise OSError("io.adafruit.com answered HTTP %d" % response.status_code)
+    if _aio_keys():
+        text = _aio(session, timeout, "strftime", "&tz=%s&fmt=%%25z" % name)
+        if len(text) != 5 or text[0] not in "+-" or not text[1:].isdigit():
+            raise OSError("io.adafruit.com answered %r for %s" % (text[:20], zone))
         seconds = int(text[1:3]) * 3600 + int(text[3:5]) * 60
         return seconds if text[0] == "+" else -seconds
-    response = session.get("https://timeapi.io/api/Time/current/zone?timeZone=" + name, timeout=timeout)
+    local, _ = _timeapi(session, timeout, name)
+    return (local - utc + 450) // 900 * 900  # offsets are whole quarter hours
+
+
+def _aio_keys():
+    return os.getenv("ADAFRUIT_AIO_USERNAME") and os.getenv("ADAFRUIT_AIO_KEY")
+
+
+def _aio(session, timeout, what, query=""):
+    """The text Adafruit IO's time integration answers for `what` (seconds, strftime)."""
+    url = "https://io.adafruit.com/api/v2/%s/integrations/time/%s?x-aio-key=%s%s" % (
+        os.getenv("ADAFRUIT_AIO_USERNAME"), what, os.getenv("ADAFRUIT_AIO_KEY"), query)
+    response = session.get(url, timeout=timeout)
+    try:
+        text = response.text.strip()
+    finally:
+        response.close()
+    if response.status_code != 200:
+        raise OSError("io.adafruit.com answered HTTP %d" % response.status_code)
+    return text
+
+
+def _timeapi(session, timeout, zone):
+    """(local epoch seconds, milliseconds) of `zone` now, from timeapi.io."""
+    response = session.get("https://timeapi.io/api/Time/current/zone?timeZone=" + zone, timeout=timeout)
     try:
         answer = response.json()
     finally:
@@ -76,6 +77,6 @@ def zone_offset(session, timeout, zone, utc):
         raise OSError("timeapi.io answered HTTP %d for %s" % (response.status_code, zone))
     from timelapse import civil
 
-    local = civil.epoch(answer["year"], answer["month"], answer["day"], answer["hour"],
-                        answer["minute"], answer["seconds"])
-    return (local - utc + 450) // 900 * 900  # offsets are whole quarter hours
+    seconds = civil.epoch(answer["year"], answer["month"], answer["day"], answer["hour"],
+                          answer["minute"], answer["seconds"])
+    return seconds, answer.get("milliSeconds", 0)
