@@ -91,23 +91,20 @@ def due(hot, durable, cfg, utc, sleep_s, temperature):
     """Why a sync is due before the next wake ("cold", "bound", "interval"), or ""."""
     if not hot["clock"] or not valid(utc):
         return "cold"
-    settings = cfg["time"]
-    _, sigma = predict(_model(hot, durable), temperature)
-    if error_bound(hot) + sleep_s * SIGMAS * sigma * 1e-6 > settings["max_error"]:
+    if sleep_s > horizon(hot, durable, cfg, temperature):
         return "bound"
-    if utc - hot["synced_at"] >= settings["max_interval"]:
+    if utc - hot["synced_at"] >= cfg["time"]["max_interval"]:
         return "interval"
     return ""
 
 
 def horizon(hot, durable, cfg, temperature):
-    """Seconds until the error bound reaches [time] max_error (None when the time is unknown).
-    While the rate is still being learned this is short: the next wake comes before the slot."""
+    """Seconds until the error bound reaches [time] max_error (negative: it already has; None
+    when the time is unknown). While the rate is still being learned this is short."""
     if not hot["clock"]:
         return None
     _, sigma = predict(_model(hot, durable), temperature)
-    room = cfg["time"]["max_error"] - error_bound(hot)
-    return max(0, room) / (SIGMAS * sigma * 1e-6)
+    return (cfg["time"]["max_error"] - error_bound(hot)) / (SIGMAS * sigma * 1e-6)
 
 
 def apply(hot, durable, sample, fraction, precision, temperature):
