@@ -171,42 +171,37 @@ class Device:
         return self.profile.cpu_mA
 
     def spend(self, phase: str, seconds: float, mA: float) -> None:
-        """Charge `seconds` awake at `mA` to `phase`, cut short by a power cut or the watchdog."""
+        """Charge `seconds` awake at `mA` to `phase`, cut short by a power cut, the watchdog or
+        the end of the run."""
         seconds = max(0.0, seconds)
-        cut = self.seconds_to_cut()
-        dog = self.watchdog_left()
+        by_time, by_awake = self._cuts_ahead()
+        cut, dog = min(by_time, by_awake), self.watchdog_left()
         over = self.run_end - self.clock.true
         stop = min(cut, dog, over)
-        if stop < seconds:
-            stop = max(0.0, stop)
-            self.meter.add(phase, stop, mA, self.clock.true)
-            if self.wake_records:
-                self.wake_records[-1].charge_mAs += stop * mA
-            self.clock.advance_awake(stop)
-            self.awake_total += stop
-            if stop == over:
-                raise RunOver(phase)
-            if cut <= dog:
-                self._take_cut()
-                raise PowerCut(phase)
-            raise WatchdogReset(phase)
-        self.meter.add(phase, seconds, mA, self.clock.true)
+        spent = max(0.0, min(stop, seconds))
+        self.meter.add(phase, spent, mA, self.clock.true)
         if self.wake_records:
-            self.wake_records[-1].charge_mAs += seconds * mA
-        self.clock.advance_awake(seconds)
-        self.awake_total += seconds
+            self.wake_records[-1].charge_mAs += spent * mA
+        self.clock.advance_awake(spent)
+        self.awake_total += spent
+        if stop >= seconds:
+            return
+        if stop == over:
+            raise RunOver(phase)
+        if cut <= dog:
+            (self.power_cuts if by_time <= by_awake else self.awake_cuts).pop(0)
+            raise PowerCut(phase)
+        raise WatchdogReset(phase)
 
     def seconds_to_cut(self) -> float:
         """Awake seconds until the next power cut: one at a true instant, or one placed in the
         board's awake time (so that cuts hit card writes, NVM writes and uploads, not only sleep)."""
-        by_time = self.power_cuts[0] - self.clock.true if self.power_cuts else math.inf
-        by_awake = self.awake_cuts[0] - self.awake_total if self.awake_cuts else math.inf
-        return min(by_time, by_awake)
+        return min(self._cuts_ahead())
 
-    def _take_cut(self) -> None:
+    def _cuts_ahead(self) -> tuple[float, float]:
         by_time = self.power_cuts[0] - self.clock.true if self.power_cuts else math.inf
         by_awake = self.awake_cuts[0] - self.awake_total if self.awake_cuts else math.inf
-        (self.power_cuts if by_time <= by_awake else self.awake_cuts).pop(0)
+        return by_time, by_awake
 
     def charge_compile(self, path: str) -> None:
         per_kB = self.profile["cpu"]["compile_s_per_kB"]
