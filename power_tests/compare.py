@@ -2,7 +2,7 @@
 
 Each firmware runs on the same simulated board, profile and scenario (`sim.runner.run`); the
 table gives mAh per day, battery days, the ratio to ours and to the floor, and the camera's
-state in deep sleep (the largest single term on this board, DESIGN.md section 7), with a line
+state in deep sleep (the largest single term on this board, docs/design.md, Power), with a line
 for our firmware with the standby step removed to show what that one step is worth, and with
 --savings a line for each other saving taken out (fast reconnect, config cache, time from
 upload answers, token kept until it expires).
@@ -122,7 +122,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m power_tests compare", description=__doc__)
     parser.add_argument("--days", type=float, default=30.0)
     parser.add_argument("--config", type=Path, help="camconfig.toml (default: the shipped one)")
-    parser.add_argument("--profile", type=Path, help="power profile (default: ../shared/power_profile.toml)")
+    parser.add_argument("--profile", type=Path, help="power profile (default: profiles/reference.toml)")
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--out", type=Path, default=Path("out/compare"))
     parser.add_argument("--savings", action="store_true",

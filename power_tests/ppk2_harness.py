@@ -8,7 +8,7 @@ The analysis splits the recording into wakes and phases, integrates the charge o
 writes the report fields of `python -m sim run` that a measurement can give (`charge_mAh`,
 `mean_current_mA`, `sleep_mA`, `per_phase_mAh`, `awake_s`, `wakes`, `battery_days`), so a board
 and the simulator compare line by line; `calibrate_profile` turns a report into measured values
-for the power profile (../shared/power_profile.toml).
+for the power profile (profiles/reference.toml).
 
 Marker protocol (what the firmware does; designed for a logic input sampled every 10 us)
 ---------------------------------------------------------------------------------------
@@ -84,7 +84,7 @@ import numpy as np
 from timelapse.marker import PHASES  # the firmware's numbering of its phases
 
 ROOT = Path(__file__).resolve().parent.parent
-DEFAULT_PROFILE = ROOT.parent / "shared" / "power_profile.toml"
+DEFAULT_PROFILE = ROOT / "profiles" / "reference.toml"
 RATE_HZ = 100_000
 NETWORK_PHASES = frozenset({"wifi", "tls", "upload", "sync"})
 CPU_PHASES = ("state", "config", "persist", "work")  # the CPU alone, no peripheral active

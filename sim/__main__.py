@@ -1,4 +1,4 @@
-"""Command line: `python -m sim run [options]` (see README.md and DESIGN.md section 6)."""
+"""Command line: `python -m sim run [options]` (see README.md and docs/design.md)."""
 
 from __future__ import annotations
 
@@ -21,7 +21,7 @@ def main(argv: list[str] | None = None) -> int:
     runner = commands.add_parser("run", help="run the firmware on one simulated device")
     runner.add_argument("--days", type=float, default=7.0)
     runner.add_argument("--config", type=Path, help="camconfig.toml to install (default: the firmware's)")
-    runner.add_argument("--profile", type=Path, help="power profile TOML (default: ../shared/power_profile.toml)")
+    runner.add_argument("--profile", type=Path, help="power profile TOML (default: profiles/reference.toml)")
     runner.add_argument("--firmware", type=Path, default=PROJECT, help="firmware folder (default: this project)")
     runner.add_argument("--seed", type=int, default=1)
     runner.add_argument("--rtc-drift-ppm", type=float, help="mean RTC rate error in deep sleep (default: the profile's)")

@@ -12,7 +12,7 @@ per request from a seeded RNG so that runs are reproducible.
 Files are stored as plain files under `folder/<path>`; their metadata lives in memory and is
 saved to `folder/.dropbox/index.json` on stop (and loaded again on start of a new instance).
 
-Command line: `python -m sim.cloud --port P --dir D` (see DESIGN.md section 6).
+Command line: `python -m sim.cloud --port P --dir D` (see docs/design.md).
 """
 
 from __future__ import annotations

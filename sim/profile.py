@@ -5,7 +5,7 @@ from __future__ import annotations
 import tomllib
 from pathlib import Path
 
-DEFAULT_PROFILE = Path(__file__).resolve().parent.parent.parent / "shared" / "power_profile.toml"
+DEFAULT_PROFILE = Path(__file__).resolve().parent.parent / "profiles" / "reference.toml"
 
 
 class Profile(dict):

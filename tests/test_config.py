@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 from timelapse import config
 
 ROOT = Path(__file__).resolve().parent.parent
-DESIGN_EXAMPLE = (ROOT.parent / "shared" / "DESIGN.md").read_text().split("```toml")[1].split("```")[0]
+DESIGN_EXAMPLE = (ROOT / "docs" / "design.md").read_text().split("```toml")[1].split("```")[0]
 
 
 def plain(value):

@@ -3,6 +3,7 @@ adafruit_ntp library on CPython's sockets, and the same library on the simulated
 
 from __future__ import annotations
 
+import os
 import shutil
 import socket
 import time
@@ -55,7 +56,7 @@ def test_shifted_server_serves_the_known_offset(chrony: Chrony) -> None:
     assert abs(sntp_query(chrony.port).offset) < 0.5
 
 
-def test_a_taken_port_is_retried(monkeypatch) -> None:
+def test_a_taken_port_is_retried(monkeypatch, chrony: Chrony) -> None:
     with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as taken:
         taken.bind(("127.0.0.1", 0))
         ports = iter([taken.getsockname()[1], chrony_module.free_udp_port()])
@@ -114,7 +115,7 @@ def test_adafruit_ntp_on_the_simulated_board(make_board, chrony: Chrony) -> None
     assert (counters.bytes_up, counters.bytes_down) == (48, 48)
 
 
-def test_the_firmware_sets_a_cold_clock_from_chrony(tmp_path) -> None:
+def test_the_firmware_sets_a_cold_clock_from_chrony(tmp_path, chrony: Chrony) -> None:
     """Our firmware, cold (RTC at 2000-01-01 after a power loss), no upload due: it captures by
     sequence number, syncs from chronyd - which serves the simulated time, so the known offset
     is virtual minus real - and the next photo carries the right time in its name."""

@@ -1,7 +1,7 @@
 """The OV2640 on the Sense board: one JPEG per wake, then the sensor to standby.
 
 The Sense board cannot cut the camera's power, so what the sensor is left in decides most of
-the deep-sleep current (DESIGN.md section 7): after espcamera's deinit the OV2640 keeps drawing
+the deep-sleep current (docs/design.md, Power): after espcamera's deinit the OV2640 keeps drawing
 about 20 mA; in standby (COM2 bit 4 over SCCB, its clock stopped) well under 1 mA.
 """
 

@@ -1,4 +1,4 @@
-"""One wake of the camera (DESIGN.md section 4): state, config, plan, capture, persist, sleep.
+"""One wake of the camera (docs/design.md, One wake): state, config, plan, capture, persist, sleep.
 
 Whatever goes wrong is recorded in the state and printed as `[error] kind: message`, and the
 wake still ends in deep sleep; a hang is ended by the watchdog.
