@@ -7,9 +7,10 @@ import json
 import sys
 from pathlib import Path
 
+from sim.circuitpython import versions
 from sim.runner import PROJECT, RunOptions, run
 
-SUMMARY_KEYS = ("wakes", "scheduled_slots", "captures", "missed_slots", "uploaded", "pending",
+SUMMARY_KEYS = ("circuitpython", "wakes", "scheduled_slots", "captures", "missed_slots", "uploaded", "pending",
                 "lost_images", "duplicate_uploads", "upload_batches", "time_syncs",
                 "time_only_joins", "crashes", "charge_mAh", "mean_current_mA", "sleep_mA",
                 "battery_days", "floor_mAh", "max_clock_error_s", "learned_drift_ppm", "nvm_writes")
@@ -32,6 +33,8 @@ def main(argv: list[str] | None = None) -> int:
     runner.add_argument("--out", type=Path, default=Path("out"))
     runner.add_argument("--cold-rtc", action="store_true", help="first boot with the RTC at 2000-01-01")
     runner.add_argument("--card-mb", type=float, default=32 * 1024, help="microSD capacity in MB")
+    runner.add_argument("--circuitpython", default=versions.DEFAULT, choices=sorted(versions.SUPPORTED),
+                        help=f"the CircuitPython release the board runs (default {versions.DEFAULT})")
     runner.add_argument("--quiet", action="store_true", help="no progress bar, no summary")
     runner.add_argument("--no-preview", action="store_true",
                         help="skip preview.gif, contact_sheet.jpg and the current and battery plots")
@@ -52,6 +55,7 @@ def main(argv: list[str] | None = None) -> int:
                          rtc_drift_ppm=args.rtc_drift_ppm, power_cuts=args.power_cuts,
                          faults=args.faults, usb=args.usb, start=args.start, out=args.out,
                          cold_rtc=args.cold_rtc, card_mb=args.card_mb, progress=not args.quiet,
+                         circuitpython=args.circuitpython,
                          preview=not args.no_preview)
     report = run(options)
     if not args.quiet:

@@ -22,6 +22,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from sim import circuitpython
+from sim.circuitpython import versions
 from sim.clock import Clock, temperature_at
 from sim.faults import BOARD as BOARD_FAULTS
 from sim.faults import parse as parse_faults
@@ -109,12 +110,14 @@ class Device:
                  card_mb: float = 32 * 1024, site: tuple[float, float] = (52.37, 4.90),
                  network: Network | None = None, power_cuts: list[float] | None = None,
                  faults: str = "", events=None, console=None, label: str = "",
-                 awake_cuts: list[float] | None = None, nvm_cuts: list[int] | None = None) -> None:
+                 awake_cuts: list[float] | None = None, nvm_cuts: list[int] | None = None,
+                 version: str | None = None) -> None:
         self.folder = Path(folder).resolve()
         self.label = label  # stamped on its photos: cameras of a fleet never take the same bytes
         self.sd = self.folder / "sd"
         self.sd.mkdir(parents=True, exist_ok=True)
         self.profile = profile
+        self.version = versions.get(version)  # the CircuitPython release: what the board accepts
         self.rng = random.Random(seed)
         drift = profile["rtc"]["drift_ppm"] if drift_ppm is None else drift_ppm
         self.clock = Clock(start_utc, drift, seed, rtc_set)
@@ -505,8 +508,8 @@ class Device:
         outcome: tuple[str, object]
         try:
             if not fake:  # USB's fake deep sleep re-runs code.py without a reset
-                boot = self.profile["boot"]
-                self.spend("boot", boot["duration_s"], boot["current_mA"])
+                self.spend("boot", self.profile.boot_s(self.version.name),
+                           self.profile["boot"]["current_mA"])
             with imports, contextlib.redirect_stdout(output), _in_folder(self.folder):
                 for script in ("boot.py", "code.py"):
                     path = self.folder / script

@@ -21,6 +21,17 @@ class Profile(dict):
     def cpu_mA(self) -> float:
         return self["cpu"]["current_mA"]
 
+    def boot_s(self, version: str) -> float:
+        """Wake alarm to code.py on CircuitPython `version` ("10.1.0"): the profile's figure for
+        its release series ("10.1"), or its one figure for every release."""
+        durations = self["boot"]["duration_s"]
+        if not isinstance(durations, dict):
+            return float(durations)
+        series = ".".join(version.split(".")[:2])
+        if series not in durations:
+            raise KeyError(f"power profile {self.get('_path')}: no [boot] duration_s for {series}")
+        return float(durations[series])
+
 
 def load_profile(path: str | Path | None = None) -> Profile:
     path = Path(path) if path else DEFAULT_PROFILE

@@ -22,6 +22,7 @@ from types import SimpleNamespace
 
 from tqdm import tqdm
 
+from sim.circuitpython import versions
 from sim.device import Device, dump_json, iso
 from sim.faults import apply_cloud as apply_cloud_faults
 from sim.faults import parse as parse_faults
@@ -55,6 +56,7 @@ class RunOptions:
     progress: bool = True
     preview: bool = False
     settings: str = ""  # more lines for the board's settings.toml (TIMEZONE = "...", say)
+    circuitpython: str = versions.DEFAULT  # the CircuitPython release the board runs
 
 
 def parse_start(text: str) -> float:
@@ -151,7 +153,7 @@ def run(options: RunOptions) -> dict:
                     drift_ppm=options.rtc_drift_ppm, rtc_set=not options.cold_rtc, usb=options.usb,
                     card_mb=options.card_mb, site=camera_site(device_dir / "camconfig.toml"),
                     network=network, power_cuts=cuts, awake_cuts=awake_cuts, nvm_cuts=nvm_cuts,
-                    faults=options.faults,
+                    faults=options.faults, version=options.circuitpython,
                     events=events, console=console)
     bar = tqdm(total=round(options.days * 86400), unit="s", unit_scale=True, desc="simulated",
                disable=not options.progress or None, leave=False)
@@ -339,8 +341,9 @@ def floor_mAh(device: Device, profile, days: float, batches: int, bytes_up: int,
     mean_kB = (sum(sizes) / len(sizes) / 1024) if sizes else 0.0
     camera_s = camera["init_s"] + (warmup + 1) * frame_s
     write_s = mean_kB / sd["write_kBps"]
-    per_capture_s = profile["boot"]["duration_s"] + camera_s + write_s
-    per_capture_mAs = (profile["boot"]["duration_s"] * profile["boot"]["current_mA"]
+    boot_s = profile.boot_s(device.version.name)
+    per_capture_s = boot_s + camera_s + write_s
+    per_capture_mAs = (boot_s * profile["boot"]["current_mA"]
                        + camera_s * (cpu + camera["extra_mA"]) + write_s * (cpu + sd["write_extra_mA"]))
     wifi, tls = profile["wifi"], profile["tls"]
     per_batch_s = wifi["connect_fast_s"] + tls["handshake_s"]
@@ -428,6 +431,7 @@ def build_report(device: Device, options: RunOptions, profile, start: float, end
                       for kind, v in sorted(awake_charge.items())},
         "errors": dict(sorted(device.errors.items())),
         "days": days,
+        "circuitpython": device.version.name,
         "start": options.start,
         "seed": options.seed,
         "profile": profile.get("name"),

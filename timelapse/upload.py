@@ -136,9 +136,10 @@ def store(wake, dropbox, remote, data, digest):
         if problem.kind != "conflict":
             raise
         meta = dropbox.metadata(remote, utc)
-        if meta.get("content_hash") != digest:
+        if digest is None or meta.get("content_hash") != digest:
             wake.error("upload", "%s exists with other content: uploaded renamed" % remote)
             meta = dropbox.upload(remote, data, digest, utc, autorename=True)
-    if meta.get("content_hash") not in (None, digest):
+    if meta.get("size", len(data)) != len(data) or (
+            digest and meta.get("content_hash") not in (None, digest)):
         raise DropboxError("dropbox", "%s: Dropbox stored other bytes" % remote)
     return meta

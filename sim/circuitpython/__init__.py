@@ -21,6 +21,7 @@ MODULES = {
     "busio": "busio",
     "digitalio": "digitalio",
     "espcamera": "espcamera",
+    "hashlib": "hashlib_",
     "ipaddress": "ipaddress_",
     "microcontroller": "microcontroller",
     "os": "os_",

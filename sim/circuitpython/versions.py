@@ -1,0 +1,41 @@
+"""The CircuitPython releases the simulator models, and what differs between them.
+
+Each figure or rule names the source it comes from (adafruit/circuitpython at that tag, or a
+report); docs/fidelity.md lists them with the test that keeps each one honest.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Version:
+    name: str
+    # shared-module/hashlib/__init__.c: only "sha1" until 10.1.0 added "sha256".
+    hash_algorithms: tuple[str, ...]
+    # Wake alarm to code.py's first line: about 0.45 s on 9.2.x and about 1.5 s on 10.x
+    # (adafruit/circuitpython issue 10934, measured on a QT Py ESP32-S3).
+    boot_s: float
+
+    @property
+    def key(self) -> tuple[int, ...]:
+        return tuple(int(part) for part in self.name.split("."))
+
+
+SUPPORTED: dict[str, Version] = {
+    "9.2.8": Version("9.2.8", ("sha1",), 0.45),
+    "10.0.3": Version("10.0.3", ("sha1",), 1.5),
+    "10.1.0": Version("10.1.0", ("sha1", "sha256"), 1.5),
+}
+DEFAULT = "10.1.0"  # the release the README recommends
+
+
+def get(name: str | None) -> Version:
+    """The modelled release called `name` (default: the recommended one), or a clear error."""
+    name = name or DEFAULT
+    try:
+        return SUPPORTED[name]
+    except KeyError:
+        raise ValueError(f"--circuitpython {name!r} is not modelled; choose one of "
+                         f"{', '.join(SUPPORTED)}") from None
