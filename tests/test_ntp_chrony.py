@@ -20,11 +20,14 @@ SHIFT_S = -3600.25  # what the shifted server serves: the host's clock this much
 
 @pytest.fixture(scope="module")
 def chrony():
-    """One chronyd for the module. It is required (CI installs it): missing is a failure."""
+    """One chronyd for the module. Required where REQUIRE_CHRONY=1 (.ci/run installs chrony and
+    sets it); elsewhere a missing chronyd reports these tests as not run, with the install command."""
     try:
         chronyd_path()
     except ChronyMissing as error:
-        pytest.fail(str(error))
+        if os.environ.get("REQUIRE_CHRONY") == "1":
+            pytest.fail(str(error))
+        pytest.skip(f"not run: {error}")
     with Chrony() as server:
         yield server
 
