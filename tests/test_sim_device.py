@@ -14,6 +14,7 @@ from sim.device import Device
 from sim.profile import load_profile
 
 START = parse_start(RunOptions.start)
+BOOT_S = load_profile().boot_s(RunOptions.circuitpython)  # wake alarm to code.py
 
 PROBE = '''
 import json, os, time
@@ -77,7 +78,7 @@ def test_power_loss_clears_sleep_memory_and_rtc_but_not_nvm_or_card(make_board) 
 
 def test_power_cut_inside_a_card_write_leaves_a_partial_file(make_board) -> None:
     code = PROBE.replace('f.write(str(on_card + 1))', 'f.write("x" * 400_000)')
-    device = make_board("", code, power_cuts=[START + 1.5])
+    device = make_board("", code, power_cuts=[START + BOOT_S + 0.6])  # boot, compile, then the write
     outcome = device.wake()
     assert outcome == ("power_cut", "card")
     size = (device.sd / "probe.txt").stat().st_size
@@ -125,7 +126,7 @@ def test_watchdog_resets_a_hung_wake_and_keeps_sleep_memory(make_board) -> None:
     device = make_board("", code)
     outcome = device.wake()
     assert outcome[0] == "watchdog"
-    assert device.clock.monotonic == pytest.approx(20, abs=1.0)
+    assert device.clock.monotonic == pytest.approx(BOOT_S + 20, abs=0.5)
     assert device.sleep_memory[0] == 7
 
 
