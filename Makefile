@@ -1,17 +1,21 @@
 # Two commands do all the set-up on a fresh machine (Python 3.11+ with venv, and make):
 #   make run    the firmware for a simulated week with the shipped camconfig.toml -> out/
 #   make test   every test and CI gate
+# Inner loop: make check (the gates and every test but the simulated deployments, well under a minute)
 VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-$(shell cat requirements-dev.txt | cksum | cut -d' ' -f1)
 
-.PHONY: run test setup clean deploy
+.PHONY: run test check setup clean deploy
 
 run: $(STAMP)
 	$(PY) -m sim run --days 7 --out out
 
 test: $(STAMP)
 	$(PY) -m pytest
+
+check: $(STAMP)
+	$(PY) -m pytest -m "not slow"
 
 setup: $(STAMP)
 

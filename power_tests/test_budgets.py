@@ -9,6 +9,8 @@ import pytest
 
 from sim.runner import PROJECT, RunOptions, run
 
+pytestmark = pytest.mark.slow  # a simulated month: left out by `make check`
+
 SHIPPED = (PROJECT / "camconfig.toml").read_text()
 
 # Per capture-only wake: boot 1.5 s (CircuitPython 10.x), camera start + 3 frames 0.6 s, card,

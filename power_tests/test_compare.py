@@ -10,6 +10,8 @@ import pytest
 from power_tests.compare import SAVINGS, without
 from sim.runner import PROJECT
 
+pytestmark = pytest.mark.slow  # firmware compared over simulated days: left out by `make check`
+
 
 @pytest.mark.parametrize("saving", sorted(SAVINGS))
 def test_every_saving_can_be_taken_out(tmp_path: Path, saving: str) -> None:

@@ -8,6 +8,8 @@ import pytest
 from power_tests import fuel
 from timelapse import civil
 
+pytestmark = pytest.mark.slow  # the MicroPython VM counting fuel: left out by `make check`
+
 # Measured when the benchmark was written (commit bc30109 plus work in progress on state/record.py,
 # shipped camconfig.toml): logic 5.6-6.9 M, imports 57-58 M. The budgets give about 2x headroom;
 # a change that needs more is a change to look at, not a number to raise without thought.

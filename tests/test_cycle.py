@@ -27,6 +27,7 @@ def epoch(iso: str) -> float:
     return datetime.fromisoformat(iso.replace("Z", "+00:00")).timestamp()
 
 
+@pytest.mark.slow
 def test_shipped_week_captures_every_slot(simulate) -> None:
     report, out = simulate(days=7, rtc_drift_ppm=0)
     plan = config.load(SHIPPED)["schedule"]
@@ -54,6 +55,7 @@ def test_shipped_week_captures_every_slot(simulate) -> None:
     assert all((out / "device" / "sd" / "timelapse" / "000" / n).read_bytes()[:2] == b"\xff\xd8" for n in names)
 
 
+@pytest.mark.slow
 def test_fourteen_days_with_active_hours_night_interval_and_stop(simulate) -> None:
     text = SHIPPED.replace('night_interval = "60m"', 'night_interval = "2h"\nstop = 2026-06-11T12:00:00')
     text = text.replace('active_hours = ["06:00", "20:00"]', 'active_hours = ["22:00", "05:00"]')
@@ -70,6 +72,7 @@ def test_fourteen_days_with_active_hours_night_interval_and_stop(simulate) -> No
 
 
 @pytest.mark.parametrize("start", ["2026-06-10T00:00:00Z", "2026-12-10T00:00:00Z"])
+@pytest.mark.slow
 def test_daylight_mode_at_60_north(simulate, start: str) -> None:
     text = SHIPPED.replace("latitude = 52.37", "latitude = 60.0").replace(
         'active_hours = ["06:00", "20:00"]\nnight_interval = "60m"', "daylight = true")
@@ -82,6 +85,7 @@ def test_daylight_mode_at_60_north(simulate, start: str) -> None:
         assert sunrise(observer, when.date()) <= when < sunset(observer, when.date())
 
 
+@pytest.mark.slow
 def test_power_cuts_lose_nothing_and_never_repeat_a_sequence_number(simulate) -> None:
     report, out = simulate(days=3, power_cuts=6, seed=5)
     assert report["power_cuts"] == 6 and report["crashes"] == 0
@@ -113,6 +117,7 @@ def test_broken_firmware_file_still_ends_in_deep_sleep(simulate, firmware_copy: 
     assert report["crashes"] == 0 and report["errors"]["boot"] == report["wakes"] >= 2
 
 
+@pytest.mark.slow
 def test_fuzzed_camconfig_never_crashes_a_wake(simulate) -> None:
     rng = random.Random(2026)
     lines = SHIPPED.splitlines()

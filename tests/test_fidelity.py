@@ -51,6 +51,7 @@ def test_boot_time_follows_the_release() -> None:
 
 
 @pytest.mark.parametrize("version", sorted(versions.SUPPORTED))
+@pytest.mark.slow
 def test_two_days_upload_on_every_release(tmp_path, version: str) -> None:
     """CI's short deployment per release: photos reach Dropbox, nothing crashes or is lost."""
     report = run(RunOptions(days=2, out=tmp_path / "out", circuitpython=version, progress=False))

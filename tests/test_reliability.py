@@ -15,6 +15,8 @@ from sim.runner import PROJECT, RunOptions
 from state.store import DURABLE, NVM_MAGIC, NVM_SLOT_SIZE, NVM_VERSION
 from state import record
 
+pytestmark = pytest.mark.slow  # months of power cuts, fleets, faults: left out by `make check`
+
 BOOT_S = load_profile().boot_s(RunOptions.circuitpython)  # wake alarm to code.py
 
 

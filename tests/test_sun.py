@@ -28,6 +28,7 @@ def astral_event(event, observer: Observer, date: dt.date) -> float | None:
         return None
 
 
+@pytest.mark.slow
 def test_agrees_with_astral_within_two_minutes_every_day_of_a_year() -> None:
     worst, quirks, compared = 0.0, 0, 0
     for latitude in range(-60, 61, 10):

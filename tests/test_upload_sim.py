@@ -18,6 +18,7 @@ def events(out: Path, kind: str) -> list[dict]:
     return [row for row in rows if row["kind"] == kind]
 
 
+@pytest.mark.slow
 def test_a_week_of_faults_loses_nothing_and_uploads_nothing_twice(simulate) -> None:
     report, out = simulate(days=7, faults=FAULT_MIX)
     cloud = report["cloud"]
