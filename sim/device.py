@@ -535,13 +535,14 @@ class Device:
                 for script in ("boot.py", "code.py"):
                     if script == "code.py" and not fake:
                         workflow.start(self)  # supervisor_workflow_start, after boot.py
-                    workflow.start(self)  # start_mp, before each VM
+                    if script == "code.py" or not fake:
+                        workflow.start(self)  # start_mp, before each VM
                     path = self.folder / script
                     if path.exists():
                         self.charge_compile(str(path))
                         code = compile(path.read_text(), script, "exec")
                         exec(code, {"__name__": "__main__", "__file__": script, "open": self.open_file})
-                    if script == "boot.py":
+                    if script == "boot.py" and not fake:
                         workflow.after_vm(self)
             outcome = ("crash", "code.py finished without deep sleep: the board sits in the REPL")
         except DeepSleep as sleep:

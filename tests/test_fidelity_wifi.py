@@ -239,6 +239,18 @@ def test_usb_fake_sleep_keeps_the_supervisors_association(tmp_path: Path) -> Non
     assert device.console.getvalue().count("probe True True") == 3
 
 
+def test_usb_fake_sleep_runs_code_py_again_without_a_reset(tmp_path: Path) -> None:
+    """Without a reset only start_mp and cleanup_after_vm of code.py call the web workflow: two
+    scans per fake wake with the access point down, five per real one."""
+    device = board(tmp_path, SLEEP, settings=OLD_KEYS, usb=True)
+    device.network.ap_available = False
+    for _ in range(3):
+        outcome, target = device.wake()
+        assert outcome == "sleep"
+        device.sleep_until(target, START + 86400)
+    assert device.counters.supervisor_join_failures == 5 + 2 + 2
+
+
 # ---- the firmware ------------------------------------------------------------------------------
 
 def test_settings_example_and_simulator_use_the_firmwares_keys(tmp_path: Path) -> None:
