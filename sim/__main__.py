@@ -11,7 +11,7 @@ from sim.circuitpython import versions
 from sim.runner import PROJECT, RunOptions, run
 
 SUMMARY_KEYS = ("circuitpython", "wakes", "scheduled_slots", "captures", "missed_slots", "uploaded", "pending",
-                "lost_images", "duplicate_uploads", "upload_batches", "time_syncs",
+                "lost_images", "duplicate_uploads", "upload_batches", "time_syncs", "supervisor_joins",
                 "time_only_joins", "crashes", "charge_mAh", "mean_current_mA", "sleep_mA",
                 "battery_days", "floor_mAh", "max_clock_error_s", "learned_drift_ppm", "nvm_writes")
 
@@ -22,6 +22,8 @@ def main(argv: list[str] | None = None) -> int:
     runner = commands.add_parser("run", help="run the firmware on one simulated device")
     runner.add_argument("--days", type=float, default=7.0)
     runner.add_argument("--config", type=Path, help="camconfig.toml to install (default: the firmware's)")
+    runner.add_argument("--settings", type=Path,
+                        help="your settings.toml: its WiFi and other keys, the local Dropbox's DBX_* keys")
     runner.add_argument("--profile", type=Path, help="power profile TOML (default: profiles/reference.toml)")
     runner.add_argument("--firmware", type=Path, default=PROJECT, help="firmware folder (default: this project)")
     runner.add_argument("--seed", type=int, default=1)
@@ -55,7 +57,7 @@ def main(argv: list[str] | None = None) -> int:
                          rtc_drift_ppm=args.rtc_drift_ppm, power_cuts=args.power_cuts,
                          faults=args.faults, usb=args.usb, start=args.start, out=args.out,
                          cold_rtc=args.cold_rtc, card_mb=args.card_mb, progress=not args.quiet,
-                         circuitpython=args.circuitpython,
+                         circuitpython=args.circuitpython, settings_file=args.settings,
                          preview=not args.no_preview)
     report = run(options)
     if not args.quiet:

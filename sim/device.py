@@ -21,8 +21,9 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
 
-from sim import circuitpython
+from sim import circuitpython, workflow
 from sim.circuitpython import versions
+from sim.circuitpython.wifi import RadioState
 from sim.clock import Clock, temperature_at
 from sim.faults import BOARD as BOARD_FAULTS
 from sim.faults import parse as parse_faults
@@ -66,8 +67,10 @@ class WatchdogReset(BaseException):
 class Counters:
     wakes: int = 0
     captures: int = 0
-    wifi_connects: int = 0
+    wifi_connects: int = 0   # associations the firmware made
     wifi_failures: int = 0
+    supervisor_joins: int = 0  # associations CircuitPython's web workflow made (sim/workflow.py)
+    supervisor_join_failures: int = 0
     tls_handshakes: int = 0
     tls_failures: int = 0
     http_requests: int = 0
@@ -91,7 +94,8 @@ class WakeRecord:
     requests: int = 0
     tls: int = 0
     bytes_up: int = 0
-    joins: int = 0           # successful WiFi associations
+    joins: int = 0           # the firmware's successful wifi.radio.connect calls
+    supervisor_joins: int = 0  # associations the supervisor made (CIRCUITPY_WIFI_SSID)
     upload_due: bool = False  # the firmware said it would upload
     uploads: int = 0
     syncs: int = 0
@@ -148,7 +152,7 @@ class Device:
         self.pin_edges: list[tuple[float, int, bool]] = []  # (true time, gpio, level) of outputs
         self._writing: dict[str, "hashlib._Hash"] = {}
         self._watchdog = None
-        self._radio_up = False
+        self.radio = RadioState()  # what the WiFi holds until the next reset
         self._dns_cache: set[str] = set()
         self._server_delay = 0.0
         self.settings = self._read_settings()
@@ -351,30 +355,48 @@ class Device:
 
     # ---- the radio ----------------------------------------------------------------------------
 
-    def wifi_connect(self, ssid, password, channel, bssid, timeout, static_ip) -> bool:
+    def wifi_associate(self, ssid: bytes, password: bytes, channel: int, bssid: bytes | None,
+                       static_ip: bool, by_supervisor: bool = False) -> str | None:
+        """Scan, associate and get an address; None, or why not ("NO_AP_FOUND", "AUTH_FAIL").
+        A missing access point costs the scan over every channel, hint or not; ESP-IDF does not
+        retry NO_AP_FOUND, so the connect timeout does not lengthen it. The supervisor's joins
+        are charged to phases of their own."""
         wifi = self.profile["wifi"]
         world = self.network
-        fast = channel == world.channel and bssid is not None and bytes(bssid) == world.bssid
+        fast = channel == world.channel and bssid is not None and bssid == world.bssid
         seconds = wifi["connect_fast_s"] if fast else wifi["connect_full_s"]
-        if not world.ap_available or self.fault("ap_down") or ssid != world.ssid:
-            self.spend("wifi_connect", max(seconds, timeout or 0), wifi["connect_mA"])
+        phase, dhcp = ("supervisor_wifi", "supervisor_dhcp") if by_supervisor else ("wifi_connect", "dhcp")
+        failure = None
+        if not world.ap_available or self.fault("ap_down") or ssid != world.ssid.encode():
+            seconds, failure = wifi["connect_full_s"], "NO_AP_FOUND"
+        elif password != world.password.encode():
+            failure = "AUTH_FAIL"
+        self.spend(phase, seconds, wifi["connect_mA"])
+        if failure is None and not static_ip:
+            self.spend(dhcp, wifi["dhcp_s"], wifi["connect_mA"])
+        record = self.wake_records[-1]
+        if by_supervisor:
+            if failure is None:
+                self.counters.supervisor_joins += 1
+                record.supervisor_joins += 1
+            else:
+                self.counters.supervisor_join_failures += 1
+            return failure
+        if failure is not None:
             self.counters.wifi_failures += 1
-            raise ConnectionError("No network with that ssid")
-        if password != world.password:
-            self.spend("wifi_connect", seconds, wifi["connect_mA"])
-            self.counters.wifi_failures += 1
-            raise ConnectionError("Authentication failure")
-        self.spend("wifi_connect", seconds, wifi["connect_mA"])
-        if not static_ip:
-            self.spend("dhcp", wifi["dhcp_s"], wifi["connect_mA"])
+            return failure
         self.counters.wifi_connects += 1
-        self.wake_records[-1].joins += 1
-        self._radio_up = True
-        self.wake_records[-1].kind = "network"
-        return True
+        self.wifi_already_connected(False)
+        return None
+
+    def wifi_already_connected(self, by_supervisor: bool) -> None:
+        """A connect that found the radio associated already: the firmware is online for free."""
+        if not by_supervisor:
+            self.wake_records[-1].joins += 1
+            self.wake_records[-1].kind = "network"
 
     def dns_lookup(self, name: str) -> Host | None:
-        if not self._radio_up:
+        if not self.radio.connected:
             raise OSError(errno.EHOSTUNREACH, "WiFi is not connected")
         if name not in self._dns_cache:
             self.spend("dns", self.profile["wifi"]["dns_s"], self.profile["wifi"]["idle_mA"])
@@ -383,7 +405,7 @@ class Device:
         return self.network.resolve(name)
 
     def route(self, address: str) -> Host:
-        host = self.network.resolve(address) if self._radio_up else None
+        host = self.network.resolve(address) if self.radio.connected else None
         if host is None:
             raise OSError(errno.EHOSTUNREACH, f"no route to {address}")
         return host
@@ -477,11 +499,9 @@ class Device:
 
     def _reset_board_modules(self) -> None:
         modules = circuitpython.modules()
-        modules["wifi"].radio.reset()
         modules["microcontroller"].watchdog.mode = None
         modules["storage"]._mounts.clear()
         self._watchdog = None
-        self._radio_up = False
         self._dns_cache.clear()
         self._server_delay = 0.0
         self._writing.clear()
@@ -508,15 +528,22 @@ class Device:
         outcome: tuple[str, object]
         try:
             if not fake:  # USB's fake deep sleep re-runs code.py without a reset
+                self.radio = RadioState()
                 self.spend("boot", self.profile.boot_s(self.version.name),
                            self.profile["boot"]["current_mA"])
             with imports, contextlib.redirect_stdout(output), _in_folder(self.folder):
                 for script in ("boot.py", "code.py"):
+                    if script == "code.py" and not fake:
+                        workflow.start(self)  # supervisor_workflow_start, after boot.py
+                    if script == "code.py" or not fake:
+                        workflow.start(self)  # start_mp, before each VM
                     path = self.folder / script
                     if path.exists():
                         self.charge_compile(str(path))
                         code = compile(path.read_text(), script, "exec")
                         exec(code, {"__name__": "__main__", "__file__": script, "open": self.open_file})
+                    if script == "boot.py" and not fake:
+                        workflow.after_vm(self)
             outcome = ("crash", "code.py finished without deep sleep: the board sits in the REPL")
         except DeepSleep as sleep:
             timers = sorted((a for a in sleep.alarms if hasattr(a, "rtc_target")),
@@ -536,6 +563,9 @@ class Device:
             output.write(message)
             self.previous_traceback = message
             outcome = ("crash", message.strip().splitlines()[-1])
+        try:
+            if outcome[0] in ("sleep", "crash"):
+                outcome = self._after_code_py(outcome)
         finally:
             circuitpython.current = None
         record.imported = sorted(imports.imported)
@@ -552,6 +582,21 @@ class Device:
             record.kind = "capture+network"
         elif record.captures:
             record.kind = "capture"
+        return outcome
+
+    def _after_code_py(self, outcome: tuple[str, object]) -> tuple[str, object]:
+        """cleanup_after_vm (main.c): the watchdog stops unless code.py died of an exception,
+        then the supervisor's web workflow may join again before the board sleeps."""
+        if outcome[0] == "sleep":
+            self.disarm_watchdog()
+        try:
+            workflow.after_vm(self)
+        except PowerCut as cut:
+            return ("power_cut", str(cut))
+        except RunOver:
+            return ("end", None)
+        except WatchdogReset as phase:
+            return ("watchdog", str(phase))
         return outcome
 
     # ---- between wakes --------------------------------------------------------------------------

@@ -57,7 +57,11 @@ class BoardModuleLoader(importlib.abc.Loader):
         return self.module
 
     def exec_module(self, module) -> None:
-        pass
+        # A built-in module's __init__ runs at its first import in a VM (`import wifi` starts
+        # the radio): the sim's modules name it `_on_import`.
+        hook = module.__dict__.get("_on_import")
+        if hook is not None:
+            hook()
 
 
 class DeviceFinder(importlib.abc.MetaPathFinder):

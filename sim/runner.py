@@ -56,6 +56,7 @@ class RunOptions:
     progress: bool = True
     preview: bool = False
     settings: str = ""  # more lines for the board's settings.toml (TIMEZONE = "...", say)
+    settings_file: Path | None = None  # a user's own settings.toml (board_settings)
     circuitpython: str = versions.DEFAULT  # the CircuitPython release the board runs
 
 
@@ -81,8 +82,46 @@ def device_libraries(requirements: Path) -> list[Path]:
     return files
 
 
+LOCAL_DROPBOX = {"DBX_APP_KEY": "sim-app-key", "DBX_APP_SECRET": "sim-app-secret",
+                 "DBX_REFRESH_TOKEN": "sim-refresh-token"}
+DROPBOX_KEYS = ("DBX_APP_KEY", "DBX_APP_SECRET", "DBX_REFRESH_TOKEN", "DBX_ACCESS_TOKEN", "DBX_EXPIRES_AT")
+WIFI_KEYS = (("WIFI_SSID", "WIFI_PASSWORD"), ("CIRCUITPY_WIFI_SSID", "CIRCUITPY_WIFI_PASSWORD"))
+
+
+def _settings_values(text: str, origin: str) -> dict:
+    """The keys of a settings.toml that os.getenv can return (strings and integers)."""
+    try:
+        values = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as problem:
+        raise SystemExit(f"{origin}: {problem}") from None
+    return {k: v for k, v in values.items() if isinstance(v, (str, int)) and not isinstance(v, bool)}
+
+
+def board_settings(network: Network, settings_file: Path | None = None, extra: str = "") -> str:
+    """The simulated board's settings.toml. Without a file: the simulated access point's
+    WIFI_SSID and WIFI_PASSWORD and the local Dropbox's keys. With a user's own file
+    (`--settings`): its keys instead, and the simulated access point takes the name and password
+    it gives (new or old key names); its Dropbox keys (DBX_*) are replaced by the local
+    Dropbox's, which a real app key or token would not work with. `extra` lines
+    (RunOptions.settings) come last and win over both, Dropbox keys included: that is how a
+    run sets a wrong key on purpose."""
+    values: dict = {"WIFI_SSID": network.ssid, "WIFI_PASSWORD": network.password}
+    if settings_file is not None:
+        own = _settings_values(Path(settings_file).read_text(), str(settings_file))
+        for ssid_key, password_key in WIFI_KEYS:
+            if isinstance(own.get(ssid_key), str):
+                network.ssid = own[ssid_key]
+                network.password = str(own.get(password_key, ""))
+                break
+        values = {k: v for k, v in own.items() if k not in DROPBOX_KEYS}
+    values.update(LOCAL_DROPBOX)
+    values.update(_settings_values(extra, "RunOptions.settings"))
+    return "".join(f"{key} = {json.dumps(value) if isinstance(value, str) else value}\n"
+                   for key, value in values.items())
+
+
 def install_firmware(firmware: Path, device: Path, config: Path | None, network: Network,
-                     settings: str = "") -> None:
+                     settings: str = "", settings_file: Path | None = None) -> None:
     """Lay out CIRCUITPY as a user would: firmware, camconfig.toml, settings.toml, lib/."""
     for entry in sorted(firmware.iterdir()):
         if entry.name.startswith(".") or entry.name in HOST_ONLY:
@@ -100,12 +139,7 @@ def install_firmware(firmware: Path, device: Path, config: Path | None, network:
     requirements = firmware / "requirements.txt"
     for library in device_libraries(requirements if requirements.exists() else PROJECT / "requirements.txt"):
         shutil.copy2(library, lib / library.name)
-    (device / "settings.toml").write_text(
-        f'CIRCUITPY_WIFI_SSID = "{network.ssid}"\n'
-        f'CIRCUITPY_WIFI_PASSWORD = "{network.password}"\n'
-        'DBX_APP_KEY = "sim-app-key"\n'
-        'DBX_APP_SECRET = "sim-app-secret"\n'
-        'DBX_REFRESH_TOKEN = "sim-refresh-token"\n' + settings)
+    (device / "settings.toml").write_text(board_settings(network, settings_file, settings))
 
 
 def camera_site(config_path: Path) -> tuple[float, float]:
@@ -128,7 +162,8 @@ def run(options: RunOptions) -> dict:
     cloud_dir.mkdir()
     profile = load_profile(options.profile)
     network = Network()
-    install_firmware(Path(options.firmware), device_dir, options.config, network, options.settings)
+    install_firmware(Path(options.firmware), device_dir, options.config, network, options.settings,
+                     options.settings_file)
     start = parse_start(options.start)
     end = start + options.days * 86400
     faults = parse_faults(options.faults, start)
@@ -397,6 +432,9 @@ def build_report(device: Device, options: RunOptions, profile, start: float, end
         **census,
         "upload_batches": len(batches),
         "wifi_connects": counters["wifi_connects"],
+        # CircuitPython's own joins (CIRCUITPY_WIFI_SSID in settings.toml; sim/workflow.py)
+        "supervisor_joins": counters["supervisor_joins"],
+        "supervisor_join_failures": counters["supervisor_join_failures"],
         "tls_handshakes": counters["tls_handshakes"],
         "http_requests": counters["http_requests"],
         "bytes_up": counters["bytes_up"],

@@ -43,6 +43,7 @@ def facts(state, cfg, now_utc, clock_valid):
         "card": hot["card_error"] or "ok",
         "card_free_kb": hot["free_kb"],
         "config": durable["config_error"] or "ok",
+        "settings": durable["settings_error"] or "ok",
         "errors": hot["errors"],
         "error_counts": hot["error_counts"],
         "timings_ms": hot["timings"],
@@ -67,6 +68,8 @@ def render(f):
             f["battery_v"], f["card"], f["card_free_kb"], f["config"], f["auth"],
             f["token_valid_until"], f["drift_ppm"]),
     ]
+    if f.get("settings", "ok") != "ok":
+        lines.append("settings.toml: " + f["settings"])
     for when, kind, message in f["errors"][-3:]:
         lines.append("error at %s: %s: %s" % (when, kind, message))
     if f["timings_ms"]:

@@ -82,7 +82,7 @@ import time, alarm, os, rtc, wifi, socketpool
 import adafruit_ntp
 rtc.RTC().datetime = time.localtime({rtc_start})
 print("before", time.time())
-wifi.radio.connect(os.getenv("CIRCUITPY_WIFI_SSID"), os.getenv("CIRCUITPY_WIFI_PASSWORD"))
+wifi.radio.connect(os.getenv("WIFI_SSID"), os.getenv("WIFI_PASSWORD"))
 pool = socketpool.SocketPool(wifi.radio)
 ntp = adafruit_ntp.NTP(pool, server="pool.ntp.org", tz_offset=0, socket_timeout=2)
 utc_ns = ntp.utc_ns

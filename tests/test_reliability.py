@@ -141,7 +141,7 @@ def test_secrets_never_reach_the_console_card_report_or_events(simulate) -> None
     assert report["uploaded"] > 0
     settings = (out / "device" / "settings.toml").read_text()
     secrets = [line.split('"')[1] for line in settings.splitlines()
-               if line.startswith(("CIRCUITPY_WIFI_PASSWORD", "DBX_APP_SECRET", "DBX_REFRESH_TOKEN"))]
+               if line.startswith(("WIFI_PASSWORD", "DBX_APP_SECRET", "DBX_REFRESH_TOKEN"))]
     nvm = (out / "device" / ".sim" / "nvm.bin").read_bytes()
     token = record.merged(DURABLE, max(
         (record.decode(nvm, s * NVM_SLOT_SIZE, NVM_SLOT_SIZE, NVM_MAGIC, NVM_VERSION)

@@ -15,7 +15,7 @@ from sim.network import Network
 CLIENT = '''
 import os, time, alarm, wifi, socketpool, ssl
 import adafruit_requests
-wifi.radio.connect(os.getenv("CIRCUITPY_WIFI_SSID"), os.getenv("CIRCUITPY_WIFI_PASSWORD"))
+wifi.radio.connect(os.getenv("WIFI_SSID"), os.getenv("WIFI_PASSWORD"))
 pool = socketpool.SocketPool(wifi.radio)
 session = adafruit_requests.Session(pool, ssl.create_default_context())
 for path in ("/one", "/two"):
@@ -89,8 +89,8 @@ def test_requests_over_tls_with_keep_alive_and_certificate_checks(make_board, wo
 def test_missing_access_point_fails_after_the_scan(make_board, world: Network) -> None:
     world.ap_available = False
     code = CLIENT.replace('wifi.radio.connect(', 'try:\n    wifi.radio.connect(').replace(
-        'os.getenv("CIRCUITPY_WIFI_PASSWORD"))\n',
-        'os.getenv("CIRCUITPY_WIFI_PASSWORD"))\nexcept ConnectionError as e:\n    print("no ap", e)\n'
+        'os.getenv("WIFI_PASSWORD"))\n',
+        'os.getenv("WIFI_PASSWORD"))\nexcept ConnectionError as e:\n    print("no ap", e)\n'
         '    alarm.exit_and_deep_sleep_until_alarms(alarm.time.TimeAlarm(monotonic_time=time.monotonic() + 60))\n', 1)
     device = make_board("", code, network=world)
     assert device.wake()[0] == "sleep"

@@ -22,6 +22,8 @@ FREE_CHECK_S = 86400      # measure the card's free space at least daily (statvf
 CRITICAL_SLEEP_S = 3600
 MAX_RETRY_S = 3600
 CALIBRATE_MIN_S = 300     # the shortest sleep that says something about the RTC's rate
+# CircuitPython's own WiFi keys: with them it joins by itself at every start (docs/design.md)
+OLD_WIFI_KEYS = ("CIRCUITPY_WIFI_SSID", "CIRCUITPY_WIFI_PASSWORD")
 
 
 class Wake:
@@ -61,6 +63,7 @@ class Wake:
             marker.start(self.state.durable["config"]["power"]["marker_pin"])
         self.phase("state")
         self.cfg = cfg = self.local_zone(self.load_config())
+        self.check_settings()
         marker.start(cfg["power"]["marker_pin"])
         power.arm_watchdog(cfg["upload"]["awake_budget"])
         timesync.begin(hot, self.state.durable, hot["temperature"])
@@ -188,6 +191,23 @@ class Wake:
         durable["config_error"] = ""
         print("config: loaded camconfig.toml")
         return cfg
+
+    def check_settings(self):
+        """settings.toml must not use CircuitPython's own WiFi key names: with them its web
+        workflow joins WiFi before every code.py (a full scan), which costs battery on every
+        wake. The firmware still joins with them; the error is recorded once per change (NVM)
+        and shown in every state dump until the keys are renamed."""
+        old = [key for key in OLD_WIFI_KEYS if os.getenv(key) is not None]
+        message = ""
+        if old:
+            message = ("rename %s to %s in settings.toml: with these names CircuitPython joins WiFi "
+                       "by itself at every wake, a full scan before code.py runs, which costs "
+                       "battery" % ("/".join(old), "/".join(key[10:] for key in old)))
+        durable = self.state.durable
+        if message != durable["settings_error"]:
+            durable["settings_error"] = message
+            if message:
+                self.error("settings", message)
 
     def config_problem(self, message):
         """Recorded (in NVM, once per change) and reported; the last good config goes on."""

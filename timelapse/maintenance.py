@@ -3,7 +3,6 @@ awake (bounded), joins WiFi, asks Dropbox for a token so the user sees the crede
 prints the state dump every few seconds. Delete the file to leave. Imported only then.
 """
 
-import os
 import time
 
 from timelapse import power, timesync
@@ -34,7 +33,7 @@ def check_wifi(wake):
         return
     import wifi
 
-    print("maintenance: WiFi joined %s, address %s" % (os.getenv("CIRCUITPY_WIFI_SSID"),
+    print("maintenance: WiFi joined %s, address %s" % (network.credentials()[0],
                                                        wifi.radio.ipv4_address))
     check_dropbox(wake)
 

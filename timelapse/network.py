@@ -30,12 +30,24 @@ class NetworkError(Exception):
     """The access point could not be joined; the message says why."""
 
 
+def credentials():
+    """WIFI_SSID and WIFI_PASSWORD of settings.toml; each falls back to CircuitPython's own name
+    (CIRCUITPY_WIFI_...) so that a camera set up with those still uploads while the state dump
+    asks for the rename (cycle.check_settings)."""
+    ssid = os.getenv("WIFI_SSID") or os.getenv("CIRCUITPY_WIFI_SSID")
+    password = os.getenv("WIFI_PASSWORD")
+    if password is None:
+        password = os.getenv("CIRCUITPY_WIFI_PASSWORD")
+    return ssid, password or ""
+
+
 def join(hot):
     """Associate with the access point of settings.toml, fast when a hint is kept in `hot`."""
-    ssid = os.getenv("CIRCUITPY_WIFI_SSID")
+    ssid, password = credentials()
     if not ssid:
-        raise NetworkError("no CIRCUITPY_WIFI_SSID in settings.toml")
-    password = os.getenv("CIRCUITPY_WIFI_PASSWORD") or ""
+        raise NetworkError("no WIFI_SSID in settings.toml")
+    if not wifi.radio.enabled:
+        wifi.radio.enabled = True  # off since an earlier join of this wake: connect would refuse
     _static_address()
     hint = hot["wifi"]
     if hint:
@@ -88,7 +100,11 @@ def session():
 
 
 def off():
-    """Radio off before deep sleep (the board would do it, but say so)."""
+    """Radio off before deep sleep (the board would do it, but say so). Not while settings.toml
+    has CIRCUITPY_WIFI_SSID: CircuitPython would find the radio off after code.py and join
+    again, with a full scan, just before the board sleeps."""
+    if os.getenv("CIRCUITPY_WIFI_SSID"):
+        return
     try:
         wifi.radio.enabled = False
     except (AttributeError, OSError):

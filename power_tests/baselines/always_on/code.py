@@ -38,7 +38,7 @@ cam = espcamera.Camera(data_pins=list(board.CAM_DATA), external_clock_pin=board.
                        href_pin=board.CAM_HREF, i2c=i2c, pixel_format=espcamera.PixelFormat.JPEG,
                        frame_size=espcamera.FrameSize.SVGA, jpeg_quality=10)
 storage.mount(storage.VfsFat(sdcardio.SDCard(board.SPI(), board.SDCS)), "/sd")
-wifi.radio.connect(os.getenv("CIRCUITPY_WIFI_SSID"), os.getenv("CIRCUITPY_WIFI_PASSWORD"))
+wifi.radio.connect(os.getenv("WIFI_SSID"), os.getenv("WIFI_PASSWORD"))
 requests = adafruit_requests.Session(socketpool.SocketPool(wifi.radio), ssl.create_default_context())
 now = requests.get("https://timeapi.io/api/Time/current/zone?timeZone=UTC").json()
 rtc.RTC().datetime = time.struct_time((now["year"], now["month"], now["day"], now["hour"],

@@ -45,7 +45,7 @@ with open("sd/" + name, "wb") as handle:
     handle.write(jpeg)
 
 try:
-    wifi.radio.connect(os.getenv("CIRCUITPY_WIFI_SSID"), os.getenv("CIRCUITPY_WIFI_PASSWORD"))
+    wifi.radio.connect(os.getenv("WIFI_SSID"), os.getenv("WIFI_PASSWORD"))
     requests = adafruit_requests.Session(socketpool.SocketPool(wifi.radio), ssl.create_default_context())
     token = requests.post("https://api.dropboxapi.com/oauth2/token", data={
         "grant_type": "refresh_token", "refresh_token": os.getenv("DBX_REFRESH_TOKEN"),
