@@ -280,3 +280,23 @@ def test_a_month_of_power_cuts_with_cuts_inside_nvm_writes(tmp_path: Path, monke
     assert seqs == sorted(set(seqs))
     # Every cut is a power-on; one is forgotten only when a cut hits that power-on's own wake.
     assert newest["power_ons"] >= 1 + 200 - sum(1 for phase in cut_in if phase != "sleep")
+
+
+def test_nvm_emptied_with_no_card_copy_rereads_the_config(tmp_path: Path) -> None:
+    """A reset inside an NVM write keeps sleep memory but empties NVM; with no copy on the card
+    (a new card) camconfig.toml is parsed again, not replaced by the defaults."""
+    folder = tmp_path / "device"
+    folder.mkdir()
+    config = tmp_path / "camconfig.toml"
+    config.write_text((PROJECT / "camconfig.toml").read_text().replace('interval = "10m"', 'interval = "5m"'))
+    install_firmware(PROJECT, folder, config, Network())
+    start = parse_start("2026-06-02T10:00:00Z")
+    board = Device(folder, load_profile(), start_utc=start, drift_ppm=0)
+    for _ in range(2):
+        live_once(board, start + 86400)
+    board.nvm[:] = bytes(NVM_SIZE)
+    for copy in (folder / "sd" / "timelapse").glob("state*.bin"):
+        copy.unlink()
+    live_once(board, start + 86400)
+    after = durable_in_nvm(board)
+    assert after is not None and after["config"]["schedule"]["interval"] == 300

@@ -169,7 +169,7 @@ class Wake:
             return durable["config"]
         from timelapse import config
 
-        if key is not None and key == hot["config_key"]:
+        if key is not None and key == hot["config_key"] and durable["config_error"]:
             return config.load("")  # the file is broken and no good one was ever loaded
         hot["config_key"] = key
         if key is None:
