@@ -7,6 +7,7 @@ power loss; `time.monotonic()` restarts at every boot. Each wake runs boot.py an
 
 from __future__ import annotations
 
+import bisect
 import contextlib
 import errno
 import hashlib
@@ -35,8 +36,14 @@ from sim.network import Host, Network
 RTC_VALID_AFTER = 1735689600  # 2025-01-01: the firmware's own test of a set clock
 
 SLEEP_MEMORY_BYTES = 4096
-NVM_BYTES = 8192
-NVM_WRITE_S = 0.012  # one flash sector erase and write; an estimate
+NVM_BYTES = 8192  # CIRCUITPY_INTERNAL_NVM_SIZE, ports/espressif/mpconfigport.h
+# Every NVM write rewrites the whole blob (docs/fidelity.md, Storage). Estimates: nvs init and
+# reading the 8 KB blob back, a few ms; then, in the window where a cut loses everything,
+# nvs_erase_all, 8 KB programmed as 32 pages of 256 bytes (~0.7 ms each) and, with the blob
+# filling ~2 of the 5 pages of the 20 KB NVS partition (partitions-8MB.csv) at every write,
+# about two 4 KB sector erases by NVS garbage collection (~45 ms each): about 0.11 s.
+NVM_READ_S = 0.003
+NVM_WRITE_S = 0.11
 
 
 class DeepSleep(BaseException):
@@ -133,7 +140,7 @@ class Device:
         self.site = site
         self.usb = usb
         self.sleep_memory = bytearray(SLEEP_MEMORY_BYTES)
-        self.nvm = bytearray(b"\xff" * NVM_BYTES)
+        self.nvm = bytearray(NVM_BYTES)  # no blob yet: reads as zeros (get_bytes)
         self.reset_reason = "POWER_ON"
         self.wake_alarm = None
         self.previous_traceback = None
@@ -315,22 +322,24 @@ class Device:
             return self.card.statvfs()
         return (1024, 1024, 6 * 1024, 3 * 1024, 3 * 1024, 0, 0, 0, 0, 255)
 
-    def write_nvm(self, index, value) -> None:
-        data = bytes([value]) if isinstance(value, int) else bytes(value)
-        start = index.start or 0 if isinstance(index, slice) else index
-        if isinstance(index, slice) and len(range(*index.indices(len(self.nvm)))) != len(data):
-            raise ValueError("Slice and value different lengths.")
+    def write_nvm(self, start: int, data: bytes) -> None:
+        """common-hal set_bytes on the ESP32-S3 (ports/espressif/common-hal/nvm/ByteArray.c):
+        read the whole 8192-byte NVS blob, nvs_erase_all, nvs_set_blob of all 8192 bytes,
+        nvs_commit. A power cut or a reset after the erase leaves no blob, which reads as all
+        zeros: both halves of NVM are gone, whatever slice was written."""
         self.counters.nvm_writes += 1
+        self.spend("nvm", NVM_READ_S, self.awake_mA())  # cut here: the old blob is intact
+        blob = bytearray(self.nvm)
+        blob[start:start + len(data)] = data
         if self.nvm_cuts and self.counters.nvm_writes >= self.nvm_cuts[0]:
-            self.nvm_cuts.pop(0)  # power fails half-way through this write
-            self.nvm[start:start + len(data) // 2] = data[:len(data) // 2]
-            raise PowerCut("nvm")
-        cut = self.seconds_to_cut()
-        if cut < NVM_WRITE_S:
-            done = int(len(data) * max(0.0, cut) / NVM_WRITE_S)
-            self.nvm[start:start + done] = data[:done]
-        self.spend("nvm", NVM_WRITE_S, self.awake_mA())
-        self.nvm[start:start + len(data)] = data
+            self.nvm_cuts.pop(0)  # power fails half-way between the erase and the commit
+            bisect.insort(self.awake_cuts, self.awake_total + NVM_WRITE_S / 2)
+        try:
+            self.spend("nvm", NVM_WRITE_S, self.awake_mA())
+        except (PowerCut, WatchdogReset):
+            self.nvm[:] = bytes(NVM_BYTES)
+            raise
+        self.nvm[:] = blob
 
     # ---- pins ---------------------------------------------------------------------------------
 

@@ -391,8 +391,14 @@ def floor_mAh(device: Device, profile, days: float, batches: int, bytes_up: int,
 
 
 def firmware_state(device: Device):
-    """The firmware's own state (state.store.State) decoded from the board's memories."""
-    return firmware_modules().State.load(bytearray(device.sleep_memory), bytearray(device.nvm))
+    """The firmware's own state (state.store.State) decoded from the board's memories, with the
+    durable record's copies on the card when NVM lost it (a cut inside the last NVM write)."""
+    from sim.circuitpython.microcontroller import cpu
+
+    state = firmware_modules().State.load(bytearray(device.sleep_memory), bytearray(device.nvm))
+    copies = [path.read_bytes() for path in sorted((device.sd / "timelapse").glob("state*.bin"))]
+    state.adopt(copies, bytes(cpu.uid).hex())
+    return state
 
 
 def build_report(device: Device, options: RunOptions, profile, start: float, end: float,

@@ -1,4 +1,4 @@
-"""The record codec shared by sleep memory and NVM.
+"""The record codec shared by sleep memory, NVM and the durable record's copy on the card.
 
 A record is a 12-byte header -- magic (4 bytes), layout version (u16), payload length (u16),
 CRC32 of the payload (u32), little-endian -- followed by the payload, a JSON object. New fields
@@ -30,6 +30,8 @@ def encode(magic, version, fields):
 def decode(memory, offset, size, magic, version):
     """The fields of the record at memory[offset:offset + size], or RecordError saying why not."""
     head = bytes(memory[offset:offset + HEADER_SIZE])
+    if len(head) < HEADER_SIZE:  # a file cut short
+        raise RecordError("truncated" if head else "empty", not head)
     found, found_version, length, crc = struct.unpack(HEADER, head)
     if found != magic:
         blank = head in (bytes(HEADER_SIZE), b"\xff" * HEADER_SIZE)

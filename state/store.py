@@ -1,9 +1,12 @@
-"""The state of the camera across wakes: hot fields in sleep memory, durable ones in NVM.
+"""The state of the camera across wakes: hot fields in sleep memory, durable ones in NVM and
+on the card.
 
 Sleep memory (4096 bytes) survives deep sleep, not a power loss, and is rewritten every wake.
-NVM (8192 bytes) survives everything but is flash: it is written only when a durable field
-changed, as two alternating 4096-byte slots with a sequence number, so a power cut in the
-middle of a write leaves the other slot, the previous record, intact.
+NVM (8192 bytes) survives everything but is flash, written only when a durable field changed.
+On the ESP32-S3 it is one NVS blob that every write erases and rewrites whole, so a power cut
+inside a write leaves it empty: two slots in it would both be lost. The durable record is
+therefore written to the card first (state/backup.py), then to NVM, and the newest valid copy
+by its write counter `nvm_seq` wins.
 """
 
 from state import record
@@ -12,7 +15,7 @@ SLEEP_MAGIC = b"TLsm"
 SLEEP_VERSION = 1
 NVM_MAGIC = b"TLnv"
 NVM_VERSION = 1
-NVM_SLOT_SIZE = 4096
+NVM_SIZE = 8192
 MAX_ERRORS = 6
 MAX_TIMINGS = 4
 
@@ -72,13 +75,13 @@ class State:
         self.durable = durable
         self.problems = problems  # why a record was not trusted, for the log
         self.cold = cold          # no valid sleep memory: a power-on (or a garbled record)
+        self.nvm_valid = False    # NVM held a valid record (else look for the card's copy)
         self._durable_loaded = dict(durable)
-        self._nvm_slot = -1
 
     @classmethod
     def load(cls, sleep_memory, nvm):
         problems: list = []
-        durable, slot = read_nvm(nvm, problems)
+        durable = read_nvm(nvm, problems)
         try:
             hot = record.merged(HOT, record.decode(sleep_memory, 0, len(sleep_memory),
                                                    SLEEP_MAGIC, SLEEP_VERSION))
@@ -87,13 +90,46 @@ class State:
             if not error.empty:
                 problems.append("sleep memory: %s" % error)
             hot = record.merged(HOT, {})
-            hot["seq"] = durable["seq"]
-            hot["oldest"] = max(1, durable["uploaded"] + 1) if durable["seq"] else 1
-            hot["uploaded"] = durable["uploaded"]
             cold = True
-        state = cls(hot, durable, problems, cold)
-        state._nvm_slot = slot
+        state = cls(hot, durable or record.merged(DURABLE, {}), problems, cold)
+        state.nvm_valid = durable is not None
+        if cold:
+            state._hot_from_durable()
         return state
+
+    def _hot_from_durable(self):
+        """After a power-on the hot counters start from the durable ones."""
+        durable, hot = self.durable, self.hot
+        hot["seq"] = durable["seq"]
+        hot["oldest"] = max(1, durable["uploaded"] + 1) if durable["seq"] else 1
+        hot["uploaded"] = durable["uploaded"]
+
+    def adopt(self, copies, board):
+        """Take the newest valid copy of the durable record from the card (`copies`: the bytes
+        of each file read) when it is newer than NVM's. A copy written by another board (a
+        swapped card) is ignored. Returns whether one was taken; then NVM is rewritten."""
+        best = None
+        for data in copies:
+            try:
+                fields = record.decode(data, 0, len(data), NVM_MAGIC, NVM_VERSION)
+            except record.RecordError as error:
+                if not error.empty:
+                    self.problems.append("card copy: %s" % error)
+                continue
+            if fields.get("board") != board:
+                self.problems.append("card copy: written by another board")
+                continue
+            fields = record.merged(DURABLE, fields)  # types checked before they are compared
+            if best is None or fields["nvm_seq"] > best["nvm_seq"]:
+                best = fields
+        if best is None or (self.nvm_valid and best["nvm_seq"] <= self.durable["nvm_seq"]):
+            return False
+        best["token"], best["token_expiry"] = self.durable["token"], self.durable["token_expiry"]
+        self.durable = best
+        self._durable_loaded = {}  # NVM is older or empty: rewrite it at the end of the wake
+        if self.cold:
+            self._hot_from_durable()
+        return True
 
     def note_error(self, kind, message, when):
         errors = self.hot["errors"]
@@ -110,8 +146,10 @@ class State:
     def durable_changed(self):
         return self.durable != self._durable_loaded
 
-    def save(self, sleep_memory, nvm):
-        """Sleep memory always; NVM only when a durable field changed. Returns NVM written."""
+    def save(self, sleep_memory, nvm, board="", card=None):
+        """Sleep memory always; when a durable field changed, the card copy (through `card`, a
+        function given the copy's bytes and write counter; None without a card), then NVM.
+        Returns whether NVM was written."""
         self.hot["wakes"] += 1
         data = record.encode(SLEEP_MAGIC, SLEEP_VERSION, self.hot)
         if len(data) > len(sleep_memory):
@@ -122,36 +160,29 @@ class State:
         sleep_memory[0:len(data)] = data
         if not self.durable_changed():
             return False
-        self.durable["seq"] = self.hot["seq"]
-        self.durable["uploaded"] = self.hot["uploaded"]
-        self._nvm_slot = write_nvm(nvm, self.durable, self._nvm_slot)
-        self._durable_loaded = dict(self.durable)
+        durable = self.durable
+        durable["seq"] = self.hot["seq"]
+        durable["uploaded"] = self.hot["uploaded"]
+        durable["nvm_seq"] += 1
+        data = record.encode(NVM_MAGIC, NVM_VERSION, durable)
+        if len(data) > NVM_SIZE:
+            raise ValueError("NVM record of %d bytes exceeds NVM" % len(data))
+        if card is not None:
+            # The access token stays off the card (it leaves the camera); a refresh replaces it.
+            copy = dict(durable, token="", token_expiry=0, board=board)
+            card(record.encode(NVM_MAGIC, NVM_VERSION, copy), durable["nvm_seq"])
+        nvm[0:len(data)] = data
+        self._durable_loaded = dict(durable)
+        self.nvm_valid = True
         return True
 
 
 def read_nvm(nvm, problems):
-    """The newest valid NVM slot: (fields, slot), or defaults and -1 when neither is valid."""
-    best, best_slot = None, -1
-    for slot in (0, 1):
-        try:
-            fields = record.decode(nvm, slot * NVM_SLOT_SIZE, NVM_SLOT_SIZE, NVM_MAGIC, NVM_VERSION)
-        except record.RecordError as error:
-            if not error.empty:
-                problems.append("nvm slot %d: %s" % (slot, error))
-            continue
-        fields = record.merged(DURABLE, fields)  # types checked before they are compared
-        if best is None or fields["nvm_seq"] > best["nvm_seq"]:
-            best, best_slot = fields, slot
-    return best or record.merged(DURABLE, {}), best_slot
-
-
-def write_nvm(nvm, durable, current_slot):
-    """Write the durable record into the slot that does not hold the newest one."""
-    durable["nvm_seq"] += 1
-    data = record.encode(NVM_MAGIC, NVM_VERSION, durable)
-    if len(data) > NVM_SLOT_SIZE:
-        raise ValueError("NVM record of %d bytes exceeds its slot" % len(data))
-    slot = 1 - current_slot if current_slot in (0, 1) else 0
-    start = slot * NVM_SLOT_SIZE
-    nvm[start:start + len(data)] = data
-    return slot
+    """The durable record in NVM (merged with the defaults), or None when there is none."""
+    try:
+        fields = record.decode(nvm, 0, NVM_SIZE, NVM_MAGIC, NVM_VERSION)
+    except record.RecordError as error:
+        if not error.empty:
+            problems.append("nvm: %s" % error)
+        return None
+    return record.merged(DURABLE, fields)

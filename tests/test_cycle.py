@@ -195,7 +195,7 @@ def test_config_change_costs_one_nvm_write_and_broken_edit_keeps_last_good(simul
     assert all(abs(g - 300) < 5 for g in gaps)  # still the last good 5 minutes
 
 
-def test_garbled_sleep_memory_and_nvm_slot_are_detected_and_replaced(simulate, tmp_path: Path) -> None:
+def test_garbled_sleep_memory_and_nvm_record_are_detected_and_replaced(simulate, tmp_path: Path) -> None:
     from sim.device import Device
     from sim.network import Network
     from sim.profile import load_profile
@@ -209,13 +209,13 @@ def test_garbled_sleep_memory_and_nvm_slot_are_detected_and_replaced(simulate, t
     device.sleep_until(target, float("inf"))
     device.reset_reason = "DEEP_SLEEP_ALARM"
     device.sleep_memory[20] ^= 0x55   # a bit flip in the hot record
-    device.nvm[4100] ^= 0x01          # ... and in the (unused) second NVM slot's header
-    device.nvm[30] ^= 0x10            # ... and in the first NVM slot's payload
+    device.nvm[30] ^= 0x10            # ... and in the NVM record's payload
     outcome, _ = device.wake()
     assert outcome == "sleep"
     console = device.console.getvalue()
     assert "[error] state: sleep memory: CRC mismatch" in console
-    assert "[error] state: nvm slot 0: CRC mismatch" in console
+    assert "[error] state: nvm: CRC mismatch" in console
+    assert "state: durable record 1 restored from the card" in console  # the copy written with it
     # Nothing trusted: the card says which photo was last, so the next is number 2.
     assert sorted(device.captured)[-1].split("_")[1] == "000002"
 

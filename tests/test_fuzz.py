@@ -10,7 +10,8 @@ every run). Examples per fuzzer (the CI figure):
   on mutated camconfig.toml (1-4 character edits): 400
 - config.load with random values for one key: 300; for several keys at once: 150
 - State.load on random memory images: 100; on well-formed headers over garbage: 100;
-  intact records round-trip: 100; a single flipped bit in sleep memory: 100, in NVM: 100;
+  intact records round-trip (NVM or the card's copy): 100; a single flipped bit in sleep
+  memory: 100, in NVM: 100;
   intact records holding arbitrary JSON: 100
 
 In total 2250 examples, about 13 s on the development machine (2 cores), plus pytest start-up.
@@ -352,13 +353,17 @@ header = st.tuples(st.sampled_from([store.SLEEP_MAGIC, store.NVM_MAGIC, b"TLs\x0
 
 @fuzz(100)
 @given(header, header, header, seeds)
-def test_well_formed_headers_over_garbage_are_never_trusted(hot, slot0, slot1, seed: int) -> None:
-    """Past the magic and version checks: length and CRC must still catch the garbage."""
+def test_well_formed_headers_over_garbage_are_never_trusted(hot, in_nvm, on_card, seed: int) -> None:
+    """Past the magic and version checks: length and CRC must still catch the garbage, in
+    sleep memory, NVM and the durable record's copy on the card."""
     sleep_memory, nvm = random_image(seed, SLEEP_SIZE), random_image(seed + 1, NVM_SIZE)
+    copy = random_image(seed + 2, 2048)
     sleep_memory[0:12] = struct.pack(record.HEADER, *hot)
-    nvm[0:12] = struct.pack(record.HEADER, *slot0)
-    nvm[4096:4108] = struct.pack(record.HEADER, *slot1)
-    assert_untrusted(store.State.load(sleep_memory, nvm))
+    nvm[0:12] = struct.pack(record.HEADER, *in_nvm)
+    copy[0:12] = struct.pack(record.HEADER, *on_card)
+    state = store.State.load(sleep_memory, nvm)
+    assert not state.adopt([bytes(copy)], BOARD)
+    assert_untrusted(state)
 
 
 json_scalar = st.one_of(st.none(), st.booleans(), st.integers(-2**40, 2**40),
@@ -386,15 +391,29 @@ def image(magic: bytes, fields: dict, size: int, offset: int = 0, into: bytearra
 
 
 @fuzz(100)
-@given(typed(store.HOT), typed(store.DURABLE), st.integers(0, 1))
-def test_intact_records_round_trip(hot: dict, durable: dict, slot: int) -> None:
+@given(typed(store.HOT), typed(store.DURABLE), st.booleans())
+def test_intact_records_round_trip(hot: dict, durable: dict, from_card: bool) -> None:
+    """From NVM, or from the card's copy (which never holds the access token) when NVM is empty."""
     durable["nvm_seq"] = abs(durable.get("nvm_seq", 0)) + 1
     sleep_memory = image(store.SLEEP_MAGIC, hot, SLEEP_SIZE)
-    nvm = image(store.NVM_MAGIC, durable, NVM_SIZE, slot * store.NVM_SLOT_SIZE)
+    nvm = bytearray(NVM_SIZE) if from_card else image(store.NVM_MAGIC, durable, NVM_SIZE)
     state = store.State.load(sleep_memory, nvm)
+    card = card_copy(durable)
+    assert state.adopt([card], BOARD) == from_card
     assert (state.cold, state.problems) == (False, [])
     assert state.hot == {**store.HOT, **hot}
-    assert state.durable == {**store.DURABLE, **durable}
+    expected = {**store.DURABLE, **durable}
+    if from_card:
+        expected.update(token=store.DURABLE["token"], token_expiry=store.DURABLE["token_expiry"])
+    assert state.durable == expected
+
+
+BOARD = "5849414f5333"  # the simulated board's microcontroller.cpu.uid in hex
+
+
+def card_copy(durable: dict, board: str = BOARD) -> bytes:
+    """The durable record's copy as State.save writes it to the card: no token, the board's id."""
+    return record.encode(store.NVM_MAGIC, 1, dict(durable, token="", token_expiry=0, board=board))
 
 
 def flip(memory: bytearray, bit: int) -> None:
@@ -417,20 +436,20 @@ def test_a_flipped_bit_in_sleep_memory_is_detected(hot: dict, durable: dict, dat
 
 
 @fuzz(100)
-@given(typed(store.DURABLE), typed(store.DURABLE), st.integers(0, 1), st.booleans(), st.data())
-def test_a_flipped_bit_in_nvm_is_detected(newest: dict, older: dict, slot: int, two_slots: bool,
-                                          data) -> None:
-    """A garbled newest slot falls back to the older one, or to the defaults when there is none."""
+@given(typed(store.DURABLE), typed(store.DURABLE), st.booleans(), st.data())
+def test_a_flipped_bit_in_nvm_is_detected(newest: dict, older: dict, with_copy: bool, data) -> None:
+    """A garbled NVM record falls back to an older copy on the card, or to the defaults when
+    there is none."""
     newest["nvm_seq"], older["nvm_seq"] = 8, 7
-    nvm = image(store.NVM_MAGIC, newest, NVM_SIZE, slot * store.NVM_SLOT_SIZE)
-    if two_slots:
-        image(store.NVM_MAGIC, older, NVM_SIZE, (1 - slot) * store.NVM_SLOT_SIZE, into=nvm)
+    nvm = image(store.NVM_MAGIC, newest, NVM_SIZE)
     length = len(record.encode(store.NVM_MAGIC, 1, newest))
     bit = data.draw(st.integers(0, 8 * length - 1), label="bit")
-    flip(nvm, 8 * slot * store.NVM_SLOT_SIZE + bit)
+    flip(nvm, bit)
     state = store.State.load(bytearray(SLEEP_SIZE), nvm)
-    assert len(state.problems) == 1 and state.problems[0].startswith("nvm slot %d: " % slot)
-    assert state.durable == ({**store.DURABLE, **older} if two_slots else DEFAULT_DURABLE)
+    state.adopt([card_copy(older)] if with_copy else [], BOARD)
+    assert len(state.problems) == 1 and state.problems[0].startswith("nvm: ")
+    tokenless = {**store.DURABLE, **older, "token": "", "token_expiry": 0}
+    assert state.durable == (tokenless if with_copy else DEFAULT_DURABLE)
     assert state.cold and state.hot == cold_hot(state.durable)
 
 
@@ -467,11 +486,14 @@ def test_json_nested_past_the_recursion_limit_is_not_trusted(payload: bytes) -> 
 
 
 @pytest.mark.parametrize("nvm_seq", [None, "7", [1]])
-def test_an_intact_nvm_slot_with_a_non_integer_nvm_seq_is_not_fatal(nvm_seq) -> None:
-    """Found by fuzzing: read_nvm compared the raw nvm_seq of two slots before checking types."""
-    nvm = image(store.NVM_MAGIC, {"nvm_seq": nvm_seq, "seq": 5}, NVM_SIZE)
-    image(store.NVM_MAGIC, {"nvm_seq": 3, "seq": 4}, NVM_SIZE, store.NVM_SLOT_SIZE, into=nvm)
+@pytest.mark.parametrize("in_nvm", [True, False])
+def test_an_intact_record_with_a_non_integer_nvm_seq_is_not_fatal(nvm_seq, in_nvm: bool) -> None:
+    """Found by fuzzing: read_nvm compared the raw nvm_seq of two records before checking
+    types (then two NVM slots; now NVM and the card's copies)."""
+    odd, fine = {"nvm_seq": nvm_seq, "seq": 5}, {"nvm_seq": 3, "seq": 4}
+    nvm = image(store.NVM_MAGIC, odd if in_nvm else fine, NVM_SIZE)
     state = store.State.load(bytearray(SLEEP_SIZE), nvm)
+    state.adopt([card_copy(fine if in_nvm else odd), card_copy(fine)], BOARD)
     assert type(state.durable["nvm_seq"]) is int and state.durable["seq"] in (4, 5)
 
 

@@ -52,7 +52,7 @@ def test_deep_sleep_keeps_sleep_memory_nvm_card_and_rtc(make_board) -> None:
     device.sleep_until(outcome[1], START + 86400)
     device.reset_reason = "DEEP_SLEEP_ALARM"
     second, _ = wake_and_read(device)
-    assert (first["sleep_memory"], first["nvm"], first["card"]) == (0, 255, 0)  # fresh board: NVM erased
+    assert (first["sleep_memory"], first["nvm"], first["card"]) == (0, 0, 0)  # fresh board: no NVM blob, zeros
     assert second["sleep_memory"] == 1 and second["card"] == 1
     assert second["nvm"] == (first["nvm"] + 1) % 255
     assert second["reset"].endswith("DEEP_SLEEP_ALARM")

@@ -54,6 +54,11 @@ class Wake:
 
     def run(self):
         self.state = State.load(alarm.sleep_memory, microcontroller.nvm)
+        # USB's fake deep sleep re-runs code.py without a reset: a wake alarm means a normal wake.
+        woke = (microcontroller.cpu.reset_reason == microcontroller.ResetReason.DEEP_SLEEP_ALARM
+                or alarm.wake_alarm is not None)
+        if self.state.cold or not woke or not self.state.nvm_valid:
+            self.read_backup()
         for problem in self.state.problems:
             self.error("state", problem)
         hot = self.state.hot
@@ -70,9 +75,6 @@ class Wake:
         self.phase("config")
         if self.state.cold:
             self.state.durable["power_ons"] += 1
-        # USB's fake deep sleep re-runs code.py without a reset: a wake alarm means a normal wake.
-        woke = (microcontroller.cpu.reset_reason == microcontroller.ResetReason.DEEP_SLEEP_ALARM
-                or alarm.wake_alarm is not None)
         if self.state.cold or not woke:
             self.recover_card()
         volts = power.battery_volts(cfg["power"])
@@ -170,7 +172,7 @@ class Wake:
             return durable["config"]
         from timelapse import config
 
-        if key is not None and key == hot["config_key"]:
+        if key is not None and key == hot["config_key"] and durable["config_error"]:
             return config.load("")  # the file is broken and no good one was ever loaded
         hot["config_key"] = key
         if key is None:
@@ -225,6 +227,29 @@ class Wake:
                 self.state.hot["card_error"] = "missing"
                 self.error("card", "cannot mount the microSD card: %s" % problem)
         return self.card_ready
+
+    def read_backup(self):
+        """After any reset but a deep-sleep alarm (the card is mounted then anyway, to find the
+        last photo), or when NVM holds no record: the durable record's copy on the card, if it
+        is newer than NVM's (a power cut inside the NVM write empties NVM)."""
+        from state import backup
+
+        if self.mount_card() and self.state.adopt(backup.read(), board_id()):
+            print("state: durable record %d restored from the card" % self.state.durable["nvm_seq"])
+
+    def write_backup(self, data, nvm_seq):
+        """Before every NVM write: the copy on the card, mounting it if this wake has not
+        (unless the card was missing at the last try: the next capture tries again)."""
+        from state import backup
+
+        if self.card_ready is None and self.state.hot["card_error"] == "missing":
+            return
+        if not self.mount_card():
+            return
+        try:
+            backup.write(data, nvm_seq)
+        except OSError as problem:
+            self.error("card", "writing the state copy: %s" % problem)
 
     def recover_card(self):
         """After a reset other than a deep-sleep alarm the card, not memory, knows the last photo."""
@@ -319,7 +344,7 @@ class Wake:
         timesync.end(hot, hot["temperature"])
         self.timings["t"] = timesync.utc_now()
         self.state.note_timings(self.timings)
-        if self.state.save(alarm.sleep_memory, microcontroller.nvm):
+        if self.state.save(alarm.sleep_memory, microcontroller.nvm, board_id(), self.write_backup):
             print("state: NVM written")
         if supervisor.runtime.usb_connected:
             self.dump()
@@ -338,6 +363,13 @@ class Wake:
             return following - sched["utc_offset"]
         except Exception:  # noqa: BLE001 - planning itself failed; fall back to a fixed retry
             return utc + MAX_RETRY_S
+
+
+def board_id():
+    """The chip's id (its MAC): a card copy of the state is only trusted on its own board."""
+    import binascii
+
+    return binascii.hexlify(microcontroller.cpu.uid).decode()
 
 
 def exists(path):

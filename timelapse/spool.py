@@ -44,7 +44,7 @@ def seq_of(name):
     return int(digits) if len(digits) >= 6 and digits.isdigit() else -1
 
 
-def _makedirs(path):
+def makedirs(path):
     built = ""
     for part in path.split("/"):
         built = part if not built else built + "/" + part
@@ -62,7 +62,7 @@ def write_image(cam_id, seq, stamp, jpeg):
     try:
         handle = open(temporary, "wb")
     except OSError:
-        _makedirs(where)
+        makedirs(where)
         handle = open(temporary, "wb")
     try:
         try:

@@ -1,5 +1,7 @@
 """`microcontroller`: NVM (8192 bytes, survives everything), the CPU, the watchdog, reset."""
 
+from array import array
+
 from sim import circuitpython as _hw
 
 
@@ -31,16 +33,88 @@ class RunMode:
 
 
 class _NVM:
-    """Flash-backed bytes: every slice assignment is one (charged, counted) flash write."""
+    """`microcontroller.nvm`: what shared-bindings/nvm/ByteArray.c accepts and raises (same at
+    9.2.8, 10.0.3, 10.1.0). Reads and writes go to the device's blob (Device.write_nvm)."""
 
     def __len__(self) -> int:
         return len(_hw.device().nvm)
 
+    def __bool__(self) -> bool:
+        return len(self) != 0
+
     def __getitem__(self, index):
-        return _hw.device().nvm[index]
+        blob = _hw.device().nvm
+        if isinstance(index, slice):
+            start, stop = _fast_slice(index, len(blob))
+            return bytearray(blob[start:stop])
+        return blob[_index(index, len(blob))]
 
     def __setitem__(self, index, value) -> None:
-        _hw.device().write_nvm(index, value)
+        board = _hw.device()
+        size = len(board.nvm)
+        if isinstance(index, slice):
+            start, stop = _fast_slice(index, size)
+            if type(value) not in (bytes, bytearray, memoryview, array):  # exact types, as mp_obj_is_type
+                raise NotImplementedError("array/bytes required on right side")
+            data = memoryview(value)
+            if data.nbytes != stop - start:
+                raise ValueError("Slice and value different lengths.")
+            if data.itemsize != 1:
+                raise ValueError("Array values should be single bytes.")
+            board.write_nvm(start, bytes(data.cast("B")))
+            return
+        position = _index(index, size)
+        byte = _int(value)
+        if not 0 <= byte <= 255:
+            raise ValueError("bytes must be 0-255")
+        board.write_nvm(position, bytes([byte]))
+
+    def __delitem__(self, index) -> None:
+        raise TypeError("'ByteArray' object doesn't support item deletion")
+
+
+_MP_INT_MAX = 2**31 - 1  # mp_int_t on the ESP32-S3 is 32 bits
+
+
+def _int(value) -> int:
+    """py/obj.c mp_obj_get_int: bool and int only (no float, no __index__ of other types)."""
+    if not isinstance(value, int):
+        raise TypeError("can't convert %s to int" % type(value).__name__)
+    if not -_MP_INT_MAX - 1 <= value <= _MP_INT_MAX:
+        raise OverflowError("overflow converting long int to machine word")
+    return int(value)
+
+
+def _index(index, size: int) -> int:
+    """py/obj.c mp_get_index: negative counts from the end; outside the blob is IndexError."""
+    if not isinstance(index, int):
+        raise TypeError("ByteArray indices must be integers, not %s" % type(index).__name__)
+    position = _int(index)
+    if position < 0:
+        position += size
+    if not 0 <= position < size:
+        raise IndexError("index out of range")
+    return position
+
+
+def _fast_slice(index: slice, size: int) -> tuple[int, int]:
+    """py/objslice.c mp_obj_slice_indices, then py/sequence.c mp_seq_get_fast_slice_indexes:
+    bounds clamped to the blob, stop never before start, and only step 1 (read or write)."""
+    step = 1 if index.step is None else _int(index.step)
+    if step == 0:
+        raise ValueError("slice step cannot be zero")
+    bounds = []
+    for bound, default in ((index.start, 0), (index.stop, size)):
+        if bound is None:
+            bounds.append(default)
+            continue
+        value = _int(bound)
+        value = value + size if value < 0 else value
+        bounds.append(min(size, max(value, 0)))
+    if step != 1:
+        raise NotImplementedError("only slices with step=1 (aka None) are supported")
+    start, stop = bounds
+    return start, max(start, stop)
 
 
 class _CPU:
