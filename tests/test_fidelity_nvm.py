@@ -243,6 +243,7 @@ def test_a_copy_from_another_board_is_never_taken(tmp_path: Path) -> None:
 # -- a month of power cuts -------------------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_a_month_of_power_cuts_with_cuts_inside_nvm_writes(tmp_path: Path, monkeypatch) -> None:
     """`python -m sim run --days 30 --power-cuts 200 --seed 3`: ten cuts inside NVM writes,
     each emptying NVM; nothing lost or uploaded twice, the durable record never lost, its
