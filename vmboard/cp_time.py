@@ -37,24 +37,38 @@ def sleep(seconds):
     _board.spend(seconds)
 
 
-class struct_time(tuple):
-    """A 9-tuple with the tm_* names, as shared-bindings/time/__init__.c builds it."""
+class struct_time:
+    """A 9-sequence with the tm_* names, as shared-bindings/time/__init__.c builds it
+    (MicroPython cannot subclass tuple with __new__)."""
 
-    def __new__(cls, values):
+    _NAMES = ("tm_year", "tm_mon", "tm_mday", "tm_hour", "tm_min", "tm_sec", "tm_wday",
+              "tm_yday", "tm_isdst")
+
+    def __init__(self, values):
         values = tuple(values)
         if len(values) != 9:
             raise TypeError("time.struct_time() takes a 9-sequence")
-        return tuple.__new__(cls, values)
+        self._values = values
 
-    tm_year = property(lambda self: self[0])
-    tm_mon = property(lambda self: self[1])
-    tm_mday = property(lambda self: self[2])
-    tm_hour = property(lambda self: self[3])
-    tm_min = property(lambda self: self[4])
-    tm_sec = property(lambda self: self[5])
-    tm_wday = property(lambda self: self[6])
-    tm_yday = property(lambda self: self[7])
-    tm_isdst = property(lambda self: self[8])
+    def __getitem__(self, index):
+        return self._values[index]
+
+    def __len__(self):
+        return 9
+
+    def __iter__(self):
+        return iter(self._values)
+
+    def __eq__(self, other):
+        return tuple(self) == tuple(other)
+
+    def __getattr__(self, name):
+        if name in self._NAMES:
+            return self._values[self._NAMES.index(name)]
+        raise AttributeError(name)
+
+    def __repr__(self):
+        return "struct_time(%r)" % (self._values,)
 
 
 def _days_from_civil(year, month, day):
