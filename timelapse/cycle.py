@@ -202,7 +202,7 @@ class Wake:
             try:
                 spool.mount()
                 self.card_ready = True
-            except OSError as problem:
+            except (OSError, RuntimeError) as problem:  # RuntimeError: no /sd folder on CIRCUITPY
                 self.card_ready = False
                 self.state.hot["card_error"] = "missing"
                 self.error("card", "cannot mount the microSD card: %s" % problem)
