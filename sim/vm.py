@@ -26,12 +26,13 @@ import urllib.parse
 from dataclasses import dataclass, field
 from email.utils import formatdate
 from pathlib import Path
+from typing import Any
 
 from sim.profile import Profile, load_profile
 
 ROOT = Path(__file__).resolve().parent.parent
 VMBOARD = ROOT / "vmboard"
-SITE_PACKAGES = Path(__import__("adafruit_requests").__file__).parent
+SITE_PACKAGES = Path(str(__import__("adafruit_requests").__file__)).parent
 LIBRARIES = ("adafruit_requests", "adafruit_connection_manager", "adafruit_datetime", "adafruit_ntp")
 FIRMWARE = ("code.py", "boot.py", "camconfig.toml", "state", "timelapse")
 
@@ -161,7 +162,7 @@ class Connection:
     def __init__(self, board: "VMBoard", kind: int) -> None:
         self.board = board
         self.kind = kind
-        self.service: Service | None = None
+        self.service = Service("unconnected", "0.0.0.0", mode="refuse")
         self.inbox = b""
         self.outbox = b""
 
@@ -288,7 +289,8 @@ class VMBoard:
                                            Func, FuncType, ValType)
         trap = ""
         try:
-            linker.instantiate(store, module).exports(store)["_start"](store)
+            start: Any = linker.instantiate(store, module).exports(store)["_start"]
+            start(store)
         except ExitTrap as exit_:
             trap = "" if exit_.code == 0 else f"exit {exit_.code}"
         except Trap as failure:
@@ -356,6 +358,8 @@ class VMBoard:
                 "wake_alarm": self.wake_alarm, "usb": self.usb, "version": self.version,
                 "camera": self.camera,
                 "jpeg_bytes": self.jpeg_bytes, "battery_v": self.battery_v,
+                "camera_init_s": self.profile["camera"]["init_s"],
+                "frame_s": self.profile["camera"]["frame_s"],
                 "temperature": self.temperature}
 
     def op_finish(self, request: dict) -> None:
@@ -543,14 +547,6 @@ class VMBoard:
             sys.path.pop(0)
         state = State.load(bytearray(self.sleep_memory), bytearray(self.nvm))
         return {"hot": state.hot, "durable": state.durable, "cold": state.cold}
-
-
-def remove_tree(path: Path) -> None:
-    if path.exists():
-        shutil.rmtree(path)
-
-
-__all__ = ["VMBoard", "Network", "WakeResult", "install", "os"]
 
 
 # ---- fuel per wake ------------------------------------------------------------------------------

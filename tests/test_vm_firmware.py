@@ -109,6 +109,7 @@ def short_write():
     alarm.sleep_memory[0:4] = b"ab"
 attempt(short_write)
 attempt(lambda: isinstance(supervisor.ticks_ms(), int))
+attempt(lambda: __import__("machine"))
 """)
     assert lines(result) == [
         "RuntimeError buffer size must match format",
@@ -123,6 +124,7 @@ attempt(lambda: isinstance(supervisor.ticks_ms(), int))
         "TypeError can't convert float to int",
         "ValueError Slice and value different lengths.",
         "True",
+        "ImportError no module named 'machine'",  # MicroPython's, not the board's
     ]
 
 

@@ -24,6 +24,9 @@ BOARD = {"alarm": "alarm", "analogio": "analogio", "board": "board", "busio": "b
          "watchdog": "watchdog", "wifi": "wifi", "_board": "_board",
          "time": "cp_time", "os": "cp_os", "json": "cp_json", "struct": "cp_struct",
          "hashlib": "cp_hashlib", "ssl": "cp_ssl", "sys": "cp_sys"}
+# MicroPython's modules that CircuitPython does not have: the firmware must not find them.
+NOT_ON_THE_BOARD = {"argparse", "cmath", "deflate", "framebuf", "heapq", "host", "machine", "mip",
+                    "platform", "requests", "uctypes", "vfs", "socket"}
 _real_import = builtins.__import__
 _depth = [0]
 
@@ -37,6 +40,8 @@ def _import(name, globals=None, locals=None, fromlist=(), level=0):
     if level:  # MicroPython hands an overridden __import__ no globals to resolve them with
         raise ImportError("relative imports are not supported in the VM harness")
     if top not in BOARD:
+        if top in NOT_ON_THE_BOARD and _depth[0] == 0:
+            raise ImportError("no module named '%s'" % name)
         return _real_import(name, globals, locals, fromlist, level)
     if top not in sys.modules or sys.modules[top] is None:
         if _depth[0] == 0:

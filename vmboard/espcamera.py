@@ -51,7 +51,7 @@ class Camera:
                  grab_mode=GrabMode.WHEN_EMPTY):
         if not getattr(i2c, "camera_bus", False):
             raise ValueError("no camera found on that I2C bus")
-        _board.spend(0.3)
+        _board.spend(_board.S["camera_init_s"])
         if not _board.S["camera"]:
             raise RuntimeError("Camera init failed")
         if frame_size.name not in _OV2640:
@@ -76,7 +76,7 @@ class Camera:
 
     def take(self, timeout=0.25):
         self._check()
-        _board.spend(0.1)
+        _board.spend(_board.S["frame_s"].get(self.frame_size.name, 0.25))
         self._frames += 1
         stamp = ("%s %d %.3f " % (self.frame_size.name, self._frames, _board.rtc_s())).encode()
         size = _board.S["jpeg_bytes"]
