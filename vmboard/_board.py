@@ -141,7 +141,40 @@ def _memory(name, size, kind):
 
 sleep_memory = _memory("sleep_memory", 4096, "sleep")
 nvm = _memory("nvm", 8192, "nvm")
-camera_state = "off"  # what the OV2640 was left in: off, running, deinit_only, standby
+camera_state = "off"  # off (not touched this wake), running, deinit_only; see camera_sleep()
+_sensor = {"bank": 0, "pointer": 0, 0: {}, 1: {}}  # the OV2640's registers by bank
+
+
+def sccb_write(data):
+    if not data:
+        return
+    _sensor["pointer"] = data[0]
+    if len(data) < 2:
+        return
+    if data[0] == 0xFF:
+        _sensor["bank"] = data[1] & 1
+    elif _sensor["bank"] == 1 and data[0] == 0x12 and data[1] & 0x80:  # COM7 reset
+        _sensor[0], _sensor[1] = {}, {}
+    else:
+        _sensor[_sensor["bank"]][data[0]] = data[1]
+
+
+def sccb_read():
+    if _sensor["pointer"] == 0xFF:
+        return _sensor["bank"]
+    return _sensor[_sensor["bank"]].get(_sensor["pointer"], 0)
+
+
+def camera_reset():
+    """esp32-camera resets the sensor at init."""
+    _sensor[0], _sensor[1] = {}, {}
+
+
+def camera_sleep():
+    """What the sensor draws in deep sleep follows from this (sim/hardware.py sleep_state)."""
+    if camera_state in ("off", "running"):
+        return camera_state
+    return "standby" if _sensor[1].get(0x09, 0) & 0x10 else "deinit_only"
 card_mounted = False
 
 
@@ -159,7 +192,7 @@ def finish(outcome, detail, modules):
     put(nvm._bytes, "nvm")
     call("finish", outcome=outcome, detail=detail, alarms=alarms, modules=modules,
          nvm_writes=nvm.writes,
-         rtc=rtc_s(), monotonic=monotonic_s(), camera=camera_state)
+         rtc=rtc_s(), monotonic=monotonic_s(), camera=camera_sleep())
 
 
 def release():

@@ -1,5 +1,6 @@
-"""`busio`: I2C and SPI. The camera's SCCB bus reaches the OV2640: the two register writes that
-put it in standby are recorded for the host (the deep-sleep current follows from them)."""
+"""`busio`: I2C and SPI. The camera's SCCB bus reaches a model of the OV2640's registers, as
+sim/hardware.py's Camera has it (bank select, COM7 reset, COM2 standby): what the firmware left
+the sensor in decides the deep-sleep current."""
 
 import _board
 
@@ -10,7 +11,6 @@ class I2C:
     def __init__(self, scl, sda, *, frequency=100000, timeout=255):
         self.camera_bus = scl.gpio == 39 and sda.gpio == 40
         self._locked = False
-        self._bank = None
 
     def try_lock(self):
         if self._locked:
@@ -28,17 +28,14 @@ class I2C:
         data = bytes(buffer[start:end])
         if not (self.camera_bus and address == OV2640_ADDRESS):
             raise OSError(19)  # ENODEV: No I2C device at address
-        if len(data) == 2 and data[0] == 0xFF:
-            self._bank = data[1]
-        elif len(data) == 2 and data[0] == 0x09 and self._bank == 1 and data[1] & 0x10:
-            if _board.camera_state == "deinit_only":
-                _board.camera_state = "standby"
+        _board.spend(0.0025)  # half of the profile's standby_s per write
+        _board.sccb_write(data)
 
     def readfrom_into(self, address, buffer, *, start=0, end=None):
         if not (self.camera_bus and address == OV2640_ADDRESS):
             raise OSError(19)
         for i in range(start, len(buffer) if end is None else end):
-            buffer[i] = 0
+            buffer[i] = _board.sccb_read()
 
     def writeto_then_readfrom(self, address, out_buffer, in_buffer, **kwargs):
         self.writeto(address, out_buffer)

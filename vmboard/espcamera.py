@@ -56,6 +56,7 @@ class Camera:
             raise RuntimeError("Camera init failed")
         if frame_size.name not in _OV2640:
             raise ValueError("the OV2640 does not deliver %s" % frame_size.name)
+        _board.camera_reset()
         _board.camera_state = "running"
         self.pixel_format = pixel_format
         self.frame_size = frame_size
