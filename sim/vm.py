@@ -331,7 +331,7 @@ class VMBoard:
         self.monotonic = done["monotonic"]
         if self.finished:  # what the VM wrote to its memories, however the wake ended
             self.sleep_memory = (self.net_dir / "sleep_memory").read_bytes()
-            self.nvm = (self.net_dir / "nvm").read_bytes()
+        self.nvm = (self.net_dir / "nvm").read_bytes()  # flash: written through, even when cut
         self.faked_sleep = False
         self.wake_alarm = False
         if result.outcome == "sleep" and result.sleep_s is not None:
@@ -345,6 +345,12 @@ class VMBoard:
                 self.reset_reason = "DEEP_SLEEP_ALARM"
         elif result.outcome in ("reset", "watchdog"):
             self.reset_reason = "SOFTWARE" if result.outcome == "reset" else "WATCHDOG"
+
+    def cut_power_during_wake(self, fuel: int) -> WakeResult:
+        """A wake whose power fails after `fuel` instructions, then the board off and on."""
+        result = self.wake(fuel=fuel)
+        self.power_loss()
+        return result
 
     def power_loss(self, off_s: float = 5.0) -> None:
         """The battery is disconnected and reconnected: sleep memory and the RTC are gone."""

@@ -249,3 +249,21 @@ def test_fuel_per_wake_stays_in_budget(tmp_path: Path) -> None:
     assert report["vm_start"] < report["capture_only"] < report["upload"]
     assert report["capture_only"] < 1.25 * CAPTURE_ONLY_FUEL, report
     assert report["upload"] < 1.25 * UPLOAD_6_FUEL, report
+
+
+@pytest.mark.parametrize("share", [0.5, 0.88, 0.95])
+def test_power_cut_inside_a_capture_wake(warm, share: float) -> None:
+    """Power fails part way through a capture-only wake, after `share` of a capture-only wake's
+    instructions (on this commit: compiling, the photo's .tmp file written but not renamed, the
+    state being saved), then comes back: the next wakes sleep normally, the photo numbers on the
+    card never repeat, no half-written file stays."""
+    board = warm()
+    run(board, 9)  # the 10th wake is a capture-only one
+    before = card_seqs(board)
+    cut = board.cut_power_during_wake(int(share * CAPTURE_ONLY_FUEL))
+    assert cut.outcome == "power_cut", cut.console
+    run(board, 3)
+    seqs = card_seqs(board)
+    assert seqs[:len(before)] == before and seqs == sorted(set(seqs))
+    assert board.card_leftovers() == []
+    assert board.state()["hot"]["seq"] == max(seqs)
