@@ -13,7 +13,7 @@ import supervisor
 
 from state import summary
 from state.store import State
-from timelapse import civil, marker, power, schedule, spool, timesync
+from timelapse import civil, marker, power, schedule, spool, ticks, timesync
 
 CONFIG_FILE = "camconfig.toml"
 MAINTENANCE_FILE = "maintenance"  # create it on CIRCUITPY (USB attached) for maintenance mode
@@ -31,18 +31,18 @@ class Wake:
     cfg: dict
 
     def __init__(self):
-        self.mark = time.monotonic()
+        up = time.monotonic()
+        self.mark = ticks.now()  # phase timings in integer ms (timelapse/ticks.py says why)
         # Time since the reset; 0 when code.py runs again without one (USB's fake deep sleep).
-        self.timings = {"boot": int(self.mark * 1000) if self.mark < 60 else 0}
+        self.timings = {"boot": int(up * 1000) if up < 60 else 0}
         self.next_utc = None   # corrected UTC of the next wake
         self.alarm_rtc = None  # the RTC reading that means next_utc (timesync.rtc_alarm)
         self.card_ready = None  # not tried yet in this wake
         self.early_utc = None   # (utc, why): a wake wanted before the next slot
 
     def phase(self, name):
-        now = time.monotonic()
-        self.timings[name] = self.timings.get(name, 0) + int((now - self.mark) * 1000)
-        self.mark = now
+        self.timings[name] = self.timings.get(name, 0) + ticks.since(self.mark)
+        self.mark = ticks.now()
         marker.mark(name)
 
     def error(self, kind, message):
@@ -104,7 +104,9 @@ class Wake:
         if hot["seq"] > hot["uploaded"]:
             from timelapse import upload
 
-            if not hot["queued_at"]:
+            if timesync.valid(utc) and not timesync.valid(hot["queued_at"]):
+                # The queue's age counts on a set clock only: taken while the RTC reads 2000,
+                # it would make the first photo look 26 years old after the first sync.
                 hot["queued_at"] = int(utc)
             local = utc + cfg["schedule"]["utc_offset"] if timesync.valid(utc) else None
             upload_due = upload.due(hot, durable, cfg, utc, local, hot["battery_v"])
@@ -222,7 +224,7 @@ class Wake:
             try:
                 spool.mount()
                 self.card_ready = True
-            except OSError as problem:
+            except (OSError, RuntimeError) as problem:  # RuntimeError: no /sd folder on CIRCUITPY
                 self.card_ready = False
                 self.state.hot["card_error"] = "missing"
                 self.error("card", "cannot mount the microSD card: %s" % problem)

@@ -11,7 +11,6 @@ import binascii
 import hashlib
 import json
 import os
-import time
 
 API = "https://api.dropboxapi.com"
 CONTENT = "https://content.dropboxapi.com"
@@ -84,7 +83,7 @@ class Dropbox:
         self.durable = durable
         self.deadline = deadline  # time.monotonic() by which the wake's awake budget is spent
         self.server_date = None   # the Date header of the last answer: a free time sample ...
-        self.date_seen = 0.0      # ... and time.monotonic() when it arrived
+        self.date_seen = 0        # ... and ticks.now() when it arrived
 
     # -- the access token --------------------------------------------------------------------
 
@@ -169,14 +168,14 @@ class Dropbox:
         return response
 
     def _call(self, url, body, headers):
-        from timelapse import network
+        from timelapse import network, ticks
 
         response = self.session.post(url, data=body, headers=headers,
                                      timeout=network.request_timeout(self.deadline))
         date = response.headers.get("date")
         if date:
             self.server_date = parse_http_date(date)
-            self.date_seen = time.monotonic()
+            self.date_seen = ticks.now()
         return response
 
     def date_sample(self):
@@ -184,7 +183,9 @@ class Dropbox:
         or None. The header has whole seconds, so the truth lies up to a second after it."""
         if self.server_date is None:
             return None
-        elapsed = time.monotonic() - self.date_seen
+        from timelapse import ticks
+
+        elapsed = ticks.since(self.date_seen) / 1000
         whole = int(elapsed)
         return self.server_date + whole, 0.5 + (elapsed - whole), 0.6
 

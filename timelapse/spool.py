@@ -45,9 +45,12 @@ def seq_of(name):
 
 
 def makedirs(path):
-    built = ""
-    for part in path.split("/"):
-        built = part if not built else built + "/" + part
+    """Every folder of `path`, relative or absolute (the leading "/" kept)."""
+    parts = path.split("/")
+    for end in range(1, len(parts) + 1):
+        built = "/".join(parts[:end])
+        if not built:
+            continue  # the empty name before an absolute path's "/"
         try:
             os.mkdir(built)
         except OSError:

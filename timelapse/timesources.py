@@ -6,7 +6,8 @@ second to add, and how far (s) the answer may be from the truth. Imported only b
 """
 
 import os
-import time
+
+from timelapse import ticks
 
 NTP_TIMEOUT_S = 2
 
@@ -15,23 +16,23 @@ def ntp(pool, server):
     """One SNTP exchange with adafruit_ntp (a few ms of airtime)."""
     import adafruit_ntp
 
-    started = time.monotonic()
+    started = ticks.now()
     nanoseconds = adafruit_ntp.NTP(pool, server=server, socket_timeout=NTP_TIMEOUT_S).utc_ns
-    round_trip = time.monotonic() - started
+    round_trip = ticks.since(started) / 1000
     seconds = nanoseconds // 1000000000
     return seconds, (nanoseconds - seconds * 1000000000) / 1e9, round_trip / 2 + 0.01
 
 
 def https(session, timeout):
     """Adafruit IO's time service when settings.toml has its keys, else timeapi.io."""
-    started = time.monotonic()
+    started = ticks.now()
     if _aio_keys():
         text = _aio(session, timeout, "seconds")
         if not text.isdigit():
             raise OSError("io.adafruit.com answered %r" % text[:20])
-        return int(text), 0.5, 0.5 + (time.monotonic() - started) / 2
+        return int(text), 0.5, 0.5 + ticks.since(started) / 2000
     seconds, milliseconds = _timeapi(session, timeout, "UTC")
-    return seconds, milliseconds / 1000, 0.05 + (time.monotonic() - started) / 2
+    return seconds, milliseconds / 1000, 0.05 + ticks.since(started) / 2000
 
 
 def zone_offset(session, timeout, zone, utc):
