@@ -82,14 +82,6 @@ def _release() -> None:
 atexit.register(_release)
 
 
-def wifi_keys() -> tuple[str, str]:
-    """The settings.toml names the firmware reads its WiFi network from."""
-    text = (ROOT / "timelapse" / "network.py").read_text()
-    if 'getenv("CIRCUITPY_WIFI_SSID")' in text:
-        return "CIRCUITPY_WIFI_SSID", "CIRCUITPY_WIFI_PASSWORD"
-    return "WIFI_SSID", "WIFI_PASSWORD"
-
-
 def install(circuitpy: Path, firmware: Path = ROOT, config: str | None = None,
             settings: dict | None = None) -> None:
     """Lay out CIRCUITPY as a user would: the firmware, camconfig.toml, settings.toml, the real
@@ -108,8 +100,8 @@ def install(circuitpy: Path, firmware: Path = ROOT, config: str | None = None,
     for library in LIBRARIES:
         shutil.copy2(SITE_PACKAGES / f"{library}.py", circuitpy / "lib" / f"{library}.py")
     (circuitpy / "sd").mkdir(exist_ok=True)
-    ssid, password = wifi_keys()
-    values = {ssid: "vm-field-ap", password: "vm-wifi-password", **SETTINGS, **(settings or {})}
+    values = {"WIFI_SSID": "vm-field-ap", "WIFI_PASSWORD": "vm-wifi-password", **SETTINGS,
+              **(settings or {})}
     (circuitpy / "settings.toml").write_text(
         "".join(f"{k} = {json.dumps(v)}\n" for k, v in values.items()))
 
