@@ -60,6 +60,7 @@ DURABLE: dict = {
     "config_error": "",
     "auth_broken": "",
     "zone": None,
+    "paced": 0,
 }
 
 
