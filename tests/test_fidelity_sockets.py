@@ -51,15 +51,18 @@ alarm.exit_and_deep_sleep_until_alarms(alarm.time.TimeAlarm(monotonic_time=time.
 
 
 class Sink(http.server.BaseHTTPRequestHandler):
-    """Answers a POST once its whole body has arrived."""
+    """Answers a POST once its whole body has arrived (`late`: that many virtual seconds late)."""
 
     protocol_version = "HTTP/1.1"
+    late = None  # Device.server_delay of the board under test, to make answers late
 
     def do_POST(self) -> None:  # noqa: N802 - the http.server API
         length = int(self.headers["Content-Length"])
         if len(self.rfile.read(length)) < length:
             self.close_connection = True
             return
+        if Sink.late:
+            Sink.late(20.0)
         self.send_response(200)
         self.send_header("Content-Length", "0")
         self.end_headers()
@@ -100,6 +103,20 @@ def test_an_unpaced_burst_stalls_with_the_boards_etimedout(make_board, world) ->
     assert paced.startswith("answered b'H'")
 
 
+def test_a_late_answer_times_out_with_116(make_board, world) -> None:
+    """The `slow` cloud fault's answer past the timeout raises the board's ETIMEDOUT (116), not
+    the host's (110 on Linux)."""
+    code = BURST_CLIENT.replace("SIZE", "100").replace("TIMEOUT", "3.0")
+    device = make_board("late", code, network=world, faults="")
+    Sink.late = device.server_delay
+    try:
+        device.wake()
+    finally:
+        Sink.late = None
+    # (after the timeout plus the round trip the fake charges before it: 3.2 s)
+    assert "failed errno=116 str=[Errno 116] ETIMEDOUT after 3." in device.console.getvalue()
+
+
 def test_without_the_fault_a_burst_is_answered(make_board, world) -> None:
     unpaced, paced = burst(make_board, world, size=40 * 1024, version="10.1.0", faults="")
     assert unpaced.startswith("answered") and paced.startswith("answered")
@@ -120,10 +137,12 @@ def test_every_photo_reaches_dropbox_under_etimedout(tmp_path) -> None:
     assert report["uploaded"] + report["pending"] == report["captures"]
     assert report["lost_images"] == 0 and report["duplicate_uploads"] == 0
     assert report["crashes"] == 0 and report["errors"].get("crash", 0) == 0
-    # One stall teaches the firmware to pace; the fake sees no burst past the buffer after it.
+    # Two stalls in one wake (the upload and adafruit_requests' immediate retry) teach the
+    # firmware to pace; the fake sees no burst past the buffer after that.
     assert report["errors"].get("stall") == 1
     events = [json.loads(line) for line in (out / "events.jsonl").read_text().splitlines()]
-    assert sum(event["kind"] == "socket_stall" for event in events) == 1
+    stalls = [event["t"] for event in events if event["kind"] == "socket_stall"]
+    assert len(stalls) == 2 and stalls[0][:15] == stalls[1][:15], stalls
     durable = _durable(out)
     assert durable["paced"] > durable["batches"]
 

@@ -23,7 +23,7 @@ COLD_BACKOFF_MAX_S = 2 * 3600    # ... but every 2 h while the clock is not set
 SERVER_BACKOFF_MAX_S = 3600      # the network or the server failed us: at most an hour
 PACE_S = 0.02             # the pause between sends that cures a stalled upload (issue 209) ...
 PACE_BYTES = 2048         # ... once per TLS record (CONFIG_MBEDTLS_SSL_OUT_CONTENT_LEN)
-PACE_BATCHES = 300        # after a stall, pace this many batches (a month at 10-min captures)
+PACE_BATCHES = 300        # after a stall, pace this many batches (a month as shipped)
 ETIMEDOUT = 116           # the ESP32 port's errno (newlib), not Linux's 110
 
 # What a flaky network raises: timeouts and resets (OSError), and requests giving up.
@@ -105,23 +105,30 @@ class _PacedContext:
     On some ESP32 boards a request body sent in one burst stalls: the answer never comes and
     recv_into raises ETIMEDOUT (adafruit/Adafruit_CircuitPython_Requests issue 209, cured there
     by a 20 ms pause before every send). Pausing costs awake time on every upload, so it starts
-    only after such a stall, which durable["paced"] remembers."""
+    only after such a stall, which durable["paced"] remembers. A slow server times out the same
+    way, so one timeout is not enough: adafruit_requests retries at once (unpaced), and only a
+    second one in the wake turns pacing on."""
 
     def __init__(self, context, durable):
         self._context = context
-        self._durable = durable
+        self.durable = durable
+        self._suspects = 0  # large unpaced requests that timed out in this wake
 
     def wrap_socket(self, sock, server_hostname=None):
-        return _PacedSocket(self._context.wrap_socket(sock, server_hostname=server_hostname),
-                            self._durable)
+        return _PacedSocket(self._context.wrap_socket(sock, server_hostname=server_hostname), self)
+
+    def stalled(self):
+        self._suspects += 1
+        if self._suspects >= 2 and not pacing(self.durable):
+            self.durable["paced"] = self.durable["batches"] + PACE_BATCHES
 
 
 class _PacedSocket:
     """An SSLSocket whose send pauses PACE_S once a full TLS record went out unpaused."""
 
-    def __init__(self, sock, durable):
+    def __init__(self, sock, owner):
         self._sock = sock
-        self._durable = durable
+        self._owner = owner
         self._burst = 0     # bytes sent since the last pause or answer
         self._largest = 0   # the largest such burst of the request being sent
         self.settimeout = sock.settimeout
@@ -129,7 +136,7 @@ class _PacedSocket:
         self.close = sock.close
 
     def send(self, data):
-        if self._burst >= PACE_BYTES and pacing(self._durable):
+        if self._burst >= PACE_BYTES and pacing(self._owner.durable):
             import time
 
             time.sleep(PACE_S)
@@ -144,9 +151,8 @@ class _PacedSocket:
         try:
             return self._sock.recv_into(buffer, nbytes)
         except OSError as problem:
-            # A large unpaced request went unanswered: pace from now on (the retry included).
-            if problem.errno == ETIMEDOUT and largest > PACE_BYTES and not pacing(self._durable):
-                self._durable["paced"] = self._durable["batches"] + PACE_BATCHES
+            if problem.errno == ETIMEDOUT and largest > PACE_BYTES:
+                self._owner.stalled()  # a large unpaced request went unanswered
             raise
 
 
