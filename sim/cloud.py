@@ -526,6 +526,9 @@ class LocalDropbox:
         url = urlsplit(handler.path)
         length = int(handler.headers.get("Content-Length") or 0)
         body = handler.rfile.read(length) if length else b""
+        if len(body) < length:  # the client went away mid-body: nothing is carried out
+            handler.close_connection = True
+            return
         request = Request(handler.command, url.path, parse_qs(url.query),
                           {name.lower(): value for name, value in handler.headers.items()}, body)
         with self.lock:

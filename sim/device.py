@@ -25,6 +25,7 @@ from pathlib import Path
 from sim import circuitpython, workflow
 from sim.circuitpython import versions
 from sim.circuitpython.wifi import RadioState
+from sim.circuitpython.errnos import ETIMEDOUT, board_error
 from sim.clock import Clock, temperature_at
 from sim.faults import BOARD as BOARD_FAULTS
 from sim.faults import parse as parse_faults
@@ -162,6 +163,7 @@ class Device:
         self.radio = RadioState()  # what the WiFi holds until the next reset
         self._dns_cache: set[str] = set()
         self._server_delay = 0.0
+        self._sockets: list = []   # socketpool sockets open in this boot
         self.settings = self._read_settings()
         self.faults = {name: fault for name, fault in parse_faults(faults, start_utc).items()
                        if name in BOARD_FAULTS}
@@ -178,6 +180,10 @@ class Device:
         """Whether the injected fault `name` is active now."""
         fault = self.faults.get(name)
         return fault is not None and fault.active(self.clock.true)
+
+    def fault_share(self, name: str) -> float:
+        """The share of events the injected fault `name` hits now (0 while inactive)."""
+        return (self.faults[name].share or 0.0) if self.fault(name) else 0.0
 
     # ---- time and charge -------------------------------------------------------------------
 
@@ -429,21 +435,35 @@ class Device:
         self.counters.tls_failures += 1
         self.event("tls_refused", host=host, reason=why)
 
+    def socket_opened(self, sock) -> None:
+        """A socketpool socket is made: lwIP has CONFIG_LWIP_MAX_SOCKETS of them."""
+        if len(self._sockets) >= self.version.max_sockets:
+            raise RuntimeError("Out of sockets")
+        self._sockets.append(sock)
+
+    def socket_closed(self, sock) -> None:
+        self._sockets.remove(sock)
+
+    def _close_sockets(self) -> None:
+        """The end of a wake closes every socket (common-hal socket_user_reset)."""
+        for sock in list(self._sockets):
+            sock.close()
+
     def radio_send(self, sock, size: int) -> None:
         wifi = self.profile["wifi"]
-        if not sock.awaiting_reply:
-            sock.awaiting_reply = True
-            self.counters.http_requests += sock.kind == 1
+        if not sock._awaiting_reply:
+            sock._awaiting_reply = True
+            self.counters.http_requests += sock.type == 1
             self.wake_records[-1].requests += 1
         self.counters.bytes_up += size
         self.wake_records[-1].bytes_up += size
         self.spend("radio_tx", size / (wifi["throughput_kBps"] * 1024), wifi["tx_mA"])
 
     def radio_wait(self, sock) -> None:
-        if sock.awaiting_reply:
-            sock.awaiting_reply = False
+        if sock._awaiting_reply:
+            sock._awaiting_reply = False
             wifi = self.profile["wifi"]
-            self.spend("radio_wait", wifi["rtt_s"] + sock.host.server_s, wifi["idle_mA"])
+            self.spend("radio_wait", wifi["rtt_s"] + sock._host.server_s, wifi["idle_mA"])
 
     def server_delay(self, seconds: float) -> None:
         """The cloud answers `seconds` late (called from its thread before it answers)."""
@@ -453,10 +473,10 @@ class Device:
         wifi = self.profile["wifi"]
         if self._server_delay:
             late, self._server_delay = self._server_delay, 0.0
-            limit = sock.timeout if sock.timeout else 60.0
+            limit = sock._timeout if sock._timeout else 60.0
             self.spend("radio_wait", min(late, limit), wifi["idle_mA"])
             if late >= limit:
-                raise OSError(errno.ETIMEDOUT, "ETIMEDOUT")
+                raise board_error(ETIMEDOUT, "ETIMEDOUT")
         self.counters.bytes_down += size
         self.spend("radio_rx", size / (wifi["throughput_kBps"] * 1024), wifi["idle_mA"])
 
@@ -513,6 +533,7 @@ class Device:
         self._watchdog = None
         self._dns_cache.clear()
         self._server_delay = 0.0
+        self._close_sockets()
         self._writing.clear()
         self.card.mounted = False
         self.drive_readonly = True
@@ -576,6 +597,7 @@ class Device:
             if outcome[0] in ("sleep", "crash"):
                 outcome = self._after_code_py(outcome)
         finally:
+            self._close_sockets()
             circuitpython.current = None
         record.imported = sorted(imports.imported)
         text = output.getvalue()

@@ -2,16 +2,19 @@
 
 SPEC is a comma-separated list of `name`, `name=P` or `name@D1-D2` / `name=P@D1-D2`: the fault
 is active for the whole run or from day D1 to day D2 of the run; P is the share of requests it
-hits while active (cloud faults only; each has a default). Board faults: card_missing,
-camera_fail, ap_down. Cloud faults (the local Dropbox, sim/cloud.py): expired_token, rate_limit,
-server_error, drop, slow (per request), revoked, full (states).
+hits while active (each has a default). Board faults: card_missing, camera_fail, ap_down
+(states) and etimedout (P: the share of unpaced bursts that stall a TCP connection, default 1;
+see sim/circuitpython/socketpool.py). Cloud faults (the local Dropbox, sim/cloud.py):
+expired_token, rate_limit, server_error, drop, slow (per request), revoked, full (states).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-BOARD = ("card_missing", "camera_fail", "ap_down")
+BOARD = ("card_missing", "camera_fail", "ap_down", "etimedout")
+# board faults that hit a share of events -> their default share; the others are states
+BOARD_SHARE = {"etimedout": 1.0}
 # name -> (CloudFaults field, default share of requests; None for a state)
 CLOUD = {
     "expired_token": ("expire_token_p", 0.05),
@@ -45,7 +48,8 @@ def parse(spec: str, start: float) -> dict[str, Fault]:
         first, _, last = days.partition("-") if days else ("0", "", "1e9")
         try:
             window = (start + float(first) * 86400, start + float(last or "1e9") * 86400)
-            fraction = float(share) if share else (CLOUD[name][1] if name in CLOUD else None)
+            default = CLOUD[name][1] if name in CLOUD else BOARD_SHARE.get(name)
+            fraction = float(share) if share else default
         except ValueError:
             raise ValueError(f"--faults: {item!r} is not name[=P][@D1-D2]") from None
         if fraction is not None and not 0 <= fraction <= 1:

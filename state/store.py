@@ -64,6 +64,7 @@ DURABLE: dict = {
     "auth_broken": "",
     "zone": None,
     "settings_error": "",
+    "paced": 0,
 }
 
 

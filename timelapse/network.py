@@ -21,6 +21,10 @@ BACKOFF_FIRST_S = 600     # after a failure, skip the network for 10 min, then 2
 BACKOFF_MAX_S = 6 * 3600         # the access point is away: try at most every 6 h
 COLD_BACKOFF_MAX_S = 2 * 3600    # ... but every 2 h while the clock is not set
 SERVER_BACKOFF_MAX_S = 3600      # the network or the server failed us: at most an hour
+PACE_S = 0.02             # the pause between sends that cures a stalled upload (issue 209) ...
+PACE_BYTES = 2048         # ... once per TLS record (CONFIG_MBEDTLS_SSL_OUT_CONTENT_LEN)
+PACE_BATCHES = 300        # after a stall, pace this many batches (a month as shipped)
+ETIMEDOUT = 116           # the ESP32 port's errno (newlib), not Linux's 110
 
 # What a flaky network raises: timeouts and resets (OSError), and requests giving up.
 TRANSIENT = (OSError, RuntimeError, adafruit_requests.OutOfRetries)
@@ -93,10 +97,75 @@ def pool():
     return adafruit_connection_manager.get_radio_socketpool(wifi.radio)
 
 
-def session():
-    """One HTTPS session for the wake: sockets kept alive per host, certificates verified."""
+def session(durable=None):
+    """One HTTPS session for the wake: sockets kept alive per host, certificates verified. With
+    the durable state its sockets watch for stalled sends and pace them once one was seen."""
     context = adafruit_connection_manager.get_radio_ssl_context(wifi.radio)
+    if durable is not None:
+        context = _PacedContext(context, durable)
     return adafruit_requests.Session(pool(), context)
+
+
+def pacing(durable):
+    """Whether sends pause between TLS records: for PACE_BATCHES batches after a stall."""
+    return durable["batches"] < durable["paced"]
+
+
+class _PacedContext:
+    """The board's SSLContext, handing out sockets that can pause between TLS records.
+
+    On some ESP32 boards a request body sent in one burst stalls: the answer never comes and
+    recv_into raises ETIMEDOUT (adafruit/Adafruit_CircuitPython_Requests issue 209, cured there
+    by a 20 ms pause before every send). Pausing costs awake time on every upload, so it starts
+    only after such a stall, which durable["paced"] remembers. A slow server times out the same
+    way, so one timeout is not enough: adafruit_requests retries at once (unpaced), and only a
+    second one in the wake turns pacing on."""
+
+    def __init__(self, context, durable):
+        self._context = context
+        self.durable = durable
+        self._suspects = 0  # large unpaced requests that timed out in this wake
+
+    def wrap_socket(self, sock, server_hostname=None):
+        return _PacedSocket(self._context.wrap_socket(sock, server_hostname=server_hostname), self)
+
+    def stalled(self):
+        self._suspects += 1
+        if self._suspects >= 2 and not pacing(self.durable):
+            self.durable["paced"] = self.durable["batches"] + PACE_BATCHES
+
+
+class _PacedSocket:
+    """An SSLSocket whose send pauses PACE_S once a full TLS record went out unpaused."""
+
+    def __init__(self, sock, owner):
+        self._sock = sock
+        self._owner = owner
+        self._burst = 0     # bytes sent since the last pause or answer
+        self._largest = 0   # the largest such burst of the request being sent
+        self.settimeout = sock.settimeout
+        self.connect = sock.connect
+        self.close = sock.close
+
+    def send(self, data):
+        if self._burst >= PACE_BYTES and pacing(self._owner.durable):
+            import time
+
+            time.sleep(PACE_S)
+            self._burst = 0
+        sent = self._sock.send(data)
+        self._burst += sent
+        self._largest = max(self._largest, self._burst)
+        return sent
+
+    def recv_into(self, buffer, nbytes=0):
+        largest, self._burst, self._largest = self._largest, 0, 0
+        try:
+            return self._sock.recv_into(buffer, nbytes)
+        except OSError as problem:
+            if problem.errno == ETIMEDOUT and largest > PACE_BYTES:
+                self._owner.stalled()  # a large unpaced request went unanswered
+            raise
 
 
 def off():

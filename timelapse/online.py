@@ -28,8 +28,10 @@ def run(wake, upload_due, sync_due, sleep_s, utc):
         return False
     finally:
         wake.phase("wifi")
+    durable = wake.state.durable
+    paced = durable["paced"]
     try:
-        session = network.session()
+        session = network.session(durable)
         client = None
         if upload_due:
             client = send_queue(wake, session, upload_due, deadline)
@@ -40,6 +42,9 @@ def run(wake, upload_due, sync_due, sleep_s, utc):
     finally:
         network.off()
         wake.phase("sync")
+        if durable["paced"] != paced:
+            wake.error("stall", "a request stalled (ETIMEDOUT): sends pause %d ms per TLS record "
+                       "for the next %d batches" % (network.PACE_S * 1000, network.PACE_BATCHES))
 
 
 def send_queue(wake, session, reason, deadline):

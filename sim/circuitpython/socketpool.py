@@ -3,11 +3,28 @@
 DNS answers with the virtual address of a simulated host; connecting to that address (or to the
 host name, as CircuitPython's TLS sockets do) reaches the host's local server. Time on the air is
 charged to the board by `sim.device.Device`.
+
+What the board's binding and common-hal allow (shared-bindings/socketpool/Socket.c and
+ports/espressif/common-hal/socketpool/Socket.c, the same at 9.2.8, 10.0.3 and 10.1.0): the
+methods below and no others (no `recv`, `makefile`, `fileno`, ...); a closed socket raises
+OSError EBADF, an unconnected stream socket BrokenPipeError on send; at most
+`Version.max_sockets` sockets are open at once. Errors carry the ESP-IDF (newlib) errno numbers.
+
+The `etimedout` fault (adafruit/Adafruit_CircuitPython_Requests issue 209: POSTs from XIAO
+ESP32S3 and C3 boards failing with ETIMEDOUT in recv_into, cured by a 20 ms pause before every
+socket.send): bytes handed to `send` queue in lwIP's TCP send buffer, which drains at the link's
+throughput only while the program is not sending. When the queue outgrows the buffer
+(`Version.tcp_snd_buf`), the connection stalls with the fault's probability: the rest of the
+request never reaches the server and the answer's `recv_into` times out. That trigger -- burst
+size without a pause, not total size -- is the model's assumption, taken from the report.
 """
 
 import socket as _host_socket
 
 from sim import circuitpython as _hw
+from sim.circuitpython import errnos as _errno
+
+_STALL_BLOCK_S = 3600.0  # a stalled recv_into without a timeout: the watchdog comes first
 
 
 class SocketPool:
@@ -17,21 +34,32 @@ class SocketPool:
     SOCK_DGRAM = 2
     SOCK_RAW = 3
     IPPROTO_IP = 0
+    IPPROTO_ICMP = 1
     IPPROTO_TCP = 6
     IPPROTO_UDP = 17
+    IPPROTO_IPV6 = 41
+    IPPROTO_RAW = 255
+    IP_MULTICAST_TTL = 5
     TCP_NODELAY = 1
     SOL_SOCKET = 0xFFF
     SO_REUSEADDR = 4
     EAI_NONAME = -2
 
     class gaierror(OSError):
-        pass
+        """Errors raised by getaddrinfo."""
 
     def __init__(self, radio) -> None:
-        self.radio = radio
+        from sim.circuitpython import wifi
+
+        # common-hal/socketpool/SocketPool.c: only the board's one radio
+        if radio is not wifi.radio:
+            raise ValueError("SocketPool can only be used with wifi.radio")
+        self._radio = radio
 
     def socket(self, family: int = AF_INET, type: int = SOCK_STREAM, proto: int = IPPROTO_IP):
-        return Socket(self, type)
+        if family not in (SocketPool.AF_INET, SocketPool.AF_INET6):
+            raise NotImplementedError("Unsupported socket type")
+        return Socket(type)
 
     def getaddrinfo(self, host: str, port: int, family: int = 0, type: int = 0, proto: int = 0, flags: int = 0):
         simulated = _hw.device().dns_lookup(host)
@@ -43,86 +71,148 @@ class SocketPool:
 class Socket:
     """A board socket: the real one behind it is made when it connects or first sends."""
 
-    def __init__(self, pool: SocketPool, kind: int) -> None:
-        self.pool = pool
-        self.kind = kind
-        self.timeout = None
-        self.real = None
-        self.host = None
-        self.awaiting_reply = False
+    def __init__(self, kind: int) -> None:
+        self._kind = kind
+        self._timeout = None
+        self._real = None
+        self._host = None
+        self._closed = False
+        self._connected = False
+        self._awaiting_reply = False
+        self._queued = 0.0      # bytes in lwIP's send buffer (the etimedout fault)
+        self._sent_at = 0.0     # true time the last send returned
+        self._stalled = False
+        _hw.device().socket_opened(self)  # RuntimeError("Out of sockets") past the limit
+
+    @property
+    def type(self) -> int:
+        return self._kind
 
     def settimeout(self, value) -> None:
-        self.timeout = value
-        if self.real is not None:
-            self.real.settimeout(value)
+        self._timeout = None if value is None else float(value)
+        if self._real is not None:
+            self._real.settimeout(self._timeout)
 
     def setblocking(self, flag: bool) -> None:
         self.settimeout(None if flag else 0)
 
-    def setsockopt(self, level: int, optname: int, value: int) -> None:
+    def setsockopt(self, level: int, optname: int, value) -> None:
         pass
 
     def _open(self, address):
         board = _hw.device()
-        self.host = board.route(address[0])
-        kind = _host_socket.SOCK_DGRAM if self.kind == SocketPool.SOCK_DGRAM else _host_socket.SOCK_STREAM
-        self.real = _host_socket.socket(_host_socket.AF_INET, kind)
+        self._host = board.route(address[0])
+        kind = _host_socket.SOCK_DGRAM if self._kind == SocketPool.SOCK_DGRAM else _host_socket.SOCK_STREAM
+        self._real = _host_socket.socket(_host_socket.AF_INET, kind)
         if kind == _host_socket.SOCK_STREAM:
             # Virtual time is charged per byte; on the host, Nagle's algorithm with delayed ACKs
             # would only add 40 ms of real waiting to every request.
-            self.real.setsockopt(_host_socket.IPPROTO_TCP, _host_socket.TCP_NODELAY, 1)
-        self.real.settimeout(self.timeout if self.timeout is not None else 10)
-        return ("127.0.0.1", self.host.port)
+            self._real.setsockopt(_host_socket.IPPROTO_TCP, _host_socket.TCP_NODELAY, 1)
+        self._real.settimeout(self._timeout if self._timeout is not None else 10)
+        return ("127.0.0.1", self._host.port)
+
+    def _check_open(self) -> None:
+        if self._closed:
+            raise _errno.board_error(_errno.EBADF, "EBADF")
 
     def connect(self, address) -> None:
+        self._check_open()
         local = self._open(address)
         board = _hw.device()
         board.spend("tcp_connect", board.profile["wifi"]["rtt_s"], board.profile["wifi"]["idle_mA"])
         try:
-            self.real.connect(local)
+            self._real.connect(local)
         except OSError as error:
-            raise OSError(104, "ECONNRESET") from error
+            raise _errno.board_error(_errno.ECONNRESET, "ECONNRESET") from error
+        self._connected = True
+
+    def _stall(self, size: int) -> bool:
+        """Queue `size` bytes in the send buffer, drained since the last send; whether the
+        connection stalls now (the etimedout fault)."""
+        board = _hw.device()
+        share = board.fault_share("etimedout")
+        if self._stalled or not share:
+            return self._stalled
+        drained = (board.clock.true - self._sent_at) * board.profile["wifi"]["throughput_kBps"] * 1024
+        self._queued = max(0.0, self._queued - drained) + size
+        if self._queued > board.version.tcp_snd_buf and board.rng.random() < share:
+            self._stalled = True
+            board.event("socket_stall", host=self._host.name, queued=int(self._queued))
+        return self._stalled
 
     def send(self, data) -> int:
+        self._check_open()
+        if not self._connected:
+            raise BrokenPipeError(_errno.EPIPE, "EPIPE")
         data = bytes(data)
-        _hw.device().radio_send(self, len(data))
-        return self.real.send(data)
+        stalled = self._stall(len(data))
+        board = _hw.device()
+        board.radio_send(self, len(data))
+        if not stalled:
+            try:
+                self._real.sendall(data)
+            except ConnectionError as error:
+                raise _errno.board_error(_errno.ECONNRESET, "ECONNRESET") from error
+        self._sent_at = board.clock.true
+        return len(data)
 
     def sendall(self, data) -> None:
-        data = bytes(data)
-        _hw.device().radio_send(self, len(data))
-        self.real.sendall(data)
+        data = memoryview(bytes(data))
+        while data:
+            data = data[self.send(data):]
 
     def sendto(self, data, address) -> int:
-        if self.real is None:
+        self._check_open()
+        if self._real is None:
             local = self._open(address)
         else:
-            local = ("127.0.0.1", self.host.port)
+            local = ("127.0.0.1", self._host.port)
         data = bytes(data)
         _hw.device().radio_send(self, len(data))
-        return self.real.sendto(data, local)
+        return self._real.sendto(data, local)
 
     def recv_into(self, buffer, bufsize: int = 0) -> int:
-        size = bufsize or len(buffer)
-        _hw.device().radio_wait(self)
+        self._check_open()
+        size = len(buffer)
+        if bufsize > size:
+            raise ValueError("buffer too small for requested bytes")
+        if 0 < bufsize < size:
+            size = bufsize
+        if size == 0:
+            return 0
+        board = _hw.device()
+        if self._stalled:
+            # The request never arrived whole: nothing comes back before the timeout.
+            self._awaiting_reply = False
+            board.spend("radio_wait", _STALL_BLOCK_S if self._timeout is None else self._timeout,
+                        board.profile["wifi"]["idle_mA"])
+            raise _errno.board_error(_errno.ETIMEDOUT, "ETIMEDOUT")
+        board.radio_wait(self)
         try:
-            data = self.real.recv(size)
+            data = self._real.recv(size)
+        except BlockingIOError as error:  # timeout 0: nothing there yet
+            raise _errno.board_error(_errno.EAGAIN, "EAGAIN") from error
         except _host_socket.timeout as error:
-            raise OSError(116, "ETIMEDOUT") from error
+            raise _errno.board_error(_errno.ETIMEDOUT, "ETIMEDOUT") from error
         except ConnectionError as error:
-            raise OSError(104, "ECONNRESET") from error
+            raise _errno.board_error(_errno.ECONNRESET, "ECONNRESET") from error
         buffer[: len(data)] = data
-        _hw.device().radio_receive(self, len(data))
+        board.radio_receive(self, len(data))
         return len(data)
 
     def recvfrom_into(self, buffer):
         size = self.recv_into(buffer)
-        return size, (self.host.virtual_ip, self.host.port)
+        return size, (self._host.virtual_ip, self._host.port)
 
     def close(self) -> None:
-        if self.real is not None:
-            self.real.close()
-            self.real = None
+        if self._closed:
+            return
+        self._closed = True
+        self._connected = False
+        if self._real is not None:
+            self._real.close()
+            self._real = None
+        _hw.device().socket_closed(self)
 
     def __enter__(self):
         return self

@@ -17,6 +17,13 @@ class Version:
     # Wake alarm to code.py's first line: about 0.45 s on 9.2.x and about 1.5 s on 10.x
     # (adafruit/circuitpython issue 10934, measured on a QT Py ESP32-S3).
     boot_s: float
+    # lwIP's TCP send buffer per socket: ports/espressif/esp-idf-config/sdkconfig.defaults sets
+    # CONFIG_LWIP_TCP_SND_BUF_DEFAULT=2880 at 9.2.8; 10.x dropped the line (PR 10609), leaving
+    # ESP-IDF's default of 4 x MSS (components/lwip/Kconfig: 5744).
+    tcp_snd_buf: int = 5744
+    # CONFIG_LWIP_MAX_SOCKETS=8 in sdkconfig.defaults at every supported tag: the 9th open
+    # socketpool socket raises RuntimeError("Out of sockets") (issue 10606 shows it on 9.2.8).
+    max_sockets: int = 8
 
     @property
     def key(self) -> tuple[int, ...]:
@@ -24,7 +31,7 @@ class Version:
 
 
 SUPPORTED: dict[str, Version] = {
-    "9.2.8": Version("9.2.8", ("sha1",), 0.45),
+    "9.2.8": Version("9.2.8", ("sha1",), 0.45, tcp_snd_buf=2880),
     "10.0.3": Version("10.0.3", ("sha1",), 1.5),
     "10.1.0": Version("10.1.0", ("sha1", "sha256"), 1.5),
 }
