@@ -19,7 +19,7 @@ from state import store
 
 BURST_CLIENT = '''
 import os, time, alarm, wifi, socketpool, ssl
-wifi.radio.connect(os.getenv("CIRCUITPY_WIFI_SSID"), os.getenv("CIRCUITPY_WIFI_PASSWORD"))
+wifi.radio.connect(os.getenv("WIFI_SSID"), os.getenv("WIFI_PASSWORD"))
 pool = socketpool.SocketPool(wifi.radio)
 context = ssl.create_default_context()
 BODY = bytes(SIZE)
@@ -173,7 +173,6 @@ def _durable(out) -> dict:
 def board(make_board):
     device = make_board("strict", "")
     circuitpython.current = device
-    wifi.radio.reset()
     yield device
     circuitpython.current = None
 
@@ -262,7 +261,7 @@ def test_socketpool_and_families(board) -> None:
 
 SEND_SIZES = '''
 import os, time, alarm, wifi, socketpool, ssl
-wifi.radio.connect(os.getenv("CIRCUITPY_WIFI_SSID"), os.getenv("CIRCUITPY_WIFI_PASSWORD"))
+wifi.radio.connect(os.getenv("WIFI_SSID"), os.getenv("WIFI_PASSWORD"))
 pool = socketpool.SocketPool(wifi.radio)
 sock = ssl.create_default_context().wrap_socket(pool.socket(), server_hostname="api.sim.test")
 sock.connect(("api.sim.test", 443))
