@@ -41,6 +41,7 @@ HOT: dict = {
     "error_counts": {},
     "battery_v": 0.0,
     "card_error": "",
+    "cam": {"sensor": "", "sleep": "", "fails": 0, "switch": ""},
 }
 
 # Durable fields: survive a power loss.
@@ -60,6 +61,7 @@ DURABLE: dict = {
     "config_error": "",
     "auth_broken": "",
     "zone": None,
+    "sensor": "",
 }
 
 
@@ -90,6 +92,7 @@ class State:
             hot["oldest"] = max(1, durable["uploaded"] + 1) if durable["seq"] else 1
             hot["uploaded"] = durable["uploaded"]
             cold = True
+        hot["cam"] = record.merged(HOT["cam"], hot["cam"])  # its fields typed too
         state = cls(hot, durable, problems, cold)
         state._nvm_slot = slot
         return state
