@@ -35,8 +35,9 @@ COM2_STANDBY, COM7_RESET = 0x10, 0x80
 SYSTEM_CTROL0, CTROL0_RESET, CTROL0_POWER_DOWN = 0x3008, 0x80, 0x40
 
 
-class SCCBError(OSError):
-    """A transaction the sensor did not acknowledge (busio raises OSError with the errno)."""
+def _os_error(code: int) -> OSError:
+    """busio's mp_raise_OSError(errno): printed "[Errno 19] ENODEV" on the board."""
+    return OSError(code, errno.errorcode[code])
 
 
 class Camera:
@@ -107,9 +108,9 @@ class Camera:
     def _transaction(self) -> None:
         self.device.spend("camera", self.device.profile["camera"]["standby_s"] / 2, self.device.awake_mA())
         if self.sda_low:
-            raise SCCBError(errno.ETIMEDOUT)  # SDA held low: the master never gets the bus
+            raise _os_error(errno.ETIMEDOUT)  # SDA held low: the master never gets the bus
         if not self.answers:
-            raise SCCBError(errno.ENODEV)     # no acknowledge (ESP_FAIL in busio's conversion)
+            raise _os_error(errno.ENODEV)     # no acknowledge (ESP_FAIL in busio's conversion)
 
     def sccb_write(self, data: bytes) -> None:
         self._transaction()

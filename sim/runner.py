@@ -338,7 +338,7 @@ def floor_mAh(device: Device, profile, days: float, batches: int, bytes_up: int,
     the card write; per photo byte uploaded its airtime; per batch the configuration asks for
     one fast association and one TLS handshake. Nothing else."""
     sleep = profile["sleep"]
-    floor_sleep_mA = sleep["board_mA"] + sleep["sd_card_mA"] + lowest_camera_mA(device, profile)
+    floor_sleep_mA = sleep["board_mA"] + sleep["sd_card_mA"] + lowest_camera_state(device, profile)[1]
     camera, cpu, sd = profile["camera"], profile.cpu_mA, profile["sd"]
     frame_s = camera["frame_s"].get(frame_size, camera["frame_s"]["SVGA"])
     sizes = [(device.sd / n).stat().st_size for n in list(device.captured)[:50] if (device.sd / n).exists()]
@@ -359,14 +359,15 @@ def floor_mAh(device: Device, profile, days: float, batches: int, bytes_up: int,
     return total_mAs / 3600
 
 
-def lowest_camera_mA(device: Device, profile) -> float:
+def lowest_camera_state(device: Device, profile) -> tuple[str, float]:
     """The least the camera can draw in deep sleep on this board and still come back: switched
     off with a load switch; else the lowest of its sensor's states that return (an OV2640's
-    standby does not: it holds the bus until a power cycle)."""
+    standby does not: it holds the bus until a power cycle). (state, mA)"""
+    sensor = device.camera.sensor
     if device.camera.switch_gpio is not None:
-        return camera_sleep_mA(profile, device.camera.sensor, "off")
-    return min(camera_sleep_mA(profile, device.camera.sensor, state)
-               for state in RETURNING_STATES[device.camera.sensor])
+        return "off", camera_sleep_mA(profile, sensor, "off")
+    return min(((state, camera_sleep_mA(profile, sensor, state)) for state in RETURNING_STATES[sensor]),
+               key=lambda pair: pair[1])
 
 
 def firmware_state(device: Device):
@@ -433,6 +434,7 @@ def build_report(device: Device, options: RunOptions, profile, start: float, end
         "camera_sleep_h": {state: round(s / 3600, 1) for state, s in sorted(device.sleep_by_camera.items())},
         "sensor": device.camera.sensor,
         "camera_switch": options.camera_switch,
+        "floor_camera_state": lowest_camera_state(device, profile)[0],
         "charge_mAh": round(charge, 3),
         "mean_current_mA": round(charge / (days * 24), 4) if days else 0.0,
         "battery_mAh": profile["battery"]["capacity_mAh"],

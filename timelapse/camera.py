@@ -152,7 +152,7 @@ def _take(cam, settings, report):
                "/ 5 bytes): taken at %d; raise jpeg_quality or the frame size"
                % (settings["jpeg_quality"], quality))
     # JPEG frames are memoryviews into the frame buffer: copy out before deinit frees it.
-    return bytes(frame)  # type: ignore[arg-type]
+    return bytes(frame)
 
 
 def _coarser(cam, quality):

@@ -36,7 +36,7 @@ class I2C:
     def _camera(self, address: int):
         camera = _hw.device().camera if self.camera_bus else None
         if camera is None or address != camera.address:
-            raise OSError(errno.ENODEV)
+            raise OSError(errno.ENODEV, "ENODEV")
         return camera
 
     def scan(self) -> list:

@@ -82,7 +82,7 @@ class Camera:
         if getattr(i2c, "_deinited", False):
             raise ValueError("Object has been deinitialized and can no longer be used. Create a new object.")
         if getattr(i2c, "_locked", False):
-            raise OSError(errno.EAGAIN)  # i2c_lock: MP_EWOULDBLOCK
+            raise OSError(errno.EAGAIN, "EAGAIN")  # i2c_lock: MP_EWOULDBLOCK
         if not getattr(i2c, "camera_bus", False):
             from sim.circuitpython.espidf import IDFError
 
