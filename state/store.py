@@ -41,7 +41,10 @@ HOT: dict = {
     "error_counts": {},
     "battery_v": 0.0,
     "card_error": "",
-    "cam": {"sensor": "", "sleep": "", "fails": 0, "switch": ""},
+    "cam_sensor": "",
+    "cam_sleep": "",
+    "cam_fails": 0,
+    "cam_switch": "",
 }
 
 # Durable fields: survive a power loss.
@@ -92,7 +95,6 @@ class State:
             hot["oldest"] = max(1, durable["uploaded"] + 1) if durable["seq"] else 1
             hot["uploaded"] = durable["uploaded"]
             cold = True
-        hot["cam"] = record.merged(HOT["cam"], hot["cam"])  # its fields typed too
         state = cls(hot, durable, problems, cold)
         state._nvm_slot = slot
         return state

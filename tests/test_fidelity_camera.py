@@ -205,13 +205,13 @@ def refuse(self, address, buffer, **kwargs):
 original = busio.I2C.writeto
 busio.I2C.writeto = refuse  # the simulator's class: put back below
 notes = []
-memo = {"sensor": "", "sleep": "", "fails": 0, "switch": ""}
+hot = {"cam_sensor": "", "cam_sleep": "", "cam_fails": 0, "cam_switch": ""}
 try:
     jpeg = camera.capture({"frame_size": "SVGA", "jpeg_quality": 10, "rotate": 0, "warmup_frames": 1},
-                          None, memo, lambda kind, message: notes.append(kind))
+                          None, hot, lambda kind, message: notes.append(kind))
 finally:
     busio.I2C.writeto = original
-print("RESULT", jpeg[:2] == b"\\xff\\xd8", len(jpeg) > 1000, memo["sleep"], notes)
+print("RESULT", jpeg[:2] == b"\\xff\\xd8", len(jpeg) > 1000, hot["cam_sleep"], notes)
 ''' + SLEEP
     device = make_board("refused", code)
     shutil.copytree(ROOT / "timelapse", device.folder / "timelapse")

@@ -39,34 +39,34 @@ class CameraError(RuntimeError):
     pass
 
 
-def capture(settings, power_pin, memo, report):
+def capture(settings, power_pin, hot, report):
     """A JPEG (bytes) taken with the [camera] settings, or None after reporting why not with
-    report(kind, message). `memo` (the hot record's `cam`, state/README.md) learns the sensor,
-    the state it was left in, failed starts in a row and whether the power switch works."""
+    report(kind, message). The hot record learns the sensor, the state it was left in, failed
+    starts in a row and whether the power switch works (`cam_*`, state/README.md)."""
     switch = Switch(power_pin) if power_pin else None
     try:
-        opened = _start(settings, switch, memo, report)
+        opened = _start(settings, switch, hot, report)
         if opened is None:
             return None
         i2c, cam = opened
         try:
             try:
-                memo["sensor"] = cam.sensor_name
+                hot["cam_sensor"] = cam.sensor_name
             except (AttributeError, RuntimeError, ValueError):
-                memo["sensor"] = "unknown"
-            memo["fails"] = 0
+                hot["cam_sensor"] = "unknown"
+            hot["cam_fails"] = 0
             try:
                 return _take(cam, settings, report)
             finally:
-                memo["sleep"] = _leave(i2c, cam, memo["sensor"], report)
+                hot["cam_sleep"] = _leave(i2c, cam, hot["cam_sensor"], report)
         finally:
             cam.deinit()
             i2c.deinit()
     finally:
         if switch is not None:
-            if memo["switch"] == "ok":
+            if hot["cam_switch"] == "ok":
                 switch.off()
-                memo["sleep"] = "off"
+                hot["cam_sleep"] = "off"
             switch.release()
 
 
@@ -93,39 +93,39 @@ def _open(settings):
     return i2c, cam
 
 
-def _start(settings, switch, memo, report):
+def _start(settings, switch, hot, report):
     """(i2c, cam), or None after counting and reporting the failure."""
-    if switch is not None and memo["switch"] == "":
+    if switch is not None and hot["cam_switch"] == "":
         # Once per power-on: with the switch off nothing may answer, else it does not switch.
         try:
             opened = _open(settings)
         except Exception:  # noqa: BLE001 - any failure here means the power really is off
-            memo["switch"] = "ok"
+            hot["cam_switch"] = "ok"
         else:
-            memo["switch"] = "absent"
+            hot["cam_switch"] = "absent"
             report("camera_power", "the camera answers with camera_power_pin %s off: no load "
                    "switch on that pin? The sensor's own sleep state is used instead" % switch.name)
             return opened
-    if switch is not None and memo["switch"] == "ok":
+    if switch is not None and hot["cam_switch"] == "ok":
         switch.on()
     try:
         return _open(settings)
     except Exception as problem:  # noqa: BLE001 - busio and espcamera raise several types
         first = problem
-    if switch is not None and memo["switch"] == "ok":
+    if switch is not None and hot["cam_switch"] == "ok":
         switch.cycle()  # a power cycle frees a bus an OV2640 holds low
         try:
             return _open(settings)
         except Exception as problem:  # noqa: BLE001
             first = problem
-    memo["fails"] += 1
+    hot["cam_fails"] += 1
     report("camera", "%s: %s" % (type(first).__name__, first))
     held_low = isinstance(first, RuntimeError) and "pull up" in str(first)
-    if memo["fails"] >= LOCKED_AFTER and (held_low or memo["sleep"] == "standby"):
+    if hot["cam_fails"] >= LOCKED_AFTER and (held_low or hot["cam_sleep"] == "standby"):
         report("camera_bus", "the camera's SCCB bus has failed %d starts in a row%s: the sensor "
                "holds it (an OV2640 after a standby write does) until its power is cut; "
                "disconnect the battery for a few seconds" % (
-                   memo["fails"], " with SDA held low" if held_low else ""))
+                   hot["cam_fails"], " with SDA held low" if held_low else ""))
     return None
 
 

@@ -250,14 +250,14 @@ class Wake:
         from timelapse import camera
 
         try:
-            jpeg = camera.capture(cam, self.cfg["power"]["camera_power_pin"], hot["cam"], self.error)
+            jpeg = camera.capture(cam, self.cfg["power"]["camera_power_pin"], hot, self.error)
         except (OSError, RuntimeError, ValueError) as problem:
             self.error("camera", str(problem))
             return
         finally:
             self.phase("camera")
-            if hot["cam"]["sensor"]:
-                self.state.durable["sensor"] = hot["cam"]["sensor"]
+            if hot["cam_sensor"]:
+                self.state.durable["sensor"] = hot["cam_sensor"]
         if jpeg is None:
             return
         seq = hot["seq"] + 1
