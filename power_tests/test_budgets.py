@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from sim.runner import PROJECT, RunOptions, run
+from tests.conftest import roomy_battery_profile
 
 SHIPPED = (PROJECT / "camconfig.toml").read_text()
 
@@ -32,7 +33,8 @@ def simulate(tmp_path: Path, days: float, config_text: str = SHIPPED, **options)
 
 @pytest.fixture(scope="module")
 def month(tmp_path_factory) -> dict:
-    return simulate(tmp_path_factory.mktemp("month"), days=30)
+    folder = tmp_path_factory.mktemp("month")
+    return simulate(folder, days=30, profile=roomy_battery_profile(folder))
 
 
 def test_a_capture_only_wake_stays_under_its_budget(month: dict) -> None:

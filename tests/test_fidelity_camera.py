@@ -265,9 +265,9 @@ def test_a_locked_bus_is_reported_plainly(simulate, firmware_copy) -> None:
 
 def test_camera_power_switch_reaches_the_lowest_figure(simulate) -> None:
     shipped = (ROOT / "camconfig.toml").read_text()
-    switched = shipped.replace('# camera_power_pin = "D2"', 'camera_power_pin = "D2"')
+    switched = shipped.replace('# camera_power_pin = "D3"', 'camera_power_pin = "D3"')
     assert switched != shipped
-    report, out = simulate(days=1, config_text=switched, camera_switch="D2")
+    report, out = simulate(days=1, config_text=switched, camera_switch="D3")
     sleep = load_profile()["sleep"]
     assert report["camera_sleep_state"] == "off" and set(report["camera_sleep_h"]) == {"off"}
     assert report["sleep_mA"] == pytest.approx(sleep["board_mA"] + sleep["sd_card_mA"] + sleep["camera_mA"]["off"])
@@ -280,7 +280,7 @@ def test_camera_power_pin_without_a_switch_is_found_out(simulate) -> None:
     """The configuration names a pin but the board has no switch: the firmware notices that the
     camera answers with its power off, says so, and keeps the OV2640 in a state that returns."""
     shipped = (ROOT / "camconfig.toml").read_text()
-    switched = shipped.replace('# camera_power_pin = "D2"', 'camera_power_pin = "D2"')
+    switched = shipped.replace('# camera_power_pin = "D3"', 'camera_power_pin = "D3"')
     report, out = simulate(days=1, config_text=switched)
     assert report["camera_sleep_state"] == "soft_reset"
     assert report["errors"] == {"camera_power": 1}

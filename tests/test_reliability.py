@@ -13,6 +13,7 @@ from sim.faults import BOARD, CLOUD
 from sim.runner import PROJECT
 from state.store import DURABLE, NVM_MAGIC, NVM_SLOT_SIZE, NVM_VERSION
 from state import record
+from tests.conftest import roomy_battery_profile
 
 
 def events(out: Path, kind: str) -> list[dict]:
@@ -21,9 +22,10 @@ def events(out: Path, kind: str) -> list[dict]:
 
 
 @pytest.mark.parametrize("seed", [11, 12])
-def test_two_hundred_power_cuts_in_a_month_lose_nothing(simulate, seed: int) -> None:
+def test_two_hundred_power_cuts_in_a_month_lose_nothing(simulate, tmp_path, seed: int) -> None:
     """`python -m sim run --days 30 --power-cuts 200 --seed S` (README: Reliability)."""
-    report, out = simulate(days=30, power_cuts=200, seed=seed)
+    report, out = simulate(days=30, power_cuts=200, seed=seed,
+                           profile=roomy_battery_profile(tmp_path))
     assert report["power_cuts"] == 200
     assert report["lost_images"] == 0 and report["duplicate_uploads"] == 0 and report["crashes"] == 0
     cuts = [cut["phase"] for cut in events(out, "power_cut")]
