@@ -81,7 +81,7 @@ def test_every_fault_alone_for_two_days(simulate, fault: str) -> None:
     if fault in ("ap_down", "revoked", "full"):
         joins = [e for e in events(out, "network") if "2026-06-02T08" <= e["t"] < "2026-06-03T16"]
         assert len(joins) <= 12, fault
-    assert report["charge_mAh"] <= 2 * 55  # a fault-free day costs ~48 mAh
+    assert report["charge_mAh"] <= 2 * 110  # a fault-free day costs ~103 mAh (an OV2640 soft-reset in deep sleep)
 
 
 def test_board_faults_are_recorded_and_survived(simulate) -> None:
