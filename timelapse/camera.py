@@ -43,7 +43,12 @@ def capture(settings, power_pin, hot, report):
     """A JPEG (bytes) taken with the [camera] settings, or None after reporting why not with
     report(kind, message). The hot record learns the sensor, the state it was left in, failed
     starts in a row and whether the power switch works (`cam_*`, state/README.md)."""
-    switch = Switch(power_pin) if power_pin else None
+    switch = None
+    if power_pin:
+        try:
+            switch = Switch(power_pin)
+        except (AttributeError, RuntimeError, ValueError) as problem:  # no such pin, or in use
+            report("camera_power", "camera_power_pin %s: %s" % (power_pin, problem))
     try:
         opened = _start(settings, switch, hot, report)
         if opened is None:
