@@ -21,9 +21,9 @@ DEFAULT_SENSOR = "OV2640"
 # (never_started and deinit_only: the driver's reset; soft_reset: a reset already; the OV3660's
 # and OV5640's standby: 0x3008 is rewritten by the driver's reset). Not the OV2640's standby.
 RETURNING_STATES = {
-    "OV2640": ("never_started", "deinit_only", "soft_reset"),
-    "OV3660": ("never_started", "deinit_only", "soft_reset", "standby"),
-    "OV5640": ("never_started", "deinit_only", "soft_reset", "standby"),
+    "OV2640": ("soft_reset", "never_started", "deinit_only"),  # a tie goes to the first
+    "OV3660": ("standby", "soft_reset", "never_started", "deinit_only"),
+    "OV5640": ("standby", "soft_reset", "never_started", "deinit_only"),
 }
 
 # OV2640 (sensors/private_include/ov2640_regs.h): 0xFF selects the bank; in the sensor bank (1)
