@@ -3,7 +3,7 @@
 Each firmware runs on the same simulated board, profile and scenario (`sim.runner.run`); the
 table gives mAh per day, battery days, the ratio to ours and to the floor, and the camera's
 state in deep sleep (the largest single term on this board, docs/design.md, Power), with a line
-for our firmware with the standby step removed to show what that one step is worth, and with
+for our firmware with its sleep-state write removed to show what that one step is worth, and with
 --savings a line for each other saving taken out (fast reconnect, config cache, time from
 upload answers, token kept until it expires).
 """
@@ -24,7 +24,9 @@ BASELINES = Path(__file__).resolve().parent / "baselines"
 
 # One saving of our firmware taken out at a time: file -> [(the line that makes it, stand-in)].
 SAVINGS = {
-    "camera standby": ("timelapse/camera.py", [("            standby(i2c)\n", "")]),
+    "camera sleep state": ("timelapse/camera.py", [
+        ('                hot["cam_sleep"] = _leave(i2c, cam, hot["cam_sensor"], report)\n',
+         '                hot["cam_sleep"] = "deinit_only"\n')]),
     "WiFi fast reconnect": ("timelapse/network.py", [('    hint = hot["wifi"]\n', "    hint = None\n")]),
     "config cache": ("timelapse/cycle.py", [  # read, import the parser and parse at every wake
         ("            key = [stat[6], stat[8]]\n", '            key = [stat[6], stat[8]]\n            hot["config_key"] = None\n'),
@@ -59,12 +61,13 @@ def _run(job: tuple[str, dict]) -> tuple[str, dict]:
 
 
 def compare(days: float, config: Path | None, profile: Path | None, out: Path, seed: int,
-            workers: int = 2, savings: bool = False) -> list[dict]:
+            workers: int = 2, savings: bool = False, sensor: str = "OV2640",
+            camera_switch: str | None = None) -> list[dict]:
     out.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory() as scratch:
         firmwares = {  # label: (firmware folder, run folder under `out`)
             "ours": (PROJECT, "ours"),
-            "ours, camera only deinitialised": (without("camera standby", Path(scratch) / "a"),
+            "ours, camera only deinitialised": (without("camera sleep state", Path(scratch) / "a"),
                                                 "ours_no_standby"),
             "naive": (BASELINES / "naive", "naive"),
             "always_on": (BASELINES / "always_on", "always_on"),
@@ -74,7 +77,8 @@ def compare(days: float, config: Path | None, profile: Path | None, out: Path, s
                 firmwares[f"ours without {saving}"] = (without(saving, Path(scratch) / f"s{n}"),
                                                        f"ours_without_{n}")
         jobs = [(label, {"days": days, "config": config, "profile": profile, "firmware": firmware,
-                         "seed": seed, "out": out / folder, "progress": False, "preview": False})
+                         "seed": seed, "out": out / folder, "progress": False, "preview": False,
+                         "sensor": sensor, "camera_switch": camera_switch})
                 for label, (firmware, folder) in firmwares.items()]
         with ProcessPoolExecutor(max_workers=workers) as pool:
             reports = dict(pool.map(_run, jobs))
@@ -94,7 +98,8 @@ def compare(days: float, config: Path | None, profile: Path | None, out: Path, s
             "uploaded": report["uploaded"],
             "lost_images": report["lost_images"],
         })
-    rows.append({"firmware": "floor (least any firmware could spend)", "camera_in_sleep": "standby",
+    rows.append({"firmware": "floor (least any firmware could spend)",
+                 "camera_in_sleep": ours["floor_camera_state"],
                  "sleep_mA": None, "mAh_per_day": round(ours["floor_mAh"] / days, 2),
                  "battery_days": round(ours["battery_mAh"] / (ours["floor_mAh"] / days), 1),
                  "x_ours": round(ours["floor_mAh"] / ours["charge_mAh"], 2), "x_floor": 1.0,
@@ -125,10 +130,17 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--profile", type=Path, help="power profile (default: profiles/reference.toml)")
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--out", type=Path, default=Path("out/compare"))
+    parser.add_argument("--sensor", default="OV2640", choices=("OV2640", "OV3660", "OV5640"),
+                        help="the camera module of the simulated board (python -m sim run --sensor)")
+    parser.add_argument("--camera-switch", metavar="PIN",
+                        help="the board has a load switch on the camera's 3.3 V on PIN (give a --config "
+                             "with [power] camera_power_pin)")
     parser.add_argument("--savings", action="store_true",
                         help="also run ours with each of its other savings taken out, one at a time")
     args = parser.parse_args(argv)
-    rows = compare(args.days, args.config, args.profile, args.out, args.seed, savings=args.savings)
+    rows = compare(args.days, args.config, args.profile, args.out, args.seed, savings=args.savings,
+                   sensor=args.sensor, camera_switch=args.camera_switch)
     sys.stdout.write(markdown(rows))
-    print(f"\n{args.days:g} simulated days each; runs in {args.out}/")
+    print(f"\n{args.days:g} simulated days each, sensor {args.sensor}"
+          f"{', camera switch on ' + args.camera_switch if args.camera_switch else ''}; runs in {args.out}/")
     return 0

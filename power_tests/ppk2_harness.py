@@ -574,14 +574,17 @@ def analyse(current_uA, digital, settings: Settings | None = None) -> dict:
     return analyser.finish()
 
 
-def calibrate_profile(report: dict, profile: dict | None = None) -> dict:
+def calibrate_profile(report: dict, profile: dict | None = None, sensor: str = "OV2640",
+                      camera_state: str = "soft_reset") -> dict:
     """Measured values for the power-profile keys a recording determines, in the profile's shape.
 
     From complete wakes: boot duration and current, the CPU current (state, config, persist and
     work phases), the camera's and the card's extra current over the CPU, the WiFi join and TLS
     currents (and the handshake time when the firmware marks `tls` once per handshake). Deep
     sleep gives only the sum of its parts: `sleep.total_mA`; with the reference `profile`, the
-    camera's standby share is what is left after the board and the card."""
+    camera's share in the state the firmware left it in (`sleep.camera_mA.<sensor>.<state>`: an
+    OV2640 soft-reset by default, the figure to measure first) is what is left after the board
+    and the card."""
     stats = report.get("phase_stats", {})
     out: dict = {}
 
@@ -591,9 +594,10 @@ def calibrate_profile(report: dict, profile: dict | None = None) -> dict:
     if report.get("per_phase_s", {}).get("sleep"):
         put("sleep", "total_mA", report["sleep_mA"])
         if profile:
-            standby = report["sleep_mA"] - profile["sleep"]["board_mA"] - profile["sleep"]["sd_card_mA"]
-            if standby >= 0:
-                out["sleep"]["camera_mA"] = {"standby": round(standby, 4)}
+            camera = report["sleep_mA"] - profile["sleep"]["board_mA"] - profile["sleep"]["sd_card_mA"]
+            if camera >= 0:
+                figure = round(camera, 4)  # "off" (a camera power switch) is one figure for all
+                out["sleep"]["camera_mA"] = {"off": figure} if camera_state == "off" else {sensor: {camera_state: figure}}
     if "boot" in stats:
         put("boot", "duration_s", stats["boot"]["mean_s"])
         put("boot", "current_mA", stats["boot"]["mean_mA"])
@@ -761,14 +765,15 @@ def acquire(ppk2, analyser: Analyser, *, source_mV: int, seconds: float | None =
 
 # -- the command line --------------------------------------------------------------------------
 
-def write_results(out: Path, analyser: Analyser, profile: dict | None) -> dict:
+def write_results(out: Path, analyser: Analyser, profile: dict | None, sensor: str = "OV2640",
+                  camera_state: str = "soft_reset") -> dict:
     out.mkdir(parents=True, exist_ok=True)
     report = analyser.finish()
     (out / "report.json").write_text(json.dumps(report, indent=2) + "\n")
     with open(out / "wakes.jsonl", "w") as handle:
         for wake in analyser.wake_dicts():
             handle.write(json.dumps(wake) + "\n")
-    calibration = calibrate_profile(report, profile)
+    calibration = calibrate_profile(report, profile, sensor, camera_state)
     (out / "calibration.json").write_text(json.dumps(calibration, indent=2) + "\n")
     return report
 
@@ -806,6 +811,10 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--marker-channel", type=int, default=0, help="PPK2 logic input (D0..D7)")
     parser.add_argument("--profile", type=Path, default=DEFAULT_PROFILE,
                         help="reference power profile for calibration.json")
+    parser.add_argument("--sensor", default="OV2640", help="the camera module fitted (for calibration.json)")
+    parser.add_argument("--camera-state", default="soft_reset",
+                        help="the state the firmware leaves the camera in: soft_reset (OV2640), standby "
+                             "(OV3660, OV5640), off (camera_power_pin); see the state dump's sensor line")
     parser.add_argument("--leave-on", action="store_true", help="keep the board powered at the end")
     args = parser.parse_args(argv)
     if args.trace is None and args.seconds is None and args.wakes is None:
@@ -832,7 +841,7 @@ def main(argv: list[str] | None = None, ppk2_factory: Callable = open_ppk2) -> i
         finally:
             if writer is not None:
                 writer.close()
-    report = write_results(args.out, analyser, profile)
+    report = write_results(args.out, analyser, profile, args.sensor, args.camera_state)
     print(summary(report))
     print(f"written: {args.out}/report.json, wakes.jsonl, calibration.json"
           + ("" if args.trace is not None or args.no_save_trace else ", trace.npz"))

@@ -297,7 +297,9 @@ def test_calibrate_profile(standard) -> None:
     assert cal["boot"]["duration_s"] == pytest.approx(BOOT[0], abs=1e-3)
     assert cal["boot"]["current_mA"] == pytest.approx(BOOT[1], abs=0.1)
     assert cal["sleep"]["total_mA"] == report["sleep_mA"]
-    assert cal["sleep"]["camera_mA"]["standby"] == pytest.approx(report["sleep_mA"] - 0.564, abs=1e-4)
+    assert cal["sleep"]["camera_mA"]["OV2640"]["soft_reset"] == pytest.approx(report["sleep_mA"] - 0.564, abs=1e-4)
+    ov3660 = harness.calibrate_profile(report, profile, "OV3660", "standby")
+    assert ov3660["sleep"]["camera_mA"] == {"OV3660": {"standby": cal["sleep"]["camera_mA"]["OV2640"]["soft_reset"]}}
     assert cal["cpu"]["current_mA"] == pytest.approx(40.0, abs=0.05)
     assert cal["camera"]["extra_mA"] == pytest.approx(60.0, abs=0.1)
     assert cal["sd"]["write_extra_mA"] == pytest.approx(40.0, abs=0.1)

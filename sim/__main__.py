@@ -10,8 +10,9 @@ from pathlib import Path
 from sim.circuitpython import versions
 from sim.runner import PROJECT, RunOptions, run
 
-SUMMARY_KEYS = ("circuitpython", "wakes", "scheduled_slots", "captures", "missed_slots", "uploaded", "pending",
-                "lost_images", "duplicate_uploads", "upload_batches", "time_syncs", "supervisor_joins",
+SUMMARY_KEYS = ("circuitpython", "sensor", "camera_sleep_state", "wakes", "scheduled_slots", "captures",
+                "missed_slots", "uploaded", "pending", "lost_images", "duplicate_uploads", "upload_batches",
+                "time_syncs", "supervisor_joins",
                 "time_only_joins", "crashes", "charge_mAh", "mean_current_mA", "sleep_mA",
                 "battery_days", "floor_mAh", "max_clock_error_s", "learned_drift_ppm", "nvm_writes")
 
@@ -37,6 +38,11 @@ def main(argv: list[str] | None = None) -> int:
     runner.add_argument("--card-mb", type=float, default=32 * 1024, help="microSD capacity in MB")
     runner.add_argument("--circuitpython", default=versions.DEFAULT, choices=sorted(versions.SUPPORTED),
                         help=f"the CircuitPython release the board runs (default {versions.DEFAULT})")
+    runner.add_argument("--sensor", default="OV2640", choices=("OV2640", "OV3660", "OV5640"),
+                        help="the camera module on the Sense board (default OV2640, as shipped)")
+    runner.add_argument("--camera-switch", metavar="PIN",
+                        help="the board is modified with a load switch on the camera's 3.3 V on PIN "
+                             "(docs/camera-power-switch.md); the config's camera_power_pin uses it")
     runner.add_argument("--quiet", action="store_true", help="no progress bar, no summary")
     runner.add_argument("--no-preview", action="store_true",
                         help="skip preview.gif, contact_sheet.jpg and the current and battery plots")
@@ -58,6 +64,7 @@ def main(argv: list[str] | None = None) -> int:
                          faults=args.faults, usb=args.usb, start=args.start, out=args.out,
                          cold_rtc=args.cold_rtc, card_mb=args.card_mb, progress=not args.quiet,
                          circuitpython=args.circuitpython, settings_file=args.settings,
+                         sensor=args.sensor, camera_switch=args.camera_switch,
                          preview=not args.no_preview)
     report = run(options)
     if not args.quiet:

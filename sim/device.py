@@ -123,7 +123,8 @@ class Device:
                  network: Network | None = None, power_cuts: list[float] | None = None,
                  faults: str = "", events=None, console=None, label: str = "",
                  awake_cuts: list[float] | None = None, nvm_cuts: list[int] | None = None,
-                 version: str | None = None) -> None:
+                 version: str | None = None, sensor: str = "OV2640",
+                 camera_switch: str | None = None) -> None:
         self.folder = Path(folder).resolve()
         self.label = label  # stamped on its photos: cameras of a fleet never take the same bytes
         self.sd = self.folder / "sd"
@@ -136,7 +137,8 @@ class Device:
         self.meter = Meter()
         self.network = network or Network()
         self.counters = Counters()
-        self.camera = Camera(self)
+        self.pin_levels: dict[int, bool] = {}
+        self.camera = Camera(self, sensor, None if camera_switch is None else board_gpio(camera_switch))
         self.card = Card(self, self.sd, card_mb)
         self.site = site
         self.usb = usb
@@ -156,7 +158,6 @@ class Device:
         self.wakes: int = 0
         self.wake_records: list[WakeRecord] = []
         self.errors: dict[str, int] = {}
-        self.pin_levels: dict[int, bool] = {}
         self.pin_edges: list[tuple[float, int, bool]] = []  # (true time, gpio, level) of outputs
         self._writing: dict[str, "hashlib._Hash"] = {}
         self._watchdog = None
@@ -356,6 +357,8 @@ class Device:
         if self.pin_levels.get(pin.gpio) != value:
             self.pin_edges.append((self.clock.true, pin.gpio, bool(value)))
         self.pin_levels[pin.gpio] = value
+        if pin.gpio == self.camera.switch_gpio:
+            self.camera.supply(not value)  # a P-channel load switch: on while the pin is low
 
     def battery_volts(self) -> float:
         battery = self.profile["battery"]
@@ -635,12 +638,14 @@ class Device:
     def sleep_mA(self) -> float:
         sleep = self.profile["sleep"]
         card = sleep["sd_card_mA"] if self.card.present else 0.0
-        return sleep["board_mA"] + card + sleep["camera_mA"][self.camera.sleep_state()]
+        return sleep["board_mA"] + card + camera_sleep_mA(self.profile, self.camera.sensor,
+                                                          self.camera.sleep_state())
 
     def sleep_until(self, rtc_target: float | None, end_true: float) -> str:
         """Deep sleep until the alarm (or the end of the run). Returns what ended it."""
         if self.usb:
             return self._fake_sleep(rtc_target, end_true)
+        self.camera.enter_deep_sleep()
         mA = self.sleep_mA()
         start = self.clock.true
         if rtc_target is not None:
@@ -692,8 +697,31 @@ class Device:
         self.clock.power_loss()
         self._new_time_span(valid=False)
         self.camera.power_loss()
+        self.camera.enter_deep_sleep()  # a pin reset: the load switch (if fitted) is off
         self.reset_reason = "POWER_ON"
         self.wake_alarm = None
+
+
+def camera_sleep_mA(profile, sensor: str, state: str) -> float:
+    """What the camera draws in deep sleep: the profile's figure for this sensor in this state;
+    a state the profile has no figure for is charged as the worst figure it has."""
+    table = profile["sleep"]["camera_mA"]
+    if state == "off":
+        return table["off"]
+    figures = table.get(sensor, {})
+    if state in figures:
+        return figures[state]
+    return max(v for per in table.values() if isinstance(per, dict) for v in per.values())
+
+
+def board_gpio(name: str) -> int:
+    """The GPIO number of a board pin name ("D2")."""
+    from sim.circuitpython import board
+
+    pin = getattr(board, name, None)
+    if pin is None or not hasattr(pin, "gpio"):
+        raise ValueError(f"no pin {name!r} on the board")
+    return pin.gpio
 
 
 class CardFile:

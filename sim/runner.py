@@ -23,7 +23,8 @@ from types import SimpleNamespace
 from tqdm import tqdm
 
 from sim.circuitpython import versions
-from sim.device import Device, dump_json, iso
+from sim.device import Device, camera_sleep_mA, dump_json, iso
+from sim.hardware import RETURNING_STATES
 from sim.faults import apply_cloud as apply_cloud_faults
 from sim.faults import parse as parse_faults
 from sim.network import Network
@@ -58,6 +59,8 @@ class RunOptions:
     settings: str = ""  # more lines for the board's settings.toml (TIMEZONE = "...", say)
     settings_file: Path | None = None  # a user's own settings.toml (board_settings)
     circuitpython: str = versions.DEFAULT  # the CircuitPython release the board runs
+    sensor: str = "OV2640"                 # the camera module (sim.hardware.SENSORS)
+    camera_switch: str | None = None       # pin of a load switch on the camera's 3.3 V, if fitted
 
 
 def parse_start(text: str) -> float:
@@ -189,6 +192,7 @@ def run(options: RunOptions) -> dict:
                     card_mb=options.card_mb, site=camera_site(device_dir / "camconfig.toml"),
                     network=network, power_cuts=cuts, awake_cuts=awake_cuts, nvm_cuts=nvm_cuts,
                     faults=options.faults, version=options.circuitpython,
+                    sensor=options.sensor, camera_switch=options.camera_switch,
                     events=events, console=console)
     bar = tqdm(total=round(options.days * 86400), unit="s", unit_scale=True, desc="simulated",
                disable=not options.progress or None, leave=False)
@@ -369,7 +373,7 @@ def floor_mAh(device: Device, profile, days: float, batches: int, bytes_up: int,
     the card write; per photo byte uploaded its airtime; per batch the configuration asks for
     one fast association and one TLS handshake. Nothing else."""
     sleep = profile["sleep"]
-    floor_sleep_mA = sleep["board_mA"] + sleep["sd_card_mA"] + min(sleep["camera_mA"].values())
+    floor_sleep_mA = sleep["board_mA"] + sleep["sd_card_mA"] + lowest_camera_state(device, profile)[1]
     camera, cpu, sd = profile["camera"], profile.cpu_mA, profile["sd"]
     frame_s = camera["frame_s"].get(frame_size, camera["frame_s"]["SVGA"])
     sizes = [(device.sd / n).stat().st_size for n in list(device.captured)[:50] if (device.sd / n).exists()]
@@ -388,6 +392,17 @@ def floor_mAh(device: Device, profile, days: float, batches: int, bytes_up: int,
     total_mAs = (floor_sleep_mA * (days * 86400 - awake_s) + per_capture_mAs * len(device.captured)
                  + per_batch_mAs * batches + air_s * wifi["tx_mA"])
     return total_mAs / 3600
+
+
+def lowest_camera_state(device: Device, profile) -> tuple[str, float]:
+    """The least the camera can draw in deep sleep on this board and still come back: switched
+    off with a load switch; else the lowest of its sensor's states that return (an OV2640's
+    standby does not: it holds the bus until a power cycle). (state, mA)"""
+    sensor = device.camera.sensor
+    if device.camera.switch_gpio is not None:
+        return "off", camera_sleep_mA(profile, sensor, "off")
+    return min(((state, camera_sleep_mA(profile, sensor, state)) for state in RETURNING_STATES[sensor]),
+               key=lambda pair: pair[1])
 
 
 def firmware_state(device: Device):
@@ -460,6 +475,10 @@ def build_report(device: Device, options: RunOptions, profile, start: float, end
         "watchdog_resets": counters["watchdog_resets"],
         "sleep_mA": round(device.meter.mAs.get("sleep", 0.0) / sleep_s, 4) if sleep_s else 0.0,
         "camera_sleep_state": max(device.sleep_by_camera, key=device.sleep_by_camera.get, default=None),
+        "camera_sleep_h": {state: round(s / 3600, 1) for state, s in sorted(device.sleep_by_camera.items())},
+        "sensor": device.camera.sensor,
+        "camera_switch": options.camera_switch,
+        "floor_camera_state": lowest_camera_state(device, profile)[0],
         "charge_mAh": round(charge, 3),
         "mean_current_mA": round(charge / (days * 24), 4) if days else 0.0,
         "battery_mAh": profile["battery"]["capacity_mAh"],

@@ -44,6 +44,10 @@ HOT: dict = {
     "error_counts": {},
     "battery_v": 0.0,
     "card_error": "",
+    "cam_sensor": "",
+    "cam_sleep": "",
+    "cam_fails": 0,
+    "cam_switch": "",
 }
 
 # Durable fields: survive a power loss.
@@ -65,6 +69,7 @@ DURABLE: dict = {
     "zone": None,
     "settings_error": "",
     "paced": 0,
+    "sensor": "",
 }
 
 

@@ -40,6 +40,10 @@ def facts(state, cfg, now_utc, clock_valid):
         "drift_ppm": timesync.learned_ppm(hot, durable) or 0.0,
         "backoff_until": hot["backoff"][1] or None,
         "battery_v": hot["battery_v"],
+        "sensor": {"name": hot["cam_sensor"] or durable["sensor"] or None,
+                   "sleep_state": hot["cam_sleep"] or None,
+                   "failed_starts": hot["cam_fails"],
+                   "power_switch": hot["cam_switch"] or None},
         "card": hot["card_error"] or "ok",
         "card_free_kb": hot["free_kb"],
         "config": durable["config_error"] or "ok",
@@ -67,6 +71,10 @@ def render(f):
         "battery %.2f V, card %s (%s kB free), config %s, auth %s, token until %s, drift %.0f ppm" % (
             f["battery_v"], f["card"], f["card_free_kb"], f["config"], f["auth"],
             f["token_valid_until"], f["drift_ppm"]),
+        "sensor %s, left in %s, failed starts in a row %d%s" % (
+            f["sensor"]["name"] or "not seen yet", f["sensor"]["sleep_state"] or "-",
+            f["sensor"]["failed_starts"],
+            ", power switch " + f["sensor"]["power_switch"] if f["sensor"]["power_switch"] else ""),
     ]
     if f.get("settings", "ok") != "ok":
         lines.append("settings.toml: " + f["settings"])

@@ -139,23 +139,24 @@ cam = espcamera.Camera(data_pins=list(board.CAM_DATA), pixel_clock_pin=board.CAM
     pixel_format=espcamera.PixelFormat.JPEG, frame_size=espcamera.FrameSize.SVGA)
 frame = cam.take(1)
 assert bytes(frame[:2]) == b"\\xff\\xd8"  # a JPEG
-cam.deinit()
 STANDBY
+cam.deinit()
 alarm.exit_and_deep_sleep_until_alarms(alarm.time.TimeAlarm(monotonic_time=time.monotonic() + 60))
 '''
     profile = load_profile()
     sleep = profile["sleep"]
     base = sleep["board_mA"] + sleep["sd_card_mA"]
+    ov2640 = sleep["camera_mA"]["OV2640"]
     untouched = make_board("a", "import alarm\nalarm.exit_and_deep_sleep_until_alarms()\n")
     untouched.wake()
-    assert untouched.sleep_mA() == pytest.approx(base + sleep["camera_mA"]["never_started"])
+    assert untouched.sleep_mA() == pytest.approx(base + ov2640["never_started"])
     deinit_only = make_board("b", take.replace("STANDBY", ""))
     assert deinit_only.wake()[0] == "sleep", deinit_only.console.getvalue()
-    assert deinit_only.sleep_mA() == pytest.approx(base + sleep["camera_mA"]["deinit_only"])
+    assert deinit_only.sleep_mA() == pytest.approx(base + ov2640["deinit_only"])
     standby = make_board("c", take.replace(
         "STANDBY", "i2c.try_lock()\ni2c.writeto(0x30, bytes((0xFF, 1)))\ni2c.writeto(0x30, bytes((0x09, 0x10)))"))
     assert standby.wake()[0] == "sleep"
-    assert standby.sleep_mA() == pytest.approx(base + sleep["camera_mA"]["standby"])
+    assert standby.sleep_mA() == pytest.approx(base + ov2640["standby"])
 
 
 def test_run_writes_a_preview_of_the_time_lapse(simulate) -> None:

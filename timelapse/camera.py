@@ -1,23 +1,82 @@
-"""The OV2640 on the Sense board: one JPEG per wake, then the sensor to standby.
+"""The camera: one JPEG per wake, then the sensor left in the lowest deep-sleep state that
+comes back (docs/design.md, Power; docs/camera-power-switch.md).
 
-The Sense board cannot cut the camera's power, so what the sensor is left in decides most of
-the deep-sleep current (docs/design.md, Power): after espcamera's deinit the OV2640 keeps drawing
-about 20 mA; in standby (COM2 bit 4 over SCCB, its clock stopped) well under 1 mA.
+The Sense board cannot cut the camera's power, so the state the sensor is left in decides
+most of the deep-sleep current, and it must be written while XCLK still runs: espcamera's
+deinit stops the clock, and an OmniVision sensor does not answer SCCB without it. Per sensor
+(found by its product ID at every start, `Camera.sensor_name`):
+- OV3660, OV5640: software power down (SYSTEM_CTROL0 0x3008 bit 6); esp_camera_init's own
+  soft reset brings them back at the next start.
+- OV2640: a soft reset (COM7 SRST) to the power-on defaults. Never its standby (COM2 bit 4):
+  that is reported to hold SDA low until a power cycle, which this board cannot do.
+With `[power] camera_power_pin` (a load switch on the camera's 3.3 V, active low) the camera is
+switched off after every capture and on again before the next.
+
+A failed sleep write or a failed switch never costs the photo already taken.
 """
+
+import time
 
 import board
 import busio
 import espcamera
 
-OV2640 = 0x30
-BANK_SELECT = 0xFF
-SENSOR_BANK = 0x01
-COM2 = 0x09
-COM2_STANDBY = 0x10
+# sensor -> (the state it is left in, SCCB writes made while XCLK runs)
+SLEEP_WRITES = {
+    "OV2640": ("soft_reset", (b"\xff\x01", b"\x12\x80")),  # sensor bank; COM7 = SRST
+    "OV3660": ("standby", (b"\x30\x08\x42",)),             # SYSTEM_CTROL0: power down
+    "OV5640": ("standby", (b"\x30\x08\x42",)),
+}
+MAX_QUALITY = 55          # the binding's jpeg_quality range is 2..55
+QUALITY_STEP = 10         # coarser by this much when a JPEG did not fit the frame buffer
+FRAME_RETRIES = 2
+LOCKED_AFTER = 3          # failed starts in a row after which the bus is reported as locked
+POWER_UP_S = 0.02         # the camera's supply settling before the driver probes it
+POWER_CYCLE_S = 0.2
 
 
-def capture(settings):
-    """A JPEG (bytes) taken with the [camera] settings; the sensor is in standby afterwards."""
+class CameraError(RuntimeError):
+    pass
+
+
+def capture(settings, power_pin, hot, report):
+    """A JPEG (bytes) taken with the [camera] settings, or None after reporting why not with
+    report(kind, message). The hot record learns the sensor, the state it was left in, failed
+    starts in a row and whether the power switch works (`cam_*`, state/README.md)."""
+    switch = None
+    if power_pin:
+        try:
+            switch = Switch(power_pin)
+        except (AttributeError, RuntimeError, ValueError) as problem:  # no such pin, or in use
+            report("camera_power", "camera_power_pin %s: %s" % (power_pin, problem))
+    try:
+        opened = _start(settings, switch, hot, report)
+        if opened is None:
+            return None
+        i2c, cam = opened
+        try:
+            try:
+                hot["cam_sensor"] = cam.sensor_name
+            except (AttributeError, RuntimeError, ValueError):
+                hot["cam_sensor"] = "unknown"
+            hot["cam_fails"] = 0
+            try:
+                return _take(cam, settings, report)
+            finally:
+                hot["cam_sleep"] = _leave(i2c, cam, hot["cam_sensor"], report)
+        finally:
+            cam.deinit()
+            i2c.deinit()
+    finally:
+        if switch is not None:
+            if hot["cam_switch"] == "ok":
+                switch.off()
+                hot["cam_sleep"] = "off"
+            switch.release()
+
+
+def _open(settings):
+    """The SCCB bus and the started camera; raises what busio or espcamera raise."""
     i2c = busio.I2C(board.CAM_SCL, board.CAM_SDA)
     try:
         cam = espcamera.Camera(
@@ -33,31 +92,129 @@ def capture(settings):
             framebuffer_count=1,
             grab_mode=espcamera.GrabMode.WHEN_EMPTY,
         )
-        try:
-            if settings["rotate"] == 180:
-                cam.vflip = True
-                cam.hmirror = True
-            for _ in range(settings["warmup_frames"]):
-                cam.take(1.0)
-            frame = cam.take(1.0)
-            if frame is None:
-                raise RuntimeError("camera gave no frame within 1 s")
-            # JPEG frames are memoryviews; copy out before deinit frees the frame buffer.
-            jpeg = bytes(frame)  # type: ignore[arg-type]
-        finally:
-            cam.deinit()
-            standby(i2c)
-    finally:
+    except BaseException:
         i2c.deinit()
-    return jpeg
+        raise
+    return i2c, cam
 
 
-def standby(i2c):
-    """Put the OV2640 in standby over SCCB (its clock already stopped by deinit)."""
-    while not i2c.try_lock():
-        pass
+def _start(settings, switch, hot, report):
+    """(i2c, cam), or None after counting and reporting the failure."""
+    if switch is not None and hot["cam_switch"] == "":
+        # Once per power-on: with the switch off nothing may answer, else it does not switch.
+        try:
+            opened = _open(settings)
+        except Exception:  # noqa: BLE001 - any failure here means the power really is off
+            hot["cam_switch"] = "ok"
+        else:
+            hot["cam_switch"] = "absent"
+            report("camera_power", "the camera answers with camera_power_pin %s off: no load "
+                   "switch on that pin? The sensor's own sleep state is used instead" % switch.name)
+            return opened
+    if switch is not None and hot["cam_switch"] == "ok":
+        switch.on()
     try:
-        i2c.writeto(OV2640, bytes((BANK_SELECT, SENSOR_BANK)))
-        i2c.writeto(OV2640, bytes((COM2, COM2_STANDBY)))
+        return _open(settings)
+    except Exception as problem:  # noqa: BLE001 - busio and espcamera raise several types
+        first = problem
+    if switch is not None and hot["cam_switch"] == "ok":
+        switch.cycle()  # a power cycle frees a bus an OV2640 holds low
+        try:
+            return _open(settings)
+        except Exception as problem:  # noqa: BLE001
+            first = problem
+    hot["cam_fails"] += 1
+    report("camera", "%s: %s" % (type(first).__name__, first))
+    held_low = isinstance(first, RuntimeError) and "pull up" in str(first)
+    if hot["cam_fails"] >= LOCKED_AFTER and (held_low or hot["cam_sleep"] == "standby"):
+        report("camera_bus", "the camera's SCCB bus has failed %d starts in a row%s: the sensor "
+               "holds it (an OV2640 after a standby write does) until its power is cut; "
+               "disconnect the battery for a few seconds" % (
+                   hot["cam_fails"], " with SDA held low" if held_low else ""))
+    return None
+
+
+def _take(cam, settings, report):
+    """The frame after the warm-up frames; a frame that does not fit the driver's buffer
+    (width x height / 5 bytes) comes back as None, so it is taken again, coarser."""
+    if settings["rotate"] == 180:
+        cam.vflip = True
+        cam.hmirror = True
+    quality = settings["jpeg_quality"]
+    for _ in range(settings["warmup_frames"]):
+        if cam.take(1.0) is None:
+            quality = _coarser(cam, quality)
+    frame = cam.take(1.0)
+    for _ in range(FRAME_RETRIES):
+        if frame is not None:
+            break
+        quality = _coarser(cam, quality)
+        frame = cam.take(1.0)
+    if frame is None:
+        raise CameraError("no frame within 1 s, down to jpeg_quality %d" % quality)
+    if quality != settings["jpeg_quality"]:
+        report("frame", "a JPEG at jpeg_quality %d did not fit the frame buffer (width x height "
+               "/ 5 bytes): taken at %d; raise jpeg_quality or the frame size"
+               % (settings["jpeg_quality"], quality))
+    # JPEG frames are memoryviews into the frame buffer: copy out before deinit frees it.
+    return bytes(frame)
+
+
+def _coarser(cam, quality):
+    coarser = min(MAX_QUALITY, quality + QUALITY_STEP)
+    if coarser != quality:
+        try:
+            cam.quality = coarser
+        except (AttributeError, ValueError):
+            return quality
+    return coarser
+
+
+def _leave(i2c, cam, sensor, report):
+    """Write the sensor's deep-sleep state while XCLK runs. Returns the state it is in."""
+    state, writes = SLEEP_WRITES.get(sensor, ("deinit_only", ()))
+    if not writes:
+        return state
+    locked = False
+    try:
+        for _ in range(100):
+            locked = i2c.try_lock()
+            if locked:
+                break
+        if not locked:
+            raise OSError("the SCCB bus stayed locked")
+        for data in writes:
+            i2c.writeto(cam.address, data)
+    except (OSError, RuntimeError, ValueError) as problem:
+        report("camera_sleep", "%s %s not written: %s" % (sensor, state, problem))
+        return "deinit_only"
     finally:
-        i2c.unlock()
+        if locked:
+            i2c.unlock()
+    return state
+
+
+class Switch:
+    """A load switch on the camera's 3.3 V: on while the pin drives low. Released, the pin is
+    reset by CircuitPython and the switch's own pull-up keeps the camera off in deep sleep."""
+
+    def __init__(self, name):
+        import digitalio
+
+        self.name = name
+        self.pin = digitalio.DigitalInOut(getattr(board, name))
+
+    def on(self):
+        self.pin.switch_to_output(value=False)
+        time.sleep(POWER_UP_S)
+
+    def off(self):
+        self.pin.switch_to_output(value=True)
+
+    def cycle(self):
+        self.off()
+        time.sleep(POWER_CYCLE_S)
+        self.on()
+
+    def release(self):
+        self.pin.deinit()

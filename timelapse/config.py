@@ -322,8 +322,11 @@ def _month_days(year, month):
 
 # -- the schema -------------------------------------------------------------------------------
 
-FRAME_SIZES = ("R96X96", "QQVGA", "R128X128", "QCIF", "HQVGA", "R240X240", "QVGA", "R320X320",
-               "CIF", "HVGA", "VGA", "SVGA", "XGA", "HD", "SXGA", "UXGA")
+# espcamera.FrameSize names (the binding's __init__.c, 9.2.8 to 10.1.0) up to the OV2640's
+# largest; getattr(espcamera.FrameSize, name) must never fail on the board.
+FRAME_SIZES = ("R96X96", "QQVGA", "QCIF", "HQVGA", "R240X240", "QVGA", "CIF", "HVGA", "VGA",
+               "SVGA", "XGA", "HD", "SXGA", "UXGA")
+JPEG_QUALITY = (2, 55)  # espcamera.Camera's jpeg_quality range (mp_arg_validate_int_range)
 UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
 PLACEHOLDERS = ("{id}", "{date}", "{name}", "{seq}")
 
@@ -340,7 +343,8 @@ SCHEMA: dict = {
     "time": {"max_error": "5s", "max_interval": "7d", "ntp_server": "pool.ntp.org"},
     "storage": {"min_free_mb": 64, "delete_after_upload": False},
     "power": {"battery_pin": None, "divider": 2.0, "low_battery_v": 3.45,
-              "critical_battery_v": 3.30, "marker_pin": None, "wake_pin": None},
+              "critical_battery_v": 3.30, "marker_pin": None, "wake_pin": None,
+              "camera_power_pin": None},
 }
 
 
@@ -479,7 +483,7 @@ def _camera(t):
     if rotate not in (0, 180):
         raise ValueError("camera.rotate: %r is not 0 or 180" % rotate)
     return {"id": cam_id, "frame_size": frame,
-            "jpeg_quality": _int_in(t["jpeg_quality"], "camera.jpeg_quality", 2, 63),
+            "jpeg_quality": _int_in(t["jpeg_quality"], "camera.jpeg_quality", *JPEG_QUALITY),
             "rotate": rotate,
             "warmup_frames": _int_in(t["warmup_frames"], "camera.warmup_frames", 0, 10)}
 
@@ -543,7 +547,12 @@ def _power(t):
     if critical > low:
         raise ValueError("power.critical_battery_v: %s is above power.low_battery_v %s" % (critical, low))
     divider = _number_in(t["divider"], "power.divider", 0.01, 100)
+    switch = _pin(t["camera_power_pin"], "power.camera_power_pin")
+    for other in ("battery_pin", "marker_pin", "wake_pin"):
+        if switch is not None and t[other] == switch:
+            raise ValueError("power.camera_power_pin: %r is also power.%s" % (switch, other))
     return {"battery_pin": _pin(t["battery_pin"], "power.battery_pin"), "divider": divider,
             "low_battery_v": low, "critical_battery_v": critical,
             "marker_pin": _pin(t["marker_pin"], "power.marker_pin"),
-            "wake_pin": _pin(t["wake_pin"], "power.wake_pin")}
+            "wake_pin": _pin(t["wake_pin"], "power.wake_pin"),
+            "camera_power_pin": switch}

@@ -297,12 +297,16 @@ class Wake:
         from timelapse import camera
 
         try:
-            jpeg = camera.capture(cam)
+            jpeg = camera.capture(cam, self.cfg["power"]["camera_power_pin"], hot, self.error)
         except (OSError, RuntimeError, ValueError) as problem:
             self.error("camera", str(problem))
             return
         finally:
             self.phase("camera")
+            if hot["cam_sensor"]:
+                self.state.durable["sensor"] = hot["cam_sensor"]
+        if jpeg is None:
+            return
         seq = hot["seq"] + 1
         local = timesync.utc_now() + self.cfg["schedule"]["utc_offset"]
         stamp = civil.stamp(local) if dated else None

@@ -21,6 +21,7 @@ MODULES = {
     "busio": "busio",
     "digitalio": "digitalio",
     "espcamera": "espcamera",
+    "espidf": "espidf",
     "hashlib": "hashlib_",
     "ipaddress": "ipaddress_",
     "microcontroller": "microcontroller",
