@@ -42,7 +42,9 @@ def check(result: WakeResult, allowed: set[str] = frozenset()) -> WakeResult:
     assert result.sleep_s is not None and 0 < result.sleep_s <= 86400 + 600, result.console
     assert "Traceback" not in result.console, result.console
     assert error_kinds(result) <= set(allowed), result.console
-    assert result.camera in ("off", "standby"), result.camera
+    # The VM's sensor is an OV2640: its standby would lock the SCCB bus (docs/fidelity.md, Camera),
+    # so the firmware leaves it soft-reset; "deinit_only" would cost about 20 mA all night.
+    assert result.camera in ("off", "soft_reset"), result.camera
     return result
 
 

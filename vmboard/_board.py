@@ -143,7 +143,7 @@ def _memory(name, size, kind):
 sleep_memory = _memory("sleep_memory", 4096, "sleep")
 nvm = _memory("nvm", 8192, "nvm")
 camera_state = "off"  # off (not touched this wake), running, deinit_only; see camera_sleep()
-_sensor = {"bank": 0, "pointer": 0, 0: {}, 1: {}}  # the OV2640's registers by bank
+_sensor = {"bank": 0, "pointer": 0, 0: {}, 1: {}, "srst": False}  # the OV2640's registers by bank
 
 
 def sccb_write(data):
@@ -156,6 +156,7 @@ def sccb_write(data):
         _sensor["bank"] = data[1] & 1
     elif _sensor["bank"] == 1 and data[0] == 0x12 and data[1] & 0x80:  # COM7 reset
         _sensor[0], _sensor[1] = {}, {}
+        _sensor["srst"] = True  # back to power-on defaults: the reversible sleep state
     else:
         _sensor[_sensor["bank"]][data[0]] = data[1]
 
@@ -169,13 +170,16 @@ def sccb_read():
 def camera_reset():
     """esp32-camera resets the sensor at init."""
     _sensor[0], _sensor[1] = {}, {}
+    _sensor["srst"] = False
 
 
 def camera_sleep():
     """What the sensor draws in deep sleep follows from this (sim/hardware.py sleep_state)."""
     if camera_state in ("off", "running"):
         return camera_state
-    return "standby" if _sensor[1].get(0x09, 0) & 0x10 else "deinit_only"
+    if _sensor[1].get(0x09, 0) & 0x10:
+        return "standby"
+    return "soft_reset" if _sensor["srst"] else "deinit_only"
 card_mounted = False
 
 

@@ -1,5 +1,5 @@
 """`busio`: I2C and SPI. The camera's SCCB bus reaches a model of the OV2640's registers, as
-sim/hardware.py's Camera has it (bank select, COM7 reset, COM2 standby): what the firmware left
+sim/hardware.py's Camera has it (bank select, COM7 soft reset, COM2 standby): what the firmware left
 the sensor in decides the deep-sleep current."""
 
 import _board

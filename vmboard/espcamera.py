@@ -71,6 +71,17 @@ class Camera:
             raise ValueError("Object has been deinitialized and can no longer be used. Create a new object.")
 
     @property
+    def sensor_name(self):
+        """shared-bindings/espcamera/Camera.c: the name esp32-camera found by product ID."""
+        self._check()
+        return "OV2640"
+
+    @property
+    def address(self):
+        self._check()
+        return 0x30  # the OV2640's SCCB address (busio.OV2640_ADDRESS)
+
+    @property
     def frame_available(self):
         self._check()
         return True
