@@ -97,12 +97,13 @@ def pool():
     return adafruit_connection_manager.get_radio_socketpool(wifi.radio)
 
 
-def session(durable=None):
+def session(durable=None, deadline=None):
     """One HTTPS session for the wake: sockets kept alive per host, certificates verified. With
-    the durable state its sockets watch for stalled sends and pace them once one was seen."""
+    the durable state its sockets watch for stalled sends and pace them once one was seen, and
+    each request on them waits at most request_timeout(deadline)."""
     context = adafruit_connection_manager.get_radio_ssl_context(wifi.radio)
     if durable is not None:
-        context = _PacedContext(context, durable)
+        context = _PacedContext(context, durable, deadline)
     return adafruit_requests.Session(pool(), context)
 
 
@@ -121,9 +122,10 @@ class _PacedContext:
     way, so one timeout is not enough: adafruit_requests retries at once (unpaced), and only a
     second one in the wake turns pacing on."""
 
-    def __init__(self, context, durable):
+    def __init__(self, context, durable, deadline):
         self._context = context
         self.durable = durable
+        self.deadline = deadline  # time.monotonic() by which the wake's awake budget is spent
         self._suspects = 0  # large unpaced requests that timed out in this wake
 
     def wrap_socket(self, sock, server_hostname=None):
@@ -136,18 +138,25 @@ class _PacedContext:
 
 
 class _PacedSocket:
-    """An SSLSocket whose send pauses PACE_S once a full TLS record went out unpaused."""
+    """An SSLSocket whose send pauses PACE_S once a full TLS record went out unpaused. Its
+    timeout is set again for every request: adafruit_connection_manager hands a kept-alive
+    socket out with the timeout of its first request, which would let a late answer near the
+    end of the batch wait past the awake budget."""
 
     def __init__(self, sock, owner):
         self._sock = sock
         self._owner = owner
         self._burst = 0     # bytes sent since the last pause or answer
         self._largest = 0   # the largest such burst of the request being sent
+        self._fresh = True  # the next send begins a request
         self.settimeout = sock.settimeout
         self.connect = sock.connect
         self.close = sock.close
 
     def send(self, data):
+        if self._fresh and self._owner.deadline is not None:
+            self._sock.settimeout(request_timeout(self._owner.deadline))
+        self._fresh = False
         if self._burst >= PACE_BYTES and pacing(self._owner.durable):
             import time
 
@@ -160,6 +169,7 @@ class _PacedSocket:
 
     def recv_into(self, buffer, nbytes=0):
         largest, self._burst, self._largest = self._largest, 0, 0
+        self._fresh = True
         try:
             return self._sock.recv_into(buffer, nbytes)
         except OSError as problem:

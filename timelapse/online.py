@@ -31,7 +31,7 @@ def run(wake, upload_due, sync_due, sleep_s, utc):
     durable = wake.state.durable
     paced = durable["paced"]
     try:
-        session = network.session(durable)
+        session = network.session(durable, deadline)
         client = None
         if upload_due:
             client = send_queue(wake, session, upload_due, deadline)
