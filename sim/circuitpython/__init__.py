@@ -23,6 +23,7 @@ MODULES = {
     "espcamera": "espcamera",
     "hashlib": "hashlib_",
     "ipaddress": "ipaddress_",
+    "json": "json_",
     "microcontroller": "microcontroller",
     "os": "os_",
     "rtc": "rtc",
