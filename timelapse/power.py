@@ -69,7 +69,7 @@ def battery_mode(durable, settings, volts):
 
 
 def _alarms(wake_rtc, wake_pin):
-    alarms = [alarm.time.TimeAlarm(epoch_time=wake_rtc)]
+    alarms: list = [alarm.time.TimeAlarm(epoch_time=wake_rtc)]
     if wake_pin:
         import board
 
