@@ -7,20 +7,19 @@ import errno
 import json
 import re
 import sys
-import time as host_time
 from pathlib import Path
 
 import pytest
 
 from sim import circuitpython
 from sim.battery import Battery
-from sim.circuitpython import alarm, digitalio, json_, microcontroller, rtc, storage, time_
+from sim.circuitpython import alarm, digitalio, json_, rtc, storage, time_
 from sim.circuitpython import board as pins
 from sim.clock import RTC_RESET_EPOCH
 from sim.device import Device
 from sim.network import Network
 from sim.profile import load_profile
-from sim.runner import PROJECT, RunOptions, install_firmware, live_once, parse_start, run
+from sim.runner import PROJECT, RunOptions, install_firmware, live_once, parse_start
 
 START = parse_start(RunOptions.start)
 SLEEP_60 = "alarm.exit_and_deep_sleep_until_alarms(alarm.time.TimeAlarm(monotonic_time=time.monotonic() + 60))\n"
@@ -221,25 +220,18 @@ def test_localtime_and_mktime_refuse_times_before_2000(awake) -> None:
 
 
 def test_a_time_sample_before_2025_is_refused_not_a_crash(awake) -> None:
+    """A time service answering 0 (1970): the board's localtime would raise OverflowError while
+    setting the RTC; the firmware refuses the sample first and keeps its clock."""
     from state.store import State
     from timelapse import timesync
 
-    device = awake()
+    awake()
+    with pytest.raises(OverflowError):
+        time_.localtime(0)
     state = State.load(bytearray(4096), bytearray(b"\xff" * 8192))
-    with_board = {"time": time_, "rtc": rtc}
-    saved = {name: sys.modules.get(name) for name in with_board}
-    sys.modules.update(with_board)
-    try:
-        timesync.time = time_
-        assert timesync.apply(state.hot, state.durable, 0, 0.0, 0.5, 20.0) is None
-        assert device.clock.rtc == pytest.approx(START, abs=1)  # untouched
-    finally:
-        timesync.time = host_time
-        for name, module in saved.items():
-            if module is None:
-                sys.modules.pop(name, None)
-            else:
-                sys.modules[name] = module
+    state.hot["clock"] = [START, 0.5, 1.0, 20.0]
+    assert timesync.apply(state.hot, state.durable, 0, 0.0, 0.5, 20.0) is None
+    assert state.hot["clock"] == [START, 0.5, 1.0, 20.0] and state.hot["synced_at"] == 0
 
 
 # ---- json ---------------------------------------------------------------------------------------
@@ -254,7 +246,6 @@ def test_the_clock_offset_stays_small_so_json_keeps_it(simulate) -> None:
     """At 5000 ppm the RTC would be 2 h off after 16 days; a sync that finds it over a minute off
     sets it, so the offset sleep memory keeps (6 digits) stays well under a second's rounding."""
     report, out = simulate(days=3, rtc_drift_ppm=5000)
-    from sim.device import SLEEP_MEMORY_BYTES  # noqa: F401
     from state.store import State
 
     memory = (out / "device" / ".sim")
