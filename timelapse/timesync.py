@@ -31,7 +31,8 @@ RTC_TICK_S = 1.0          # time.time() is whole seconds
 DISTRUST_S = 120          # a sample this far outside the bound is distrusted once
 SAVE_MODEL_S = 86400      # copy the learned model to NVM daily (sooner while it is learned)
 MIN_LEARN_S = 60          # shorter intervals say nothing about the rate
-RESET_RTC_S = 60          # a sync that finds the RTC this far off sets it
+RESET_RTC_S = 3600        # a sync that finds the RTC this far off sets it (rarely: a
+                          # set RTC loses its sub-second phase)
 
 _offset = 0.0             # seconds to add to the RTC in this wake (float, small)
 
