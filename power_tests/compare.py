@@ -83,26 +83,30 @@ def compare(days: float, config: Path | None, profile: Path | None, out: Path, s
         with ProcessPoolExecutor(max_workers=workers) as pool:
             reports = dict(pool.map(_run, jobs))
     ours = reports["ours"]
+    # Rates per day the board lived: a firmware that empties the battery stops early.
+    ours_days = ours.get("ended_day") or days
+    ours_per_day, floor_per_day = ours["charge_mAh"] / ours_days, ours["floor_mAh"] / ours_days
     rows = []
     for label, report in reports.items():
-        per_day = report["charge_mAh"] / days
+        per_day = report["charge_mAh"] / (report.get("ended_day") or days)
+        emptied = report.get("ended", "end of run") != "end of run"
         rows.append({
             "firmware": label,
             "camera_in_sleep": report["camera_sleep_state"] or "(never sleeps)",
             "sleep_mA": report["sleep_mA"] if report["camera_sleep_state"] else None,
             "mAh_per_day": round(per_day, 2),
             "battery_days": report["battery_days"],
-            "x_ours": round(report["charge_mAh"] / ours["charge_mAh"], 2),
-            "x_floor": round(report["charge_mAh"] / ours["floor_mAh"], 2),
+            "x_ours": round(per_day / ours_per_day, 2),
+            "x_floor": round(per_day / floor_per_day, 2),
+            "ended": "day %g: %s" % (report["ended_day"], report["ended"]) if emptied else "",
             "captures": report["captures"],
             "uploaded": report["uploaded"],
             "lost_images": report["lost_images"],
         })
-    rows.append({"firmware": "floor (least any firmware could spend)",
-                 "camera_in_sleep": ours["floor_camera_state"],
-                 "sleep_mA": None, "mAh_per_day": round(ours["floor_mAh"] / days, 2),
-                 "battery_days": round(ours["battery_mAh"] / (ours["floor_mAh"] / days), 1),
-                 "x_ours": round(ours["floor_mAh"] / ours["charge_mAh"], 2), "x_floor": 1.0,
+    rows.append({"firmware": "floor (least any firmware could spend)", "camera_in_sleep": ours["floor_camera_state"],
+                 "sleep_mA": None, "mAh_per_day": round(floor_per_day, 2),
+                 "battery_days": round(ours["battery_mAh"] / floor_per_day, 1),
+                 "x_ours": round(floor_per_day / ours_per_day, 2), "x_floor": 1.0, "ended": "",
                  "captures": ours["captures"], "uploaded": ours["uploaded"], "lost_images": 0})
     (out / "compare.json").write_text(json.dumps(rows, indent=2) + "\n")
     (out / "compare.md").write_text(markdown(rows))
@@ -112,7 +116,7 @@ def compare(days: float, config: Path | None, profile: Path | None, out: Path, s
 COLUMNS = (("firmware", "firmware"), ("camera_in_sleep", "camera in deep sleep"),
            ("sleep_mA", "sleep mA"), ("mAh_per_day", "mAh/day"), ("battery_days", "battery days"),
            ("x_ours", "x ours"), ("x_floor", "x floor"), ("uploaded", "uploaded"),
-           ("lost_images", "lost"))
+           ("lost_images", "lost"), ("ended", "battery empty"))
 
 
 def markdown(rows: list[dict]) -> str:

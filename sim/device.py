@@ -23,6 +23,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from sim import circuitpython, workflow
+from sim.battery import Battery
 from sim.circuitpython import versions
 from sim.circuitpython.wifi import RadioState
 from sim.circuitpython.errnos import ETIMEDOUT, board_error
@@ -48,11 +49,17 @@ NVM_WRITE_S = 0.11
 
 
 class DeepSleep(BaseException):
-    """alarm.exit_and_deep_sleep_until_alarms: the wake is over."""
+    """alarm.exit_and_deep_sleep_until_alarms: the wake is over. `rtc_target` is the RTC reading
+    the TimeAlarm fires at (None: no time alarm)."""
 
-    def __init__(self, alarms) -> None:
+    def __init__(self, alarm, rtc_target) -> None:
         super().__init__("deep sleep")
-        self.alarms = alarms
+        self.alarm = alarm
+        self.rtc_target = rtc_target
+
+
+class Brownout(BaseException):
+    """The battery sagged below the brown-out level under this phase's current: the chip resets."""
 
 
 class Reset(BaseException):
@@ -89,6 +96,7 @@ class Counters:
     crashes: int = 0
     power_cuts: int = 0
     watchdog_resets: int = 0
+    brownouts: int = 0
 
 
 @dataclass
@@ -135,6 +143,10 @@ class Device:
         drift = profile["rtc"]["drift_ppm"] if drift_ppm is None else drift_ppm
         self.clock = Clock(start_utc, drift, seed, rtc_set)
         self.meter = Meter()
+        self.battery = Battery(profile["battery"])
+        self.ended: str | None = None     # why the board stopped for good ("battery empty")
+        self.safe_mode: str | None = None  # supervisor.runtime.safe_mode_reason at the next start
+        self.safe_mode_s = 0.0            # awake in safe mode, waiting for a key press
         self.network = network or Network()
         self.counters = Counters()
         self.pin_levels: dict[int, bool] = {}
@@ -159,6 +171,8 @@ class Device:
         self.wake_records: list[WakeRecord] = []
         self.errors: dict[str, int] = {}
         self.pin_edges: list[tuple[float, int, bool]] = []  # (true time, gpio, level) of outputs
+        self.held_pins: dict[int, tuple] = {}  # preserve_dios of the last deep sleep
+        self.rtc_periph = False   # a PinAlarm keeps the RTC peripherals powered in deep sleep
         self._writing: dict[str, "hashlib._Hash"] = {}
         self._watchdog = None
         self.radio = RadioState()  # what the WiFi holds until the next reset
@@ -195,6 +209,8 @@ class Device:
         """Charge `seconds` awake at `mA` to `phase`, cut short by a power cut, the watchdog or
         the end of the run."""
         seconds = max(0.0, seconds)
+        if seconds > 0 and self.browns_out(phase, mA):
+            raise Brownout(phase)
         by_time, by_awake = self._cuts_ahead()
         cut, dog = min(by_time, by_awake), self.watchdog_left()
         over = self.run_end - self.clock.true
@@ -213,6 +229,31 @@ class Device:
             (self.power_cuts if by_time <= by_awake else self.awake_cuts).pop(0)
             raise PowerCut(phase)
         raise WatchdogReset(phase)
+
+    def peak_mA(self, phase: str, mA: float) -> float:
+        """The current the battery must deliver at the worst moment of `phase`: WiFi transmits
+        in bursts well above the phase's average."""
+        if phase in ("wifi_connect", "dhcp", "radio_tx"):
+            return max(mA, self.profile["wifi"].get("peak_mA", mA))
+        return mA
+
+    def browns_out(self, phase: str, mA: float) -> bool:
+        """Whether the battery (USB absent) sags below the brown-out level in `phase`."""
+        if self.usb:
+            return False
+        drawn = self.meter.total_mAh
+        return self.battery.left_mAh(drawn) <= 0 or self.battery.browns_out(drawn, self.peak_mA(phase, mA))
+
+    def stay_awake(self, phase: str, seconds: float, mA: float) -> bool:
+        """Awake outside any wake (the REPL, safe mode) for `seconds`, or until the battery is
+        empty (then True)."""
+        left = self.battery.left_mAh(self.meter.total_mAh)
+        empty = not self.usb and seconds * mA / 3600 >= left
+        if empty:
+            seconds = max(0.0, left * 3600 / mA)
+        self.meter.add(phase, seconds, mA, self.clock.true)
+        self.clock.advance_awake(seconds)
+        return empty
 
     def seconds_to_cut(self) -> float:
         """Awake seconds until the next power cut: one at a true instant, or one placed in the
@@ -354,18 +395,29 @@ class Device:
         return self.pin_levels.get(pin.gpio, pull == "UP")
 
     def pin_output(self, pin, value: bool) -> None:
-        if self.pin_levels.get(pin.gpio) != value:
-            self.pin_edges.append((self.clock.true, pin.gpio, bool(value)))
-        self.pin_levels[pin.gpio] = value
-        if pin.gpio == self.camera.switch_gpio:
+        self._set_level(pin.gpio, bool(value))
+
+    def _set_level(self, gpio: int, value: bool) -> None:
+        if self.pin_levels.get(gpio) != value:
+            self.pin_edges.append((self.clock.true, gpio, value))
+        self.pin_levels[gpio] = value
+        if gpio == self.camera.switch_gpio:
             self.camera.supply(not value)  # a P-channel load switch: on while the pin is low
 
+    def pin_reset(self, pin) -> None:
+        """A pin given back (deinit): input, pulled up (gpio_reset_pin)."""
+        self._set_level(pin.gpio, True)
+
+    def reset_pins(self, keep=()) -> None:
+        """reset_all_pins: every pin the firmware used is an input pulled up again, except the
+        preserved ones (held through deep sleep)."""
+        for gpio in list(self.pin_levels):
+            if gpio not in keep:
+                self._set_level(gpio, True)
+
     def battery_volts(self) -> float:
-        battery = self.profile["battery"]
-        left = max(0.0, 1.0 - self.meter.total_mAh / battery["capacity_mAh"])
-        # A LiPo's curve: flat in the middle, steep at both ends.
-        shape = 0.5 * left + 0.5 * (1 - (1 - left) ** 3)
-        return battery["voltage_empty"] + (battery["voltage_full"] - battery["voltage_empty"]) * shape
+        """At the pads, with the board awake (what the ADC sees)."""
+        return self.battery.volts(self.meter.total_mAh, self.awake_mA())
 
     def pin_voltage(self, pin) -> float:
         """The battery sits behind a 1:2 divider on A0 (the shipped wiring); other pins read 0."""
@@ -518,8 +570,13 @@ class Device:
 
     # ---- one wake ------------------------------------------------------------------------------
 
-    def deep_sleep(self, alarms) -> None:
-        raise DeepSleep(alarms)
+    def deep_sleep(self, time_alarm, held: dict, rtc_periph: bool) -> None:
+        """alarm.exit_and_deep_sleep_until_alarms, its arguments already checked: the sleep
+        time counts from now; `held` pins keep their state; pin alarms keep the RTC
+        peripherals powered."""
+        self.held_pins = dict(held)
+        self.rtc_periph = rtc_periph
+        raise DeepSleep(time_alarm, time_alarm.rtc_target() if time_alarm is not None else None)
 
     def light_sleep(self, alarms):
         targets = [a for a in alarms if hasattr(a, "rtc_target")]
@@ -542,9 +599,10 @@ class Device:
         self.drive_readonly = True
 
     def wake(self) -> tuple[str, object]:
-        """Boot and run boot.py and code.py once. Returns (outcome, detail):
-        ("sleep", rtc target or None), ("crash", message), ("reset", reason), ("power_cut", phase),
-        ("watchdog", phase)."""
+        """Boot and run boot.py and code.py once (after a brown-out: safemode.py alone, as
+        CircuitPython's main.c does in safe mode). Returns (outcome, detail): ("sleep", rtc
+        target or None), ("crash", message), ("reset", reason), ("power_cut", phase),
+        ("watchdog", phase), ("brownout", phase), ("safe_mode", reason)."""
         self.wakes += 1
         self.counters.wakes += 1
         fake = self.faked_sleep
@@ -559,17 +617,20 @@ class Device:
         output = io.StringIO()
         imports = WakeImports(self)
         outcome: tuple[str, object]
+        safe_mode = self.safe_mode
+        scripts = ("safemode.py",) if safe_mode else ("boot.py", "code.py")
         try:
             if not fake:  # USB's fake deep sleep re-runs code.py without a reset
                 self.radio = RadioState()
                 self.spend("boot", self.profile.boot_s(self.version.name),
                            self.profile["boot"]["current_mA"])
+                self.reset_pins()  # port start-up: the holds of deep sleep are released
             with imports, contextlib.redirect_stdout(output), _in_folder(self.folder):
-                for script in ("boot.py", "code.py"):
+                for script in scripts:
                     if script == "code.py" and not fake:
                         workflow.start(self)  # supervisor_workflow_start, after boot.py
-                    if script == "code.py" or not fake:
-                        workflow.start(self)  # start_mp, before each VM
+                    if script == "code.py" or (script == "boot.py" and not fake):
+                        workflow.start(self)  # start_mp, before each VM (not in safe mode)
                     path = self.folder / script
                     if path.exists():
                         self.charge_compile(str(path))
@@ -577,12 +638,14 @@ class Device:
                         exec(code, {"__name__": "__main__", "__file__": script, "open": self.open_file})
                     if script == "boot.py" and not fake:
                         workflow.after_vm(self)
-            outcome = ("crash", "code.py finished without deep sleep: the board sits in the REPL")
+            outcome = ("safe_mode", safe_mode) if safe_mode else (
+                "crash", "code.py finished without deep sleep: the board sits in the REPL")
         except DeepSleep as sleep:
-            timers = sorted((a for a in sleep.alarms if hasattr(a, "rtc_target")),
-                            key=lambda a: a.monotonic_time)
-            self.time_alarm = timers[0] if timers else None
-            outcome = ("sleep", timers[0].rtc_target() if timers else None)
+            # main.c's run_safemode_py does not act on a deep-sleep request: safe mode goes on.
+            self.time_alarm = sleep.alarm
+            outcome = ("safe_mode", safe_mode) if safe_mode else ("sleep", sleep.rtc_target)
+        except Brownout as phase:
+            outcome = ("brownout", str(phase))
         except Reset as reset:
             outcome = ("reset", str(reset))
         except PowerCut as cut:
@@ -595,13 +658,16 @@ class Device:
             message = traceback.format_exc()
             output.write(message)
             self.previous_traceback = message
-            outcome = ("crash", message.strip().splitlines()[-1])
+            outcome = ("safe_mode", safe_mode) if safe_mode else ("crash", message.strip().splitlines()[-1])
         try:
             if outcome[0] in ("sleep", "crash"):
                 outcome = self._after_code_py(outcome)
         finally:
             self._close_sockets()
             circuitpython.current = None
+        if outcome[0] in ("sleep", "crash", "reset", "safe_mode", "watchdog"):
+            # The VM is cleaned up: every pin is reset but the preserved ones.
+            self.reset_pins(keep=self.held_pins if outcome[0] == "sleep" else ())
         record.imported = sorted(imports.imported)
         text = output.getvalue()
         self.console.write(f"--- wake {self.wakes} at {iso(self.clock.true)} "
@@ -625,6 +691,8 @@ class Device:
             self.disarm_watchdog()
         try:
             workflow.after_vm(self)
+        except Brownout as phase:
+            return ("brownout", str(phase))
         except PowerCut as cut:
             return ("power_cut", str(cut))
         except RunOver:
@@ -638,8 +706,9 @@ class Device:
     def sleep_mA(self) -> float:
         sleep = self.profile["sleep"]
         card = sleep["sd_card_mA"] if self.card.present else 0.0
-        return sleep["board_mA"] + card + camera_sleep_mA(self.profile, self.camera.sensor,
-                                                          self.camera.sleep_state())
+        rtc_periph = sleep.get("rtc_periph_mA", 0.0) if self.rtc_periph else 0.0
+        return (sleep["board_mA"] + card + rtc_periph
+                + camera_sleep_mA(self.profile, self.camera.sensor, self.camera.sleep_state()))
 
     def sleep_until(self, rtc_target: float | None, end_true: float) -> str:
         """Deep sleep until the alarm (or the end of the run). Returns what ended it."""
@@ -655,13 +724,14 @@ class Device:
             wake_at = projected.true
         else:
             wake_at = math.inf
-        stop = min(wake_at, end_true, self.power_cuts[0] if self.power_cuts else math.inf)
+        empty_at = start + max(0.0, self.battery.left_mAh(self.meter.total_mAh)) * 3600 / mA
+        stop = min(wake_at, end_true, self.power_cuts[0] if self.power_cuts else math.inf, empty_at)
         if stop == wake_at:
             self.clock.sleep_until_rtc(rtc_target)
             ended = "alarm"
         else:
             self.clock.sleep_true(stop - start)
-            ended = "end" if stop == end_true else "power_cut"
+            ended = "end" if stop == end_true else "empty" if stop == empty_at else "power_cut"
             if ended == "power_cut":
                 self.power_cuts.pop(0)
         self.meter.add("sleep", self.clock.true - start, mA, start)
@@ -687,11 +757,29 @@ class Device:
         self.faked_sleep = stop == wake_at
         return "alarm" if self.faked_sleep else "end"
 
+    def brownout(self, phase: str) -> None:
+        """The brown-out detector reset the chip (a system reset: RTC and sleep memory are lost,
+        ESP32-S3 TRM, Reset and Clock); CircuitPython then starts in safe mode
+        (ports/espressif/supervisor/port.c: ESP_RST_BROWNOUT -> SAFE_MODE_BROWNOUT)."""
+        self.counters.brownouts += 1
+        self.event("brownout", phase=phase,
+                   volts=round(self.battery.rest_volts(self.meter.total_mAh), 3))
+        self.sleep_memory[:] = bytes(SLEEP_MEMORY_BYTES)
+        self.clock.power_loss()
+        self._new_time_span(valid=False)
+        self.reset_reason = "BROWNOUT"
+        self.safe_mode = "BROWNOUT"
+        self.wake_alarm = None
+
     def power_loss(self, off_s: float = 5.0, phase: str = "sleep") -> None:
         """The battery is disconnected and reconnected: volatile state is gone. `phase` is
         what the board was doing."""
         self.counters.power_cuts += 1
         self.event("power_cut", phase=phase)
+        for gpio in list(self.pin_levels):
+            self._set_level(gpio, False)  # unpowered: every line falls
+        self.held_pins = {}
+        self.rtc_periph = False
         self.sleep_memory[:] = bytes(SLEEP_MEMORY_BYTES)
         self.clock.true += off_s
         self.clock.power_loss()

@@ -233,8 +233,16 @@ def run_until(device: Device, end: float, bar, before_wake=None) -> None:
 
 def still_running(device: Device, end: float) -> bool:
     # No wake starts in the last seconds: one there would take the slot at the end of the
-    # run (outside it) a clock error early.
-    return device.clock.true < end - END_GUARD_S
+    # run (outside it) a clock error early. A board whose battery is empty never wakes again.
+    return device.ended is None and device.clock.true < end - END_GUARD_S
+
+
+def battery_empty(device: Device) -> bool:
+    """The board stopped for good: its battery is used up or sags below brown-out at boot."""
+    device.ended = "battery empty"
+    device.event("battery_empty", charge_mAh=round(device.meter.total_mAh, 3),
+                 volts=round(device.battery.rest_volts(device.meter.total_mAh), 3))
+    return False
 
 
 def live_once(device: Device, end: float) -> bool:
@@ -248,6 +256,19 @@ def live_once(device: Device, end: float) -> bool:
         device.wake_alarm = device.time_alarm if ended == "alarm" else None
         if ended == "power_cut":
             device.power_loss()
+        elif ended == "empty":
+            return battery_empty(device)
+    elif outcome == "brownout":
+        if detail == "boot":  # it cannot even start: the brown-out detector holds it in reset
+            return battery_empty(device)
+        device.brownout(str(detail))
+    elif outcome == "safe_mode":
+        # No safemode.py reset it: CircuitPython waits for a key press, awake, for good.
+        device.event("safe_mode", reason=detail)
+        start = device.clock.true
+        empty = device.stay_awake("safe_mode", max(0.0, end - start), device.awake_mA())
+        device.safe_mode_s += device.clock.true - start
+        return battery_empty(device) if empty else False
     elif outcome == "power_cut":
         device.power_loss(phase=str(detail))
     elif outcome == "watchdog":
@@ -257,13 +278,18 @@ def live_once(device: Device, end: float) -> bool:
     elif outcome == "end":
         return False
     elif outcome == "reset":
-        device.reset_reason = "SOFTWARE"
+        if detail == "microcontroller.reset":
+            # A chip reset: RTC_DATA_ATTR sleep memory is initialised again
+            # (ports/espressif/common-hal/alarm/SleepMemory.c); supervisor.reload keeps it.
+            device.sleep_memory[:] = bytes(len(device.sleep_memory))
+            device.reset_reason = "SOFTWARE"
+        device.safe_mode = None
     else:  # crash: the board sits in the REPL until its watchdog (if any) resets it
         device.counters.crashes += 1
         device.event("crash", message=detail)
         stuck = max(0.0, min(device.watchdog_left(), end - device.clock.true))
-        device.meter.add("stuck_awake", stuck, device.awake_mA(), device.clock.true)
-        device.clock.advance_awake(stuck)
+        if device.stay_awake("stuck_awake", stuck, device.awake_mA()):
+            return battery_empty(device)
         device.reset_reason = "WATCHDOG"
     return True
 
@@ -434,6 +460,7 @@ def build_report(device: Device, options: RunOptions, profile, start: float, end
                                    tolerance=min(interval / 2, 300))
     census = image_census(device, cloud_dir)
     days = (end - start) / 86400
+    lived_days = (min(end, device.clock.true) - start) / 86400 if device.ended else days
     charge = device.meter.total_mAh
     sleep_s = device.meter.seconds.get("sleep", 0.0)
     awake: dict[str, list[float]] = {}
@@ -480,9 +507,15 @@ def build_report(device: Device, options: RunOptions, profile, start: float, end
         "camera_switch": options.camera_switch,
         "floor_camera_state": lowest_camera_state(device, profile)[0],
         "charge_mAh": round(charge, 3),
-        "mean_current_mA": round(charge / (days * 24), 4) if days else 0.0,
+        "mean_current_mA": round(charge / (lived_days * 24), 4) if lived_days else 0.0,
         "battery_mAh": profile["battery"]["capacity_mAh"],
-        "battery_days": round(profile["battery"]["capacity_mAh"] / (charge / days), 1) if charge else None,
+        "battery_days": round(profile["battery"]["capacity_mAh"] / (charge / lived_days), 1) if charge else None,
+        # Why the board stopped before the end of the run, and when (days into the run).
+        "ended": device.ended or "end of run",
+        "ended_day": round(lived_days, 3),
+        "battery_v_end": round(device.battery.rest_volts(charge), 3),
+        "brownouts": counters["brownouts"],
+        "safe_mode_s": round(device.safe_mode_s, 1),
         "floor_mAh": round(floor_mAh(device, profile, days,
                                      required_batches(cfg, [t for t, _, _ in device.capture_times]),
                                      census["uploaded_bytes"],

@@ -70,6 +70,9 @@ DURABLE: dict = {
     "settings_error": "",
     "paced": 0,
     "sensor": "",
+    "brownouts": 0,           # counted by safemode.py after each brown-out
+    "brownouts_seen": 0,      # ... and taken into account by a wake (timelapse/power.py)
+    "brownout_v": [0.0, 0.0],  # learned floors: no WiFi / no capture below (0.0: none)
 }
 
 

@@ -20,7 +20,7 @@ from sim.runner import RunOptions, install_firmware, parse_start, run  # noqa: E
 
 START = parse_start(RunOptions.start)
 
-FIRMWARE_FILES = ["code.py", "boot.py", "camconfig.toml", "requirements.txt", "state", "timelapse"]
+FIRMWARE_FILES = ["code.py", "boot.py", "safemode.py", "camconfig.toml", "requirements.txt", "state", "timelapse"]
 
 
 def roomy_battery_profile(folder: Path, capacity_mAh: float = 6000.0) -> Path:

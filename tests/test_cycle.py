@@ -246,7 +246,9 @@ def test_capture_only_wake_imports_no_network_stack(tmp_path: Path) -> None:
     folder.mkdir()
     install_firmware(PROJECT, folder, None, Network())
     device = Device(folder, load_profile(), start_utc=parse_start("2026-06-01T10:00:00Z"))
-    for _ in range(2):
+    # No cloud here: the first wake's join fails and the next wake retries (backoff 10 min);
+    # the third backs off (20 min) and only captures.
+    for _ in range(3):
         outcome, target = device.wake()
         device.sleep_until(target, float("inf"))
         device.reset_reason = "DEEP_SLEEP_ALARM"

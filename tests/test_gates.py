@@ -12,7 +12,7 @@ import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
-FIRMWARE = sorted([ROOT / "code.py", ROOT / "boot.py", *(ROOT / "state").glob("*.py"),
+FIRMWARE = sorted([ROOT / "code.py", ROOT / "boot.py", ROOT / "safemode.py", *(ROOT / "state").glob("*.py"),
                    *(ROOT / "timelapse").glob("*.py")])
 
 # Modules with no hardware behind them: they must import and work under MicroPython itself.

@@ -5,6 +5,9 @@ from __future__ import annotations
 
 import math
 import random
+import sys
+import time as host_time
+import types
 
 import pytest
 
@@ -24,6 +27,13 @@ class Board:
         self.rtc = float(START)
         self.mean_ppm, self.slope = mean_ppm, slope
         self.noise = random.Random(seed)
+        self.rtc_sets: list[tuple[float, float]] = []  # (RTC before, RTC after) of each setting
+
+    def set_rtc(self, value) -> None:
+        """rtc.RTC().datetime = time.localtime(t): the RTC reads t, whole seconds."""
+        after = float(host_time.mktime(tuple(value)))
+        self.rtc_sets.append((self.rtc, after))
+        self.rtc = after
 
     def temperature(self) -> float:
         return 20.0 + 8.0 * math.sin(2 * math.pi * (self.true % DAY / DAY - 0.375))
@@ -50,6 +60,12 @@ def board(monkeypatch):
     made = Board(mean_ppm=5000, slope=62.5)  # +-10 % of the mean over +-8 C, as the simulator
     monkeypatch.setattr(timesync.time, "time", made.time)
     monkeypatch.setattr(timesync, "_offset", 0.0)
+    class FakeRTC:
+        datetime = property(None, lambda self, value: made.set_rtc(value))
+
+    fake_rtc = types.ModuleType("rtc")
+    fake_rtc.RTC = FakeRTC
+    monkeypatch.setitem(sys.modules, "rtc", fake_rtc)
     return made
 
 
@@ -113,10 +129,13 @@ def test_learns_the_rate_and_keeps_the_bound(board):
 
 
 def test_without_the_model_uncorrected_time_would_drift_minutes(board):
-    """The point of compensation: the RTC itself is 430 s a day fast."""
+    """The point of compensation: the RTC itself is 430 s a day fast. (Syncs that find it over
+    RESET_RTC_S off set it back, so that the offset kept in sleep memory stays small.)"""
     hot, durable = fresh_state()
     live(board, hot, durable, days=3)
-    assert board.rtc - board.true > 3 * 400
+    gained = board.rtc - board.true + sum(before - after for before, after in board.rtc_sets)
+    assert gained > 3 * 400
+    assert all(abs(before - after) > timesync.RESET_RTC_S - 2 for before, after in board.rtc_sets)
 
 
 def test_a_wild_sample_is_distrusted_once_then_believed_when_repeated(board):

@@ -342,8 +342,8 @@ SCHEMA: dict = {
                "awake_budget": "40s"},
     "time": {"max_error": "5s", "max_interval": "7d", "ntp_server": "pool.ntp.org"},
     "storage": {"min_free_mb": 64, "delete_after_upload": False},
-    "power": {"battery_pin": None, "divider": 2.0, "low_battery_v": 3.45,
-              "critical_battery_v": 3.30, "marker_pin": None, "wake_pin": None,
+    "power": {"battery_pin": None, "divider": 2.0, "low_battery_v": 3.55,
+              "critical_battery_v": 3.45, "marker_pin": None, "wake_pin": None,
               "camera_power_pin": None},
 }
 

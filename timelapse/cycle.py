@@ -19,7 +19,7 @@ CONFIG_FILE = "camconfig.toml"
 MAINTENANCE_FILE = "maintenance"  # create it on CIRCUITPY (USB attached) for maintenance mode
 SLOT_TOLERANCE_S = 90     # a wake this close to a slot takes that slot's photo
 FREE_CHECK_S = 86400      # measure the card's free space at least daily (statvfs can be slow)
-CRITICAL_SLEEP_S = 3600
+CRITICAL_SLEEP_S = 6 * 3600  # near empty: wake rarely, do nothing but measure
 MAX_RETRY_S = 3600
 CALIBRATE_MIN_S = 300     # the shortest sleep that says something about the RTC's rate
 # CircuitPython's own WiFi keys: with them it joins by itself at every start (docs/design.md)
@@ -39,6 +39,7 @@ class Wake:
         self.alarm_rtc = None  # the RTC reading that means next_utc (timesync.rtc_alarm)
         self.card_ready = None  # not tried yet in this wake
         self.early_utc = None   # (utc, why): a wake wanted before the next slot
+        self.battery = "ok"     # power.battery_mode: "ok", "low" (no WiFi), "critical"
 
     def phase(self, name):
         self.timings[name] = self.timings.get(name, 0) + ticks.since(self.mark)
@@ -79,9 +80,10 @@ class Wake:
             self.recover_card()
         volts = power.battery_volts(cfg["power"])
         hot["battery_v"] = round(volts, 3)
+        self.battery = power.battery_mode(self.state.durable, cfg["power"], volts)
         utc = timesync.utc_now()
-        if volts and volts < cfg["power"]["critical_battery_v"]:
-            self.error("battery", "%.2f V is below critical: no capture" % volts)
+        if self.battery == "critical":
+            self.error("battery", "%.2f V is below critical: no capture, no WiFi" % volts)
             self.next_utc = utc + CRITICAL_SLEEP_S
         else:
             valid = timesync.valid(utc)
@@ -113,6 +115,9 @@ class Wake:
         sleep_s = (self.next_utc or utc) - utc
         sync_due = timesync.due(hot, durable, cfg, utc, sleep_s, hot["temperature"])
         if not (upload_due or sync_due) or hot["backoff"][1] > utc:
+            return False
+        if self.battery != "ok":  # WiFi's transmit peaks could brown the board out
+            print("battery: %.2f V is low: no WiFi (%s)" % (hot["battery_v"], upload_due or sync_due))
             return False
         from timelapse import online  # compiled only by wakes that go on the network
 
@@ -405,4 +410,4 @@ def main():
             print("[error] persist: %s" % again)
     marker.stop()
     wake_pin = wake.cfg["power"]["wake_pin"] if hasattr(wake, "cfg") else None
-    power.deep_sleep(wake.alarm_rtc or wake.next_utc, wake_pin)
+    power.deep_sleep(wake.alarm_rtc or wake.next_utc, wake_pin, marker.held())

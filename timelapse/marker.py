@@ -1,6 +1,8 @@
 """Phase marks for a power profiler: `[power] marker_pin`, wired to a logic input of a PPK2.
 
-The pin is high while the firmware runs and low in boot and deep sleep. At the end of each
+The pin is high while the firmware runs and low in deep sleep: CircuitPython resets every pin
+(pulled up) when code.py ends, so the low is held through deep sleep with `preserve_dios`
+(`held`); CircuitPython's start-up releases it again (pulled up until the firmware drives it). At the end of each
 phase it sends k short low pulses, k being the phase's number in PHASES, so the profiler can
 split the charge per phase (power_tests/ppk2_harness.py decodes it). Without a marker pin
 nothing here runs. The profiler harness reads PHASES from this module.
@@ -45,3 +47,10 @@ def stop():
     """Low for deep sleep: the fall ends the last phase."""
     if _pin is not None:
         _pin.value = False
+
+
+def held():
+    """The DigitalInOuts to keep through deep sleep (`preserve_dios`): the marker, held low.
+    Reset instead, it would be pulled up: high to the profiler all night, and about 23 uA from
+    the ESP32-S3's 45 kOhm pull-up into the profiler's 100 kOhm pull-down."""
+    return (_pin,) if _pin is not None else ()

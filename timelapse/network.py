@@ -195,11 +195,16 @@ def backing_off(hot, utc):
     return utc < hot["backoff"][1]
 
 
+BACKOFF_SLACK_S = 30  # see failed()
+
+
 def failed(hot, utc, cap=BACKOFF_MAX_S):
     """Count a failure and double the pause before the next try, up to `cap`. Returns it."""
     failures = hot["backoff"][0] + 1
     pause = min(BACKOFF_FIRST_S * 2 ** min(failures - 1, 16), cap)
-    hot["backoff"] = [failures, int(utc + pause)]
+    # A little early: the wake `pause` later reads a time a second or two either side (whole
+    # RTC seconds, TimeAlarm's whole-second wake, awake time), and must not miss its turn.
+    hot["backoff"] = [failures, int(utc + pause) - BACKOFF_SLACK_S]
     return pause
 
 

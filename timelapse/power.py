@@ -1,7 +1,10 @@
 """Battery, watchdog and deep sleep: how every wake ends.
 
 Whatever happened in the wake, `deep_sleep` is the last call; the watchdog resets a wake that
-hangs past its budget.
+hangs past its budget. `battery_mode` decides what a wake may do near empty: WiFi transmits in
+bursts of about 335 mA and the camera draws about 100 mA, and a LiPo near empty sags under
+them below the board's brown-out level. A brown-out restarts CircuitPython in safe mode, where
+safemode.py counts it (NVM) and resets the board; the next wake then raises its own floor.
 """
 
 import time
@@ -10,7 +13,10 @@ import alarm
 import microcontroller
 
 WATCHDOG_MARGIN_S = 30
-RETRY_S = 300  # when the next wake cannot be planned
+RETRY_S = 300         # when the next wake cannot be planned
+LATE_S = 120          # a wake target this little in the past is taken at once, not skipped
+BROWNOUT_MARGIN_V = 0.05  # above the voltage a brown-out happened at
+RECHARGED_V = 0.15        # this far above every floor: a new or recharged battery
 
 
 def arm_watchdog(budget_s):
@@ -41,16 +47,55 @@ def battery_volts(settings):
         adc.deinit()
 
 
-def deep_sleep(wake_utc, wake_pin=None):
-    """Sleep until the RTC reads `wake_utc` (or RETRY_S from now), and the wake pin if any."""
-    if microcontroller.watchdog is not None:
-        microcontroller.watchdog.mode = None  # deep sleep stops it; USB's fake deep sleep would not
-    now = time.time()
-    if wake_utc is None or wake_utc <= now:
-        wake_utc = now + RETRY_S
-    alarms: list = [alarm.time.TimeAlarm(epoch_time=int(wake_utc))]
+def battery_mode(durable, settings, volts):
+    """"ok", "low" (no WiFi: no upload, no time sync) or "critical" (no camera either, long
+    sleeps). The configured thresholds, raised by what brown-outs taught: one while WiFi was
+    still allowed sets the WiFi floor, one below it (camera, card) the capture floor."""
+    floors = durable["brownout_v"]
+    if durable["brownouts"] > durable["brownouts_seen"]:
+        durable["brownouts_seen"] = durable["brownouts"]
+        if volts:
+            which = 1 if floors[0] and volts < floors[0] else 0
+            floors[which] = round(volts + BROWNOUT_MARGIN_V, 3)
+    if not volts:
+        return "ok"
+    if (floors[0] or floors[1]) and volts > max(floors) + RECHARGED_V:
+        floors[0] = floors[1] = 0.0
+    if volts < max(settings["critical_battery_v"], floors[1]):
+        return "critical"
+    if volts < max(settings["low_battery_v"], floors[0]):
+        return "low"
+    return "ok"
+
+
+def _alarms(wake_rtc, wake_pin):
+    alarms: list = [alarm.time.TimeAlarm(epoch_time=wake_rtc)]
     if wake_pin:
         import board
 
         alarms.append(alarm.pin.PinAlarm(getattr(board, wake_pin), value=False, pull=True))
-    alarm.exit_and_deep_sleep_until_alarms(*alarms)
+    return alarms
+
+
+def deep_sleep(wake_utc, wake_pin=None, hold=()):
+    """Sleep until the RTC reads `wake_utc`, and the wake pin if any; `hold` are DigitalInOuts
+    kept as they are through the sleep (every other pin is reset, pulled up, when code.py ends).
+
+    TimeAlarm(epoch_time=) counts in whole RTC seconds and refuses a time the RTC has passed
+    ("Time is in the past."); a target missed by a little is taken at once (its slot is still
+    within reach), one missed by more waits RETRY_S. A wake pin that cannot wake the board from
+    deep sleep (RTC pins only) is dropped, never the sleep."""
+    if microcontroller.watchdog is not None:
+        microcontroller.watchdog.mode = None  # deep sleep stops it; USB's fake deep sleep would not
+    for attempt in range(3):
+        now = time.time()
+        if wake_utc is None or wake_utc <= now - LATE_S:
+            wake_utc = now + RETRY_S
+        wake_rtc = max(int(wake_utc), now + 1)
+        try:
+            alarms = _alarms(wake_rtc, wake_pin)
+            alarm.exit_and_deep_sleep_until_alarms(*alarms, preserve_dios=hold)
+        except ValueError as problem:
+            if "past" not in str(problem):  # the pin alarm: sleep on the time alone
+                print("[error] wake_pin: %s: %s (ignored)" % (wake_pin, problem))
+                wake_pin = None

@@ -10,8 +10,11 @@ wake could exceed [time] max_error, at least every max_interval, and whenever th
 valid (after a power loss it restarts at 2000-01-01).
 
 Float32 on the board holds epoch seconds only to ~100 s, so absolute times stay integers (the
-RTC's int seconds) and only small differences (offset, bound) are floats. The RTC is set only
-when it is invalid; otherwise the correction lives in `hot["clock"]`.
+RTC's int seconds) and only small differences (offset, bound) are floats. The RTC is set when it
+is invalid or when a sync finds it more than RESET_RTC_S off; otherwise the correction lives in
+`hot["clock"]`. That keeps the offset small: sleep memory holds it as JSON, whose floats keep 6
+significant digits on the board, and a drift of thousands of ppm left uncorrected in the RTC
+would grow it past 1e5 s within months (whole seconds lost at every wake).
 """
 
 import time
@@ -28,6 +31,8 @@ RTC_TICK_S = 1.0          # time.time() is whole seconds
 DISTRUST_S = 120          # a sample this far outside the bound is distrusted once
 SAVE_MODEL_S = 86400      # copy the learned model to NVM daily (sooner while it is learned)
 MIN_LEARN_S = 60          # shorter intervals say nothing about the rate
+RESET_RTC_S = 3600        # a sync that finds the RTC this far off sets it (rarely: a
+                          # set RTC loses its sub-second phase)
 
 _offset = 0.0             # seconds to add to the RTC in this wake (float, small)
 
@@ -111,6 +116,8 @@ def apply(hot, durable, sample, fraction, precision, temperature):
     """A time sample (`sample` whole seconds + `fraction`, true to +-precision s). Returns the
     error it found in our time (s), or None when the sample was distrusted."""
     global _offset
+    if not valid(sample):
+        return None  # no time at all (and time.localtime refuses anything before 2000)
     rtc_now = time.time()
     clock = hot["clock"]
     if clock and valid(rtc_now):
@@ -122,7 +129,7 @@ def apply(hot, durable, sample, fraction, precision, temperature):
         _learn(hot, durable, error, precision)
     else:
         error = None
-    if not valid(rtc_now) or clock is None and abs(rtc_now - sample) > 1:
+    if not valid(rtc_now) or abs(rtc_now - sample) > (1 if clock is None else RESET_RTC_S):
         import rtc
 
         rtc.RTC().datetime = time.localtime(sample)

@@ -1,6 +1,7 @@
 """Copy the firmware to a CIRCUITPY drive: `make deploy CIRCUITPY=/path/to/drive`.
 
-Copies code.py, boot.py, state/ and timelapse/; keeps the user's camconfig.toml and
+Copies code.py, boot.py, safemode.py, state/ and timelapse/ (and makes sd/, the card's mount
+point, when the drive lacks it); keeps the user's camconfig.toml and
 settings.toml unless --replace-config (settings.toml is never written: secrets are the user's);
 installs the device libraries with `circup install -r requirements.txt` when circup is
 available; and says what it did.
@@ -15,7 +16,7 @@ import sys
 from pathlib import Path
 
 PROJECT = Path(__file__).resolve().parent.parent
-FIRMWARE = ["code.py", "boot.py", "state", "timelapse"]
+FIRMWARE = ["code.py", "boot.py", "safemode.py", "state", "timelapse"]
 HOST_ONLY = {"dump.py"}  # state/dump.py is the host's reader
 
 
@@ -34,6 +35,11 @@ def deploy(drive: Path, replace_config: bool = False) -> list[str]:
         else:
             shutil.copy2(source, target)
             done.append(f"copied {name}")
+    if not (drive / "sd").is_dir():
+        # storage.mount needs its mount point: CircuitPython makes /sd when it formats the drive,
+        # but a drive made by an older release, or tidied by hand, may lack it.
+        (drive / "sd").mkdir()
+        done.append("made sd/ (the card's mount point)")
     config = drive / "camconfig.toml"
     if replace_config or not config.exists():
         shutil.copy2(PROJECT / "camconfig.toml", config)

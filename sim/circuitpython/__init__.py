@@ -24,6 +24,7 @@ MODULES = {
     "espidf": "espidf",
     "hashlib": "hashlib_",
     "ipaddress": "ipaddress_",
+    "json": "json_",
     "microcontroller": "microcontroller",
     "os": "os_",
     "rtc": "rtc",

@@ -7,7 +7,15 @@ from sim import circuitpython as _hw
 
 
 class RTC:
-    calibration = 0
+    """ports/espressif/common-hal/rtc/RTC.c: whole seconds since 2000; no calibration."""
+
+    @property
+    def calibration(self) -> int:
+        return 0
+
+    @calibration.setter
+    def calibration(self, value) -> None:
+        raise NotImplementedError("calibration")
 
     @property
     def datetime(self):
@@ -15,7 +23,10 @@ class RTC:
 
     @datetime.setter
     def datetime(self, value) -> None:
-        _hw.device().set_rtc(calendar.timegm(tuple(value)[:6] + (0, 0, 0)))
+        from sim.circuitpython.time_ import struct_time_fields
+
+        fields = struct_time_fields(value)
+        _hw.device().set_rtc(calendar.timegm(fields[:6] + (0, 0, 0)))
 
 
 _source = None

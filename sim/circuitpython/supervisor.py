@@ -30,3 +30,18 @@ def ticks_ms() -> int:
 
 def get_previous_traceback():
     return _hw.device().previous_traceback
+
+
+class SafeModeReason:
+    """shared-bindings/supervisor/SafeModeReason.c (the ones the simulator produces)."""
+
+    NONE = "SafeModeReason.NONE"
+    BROWNOUT = "SafeModeReason.BROWNOUT"
+
+
+def _safe_mode_reason():
+    reason = _hw.device().safe_mode
+    return getattr(SafeModeReason, reason) if reason else SafeModeReason.NONE
+
+
+_Runtime.safe_mode_reason = property(lambda self: _safe_mode_reason())

@@ -1,4 +1,7 @@
-"""`time` on the board: the RTC and the monotonic clock of the simulated device."""
+"""`time` on the board: the RTC and the monotonic clock of the simulated device.
+
+localtime and mktime follow shared-bindings/time/__init__.c (9.2.8, 10.0.3, 10.1.0).
+"""
 
 import calendar
 import time as _host_time
@@ -24,13 +27,43 @@ def time_ns() -> int:
     return int(_hw.device().clock.rtc * 1e9)
 
 
+EPOCH_2000 = 946684800  # TIMEUTILS_SECONDS_1970_TO_2000
+
+
+def _struct(secs: int) -> struct_time:
+    t = _host_time.gmtime(secs)
+    return struct_time(tuple(t)[:8] + (-1,))  # tm_isdst is not supported: -1
+
+
+def struct_time_fields(value) -> tuple:
+    """struct_time_to_tm: a tuple (a struct_time is one) of exactly nine ints."""
+    if not isinstance(value, tuple):
+        raise TypeError("value must be of type struct_time, not %s" % type(value).__name__)
+    if len(value) != 9:
+        raise TypeError("function takes 9 positional arguments but %d were given" % len(value))
+    return tuple(int(v) for v in value)
+
+
 def localtime(secs=None) -> struct_time:
-    """The board has no time zones: localtime is the RTC's own reading."""
-    return _host_time.gmtime(time() if secs is None else int(secs))
+    """The RTC's reading (no time zones on the board), or `secs` as a struct_time; before 2000
+    OverflowError, as shared-bindings/time/__init__.c (MICROPY_EPOCH_IS_1970)."""
+    if secs is None:
+        return _struct(time())
+    secs = int(secs)  # a float is truncated (mp_obj_new_int_from_float)
+    if secs < EPOCH_2000:
+        raise OverflowError("timestamp out of range for platform time_t")
+    return _struct(secs)
 
 
 def mktime(t) -> int:
-    return calendar.timegm(tuple(t))
+    """timeutils_mktime: out-of-range fields are normalised; a year before 2000 is refused."""
+    year, month, mday, hour, minute, second = struct_time_fields(t)[:6]
+    if year < 2000:
+        raise OverflowError("tm_year out of range")
+    year += (month - 1) // 12
+    month = (month - 1) % 12 + 1
+    days = calendar.timegm((year, month, 1, 0, 0, 0, 0, 0, 0)) // 86400 + mday - 1
+    return days * 86400 + hour * 3600 + minute * 60 + second
 
 
 def sleep(seconds: float) -> None:
