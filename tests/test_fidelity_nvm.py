@@ -21,6 +21,7 @@ from sim import circuitpython
 from sim.circuitpython import microcontroller
 from sim.device import NVM_READ_S, NVM_WRITE_S, Device, PowerCut
 from sim.network import Network
+from tests.conftest import roomy_battery_profile
 from sim.profile import load_profile
 from sim.runner import PROJECT, RunOptions, image_census, install_firmware, live_once, parse_start, run
 from state import record
@@ -271,7 +272,8 @@ def test_a_month_of_power_cuts_with_cuts_inside_nvm_writes(tmp_path: Path, monke
         return alive
 
     monkeypatch.setattr(runner, "live_once", checked)
-    report = run(RunOptions(days=30, power_cuts=200, seed=3, out=tmp_path / "out", progress=False))
+    report = run(RunOptions(days=30, power_cuts=200, seed=3, out=tmp_path / "out", progress=False,
+                            profile=roomy_battery_profile(tmp_path)))
     events = [json.loads(line) for line in (tmp_path / "out" / "events.jsonl").read_text().splitlines()]
     cut_in = [e["phase"] for e in events if e["kind"] == "power_cut"]
     assert report["power_cuts"] == 200 and cut_in.count("nvm") >= 10
