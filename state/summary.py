@@ -6,13 +6,14 @@ never part of the facts, not even truncated: only whether a token is held and un
 """
 
 import json
+import os
 
 from timelapse import timesync
 from timelapse.civil import stamp
 
 BEGIN = "=== timelapse state ==="
 END = "=== end of state ==="
-FIRMWARE_VERSION = "0.3.0"
+FIRMWARE_VERSION = "0.4.0"
 
 
 def facts(state, cfg, now_utc, clock_valid):
@@ -21,6 +22,7 @@ def facts(state, cfg, now_utc, clock_valid):
     return {
         "camera": cfg["camera"]["id"] if cfg else None,
         "firmware": FIRMWARE_VERSION,
+        "circuitpython": os.uname()[2],  # the release: uploads carry content_hash from 10.1
         "time": now_utc,
         "clock_valid": clock_valid,
         "clock_error_s": _rounded(timesync.error_bound(hot)),
@@ -62,8 +64,8 @@ def render(f):
     """A few lines a person reads at a glance."""
     counters, queue = f["counters"], f["queue"]
     lines = [
-        "camera %s, firmware %s, time %s%s" % (
-            f["camera"], f["firmware"], stamp(f["time"]) + "Z" if f["time"] else "unknown",
+        "camera %s, firmware %s on CircuitPython %s, time %s%s" % (
+            f["camera"], f["firmware"], f["circuitpython"], stamp(f["time"]) + "Z" if f["time"] else "unknown",
             "" if f["clock_valid"] is not False else " (clock not set)"),
         "captured %d, uploaded %d, waiting %d (oldest #%s), wakes %d, power-ons %d" % (
             counters["captured"], counters["uploaded"], queue["length"], queue["oldest_waiting"],

@@ -61,3 +61,11 @@ def test_two_days_upload_on_every_release(tmp_path, version: str) -> None:
     assert report["time_syncs"] > 0
     events = [json.loads(line) for line in (tmp_path / "out" / "events.jsonl").read_text().splitlines()]
     assert sum(e["kind"] == "capture" for e in events) == report["captures"]
+
+
+def test_the_state_dump_names_the_release(tmp_path) -> None:
+    """os.uname().release (shared-bindings/os/__init__.c) is the CircuitPython version: the dump
+    says which release the camera runs, so a user knows whether uploads carry content_hash."""
+    run(RunOptions(days=0.05, out=tmp_path / "out", circuitpython="9.2.8", usb=True, progress=False))
+    console = (tmp_path / "out" / "console.log").read_text()
+    assert "on CircuitPython 9.2.8" in console and '"circuitpython": "9.2.8"' in console

@@ -69,8 +69,21 @@ def urandom(size: int) -> bytes:
     return _hw.device().rng.randbytes(size)
 
 
+class _Uname(tuple):
+    """shared-bindings/os/__init__.c: an attrtuple, readable by index or by field name."""
+
+    _fields = ("sysname", "nodename", "release", "version", "machine")
+
+    def __getattr__(self, name: str):
+        if name in self._fields:
+            return self[self._fields.index(name)]
+        raise AttributeError(name)
+
+
 def uname():
-    return ("ESP32S3", "ESP32S3", "9.2.7", "9.2.7 on 2025-04-01", "Seeed XIAO ESP32S3 Sense with ESP32S3")
+    release = _hw.device().version.name  # the CircuitPython release the board runs
+    return _Uname(("ESP32S3", "ESP32S3", release, release + " on 2025-04-01",
+                   "Seeed Studio XIAO ESP32S3 Sense with ESP32S3"))
 
 
 def __getattr__(name):
