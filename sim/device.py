@@ -19,14 +19,14 @@ import random
 import tomllib
 import traceback
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 from sim import circuitpython, workflow
 from sim.battery import Battery
 from sim.circuitpython import versions
-from sim.circuitpython.wifi import RadioState
 from sim.circuitpython.errnos import ETIMEDOUT, board_error
+from sim.circuitpython.wifi import RadioState
 from sim.clock import Clock, temperature_at
 from sim.faults import BOARD as BOARD_FAULTS
 from sim.faults import parse as parse_faults
@@ -119,7 +119,7 @@ class WakeRecord:
 
 
 def iso(t: float) -> str:
-    return datetime.fromtimestamp(t, tz=timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+    return datetime.fromtimestamp(t, tz=UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
 class Device:
@@ -173,7 +173,7 @@ class Device:
         self.pin_edges: list[tuple[float, int, bool]] = []  # (true time, gpio, level) of outputs
         self.held_pins: dict[int, tuple] = {}  # preserve_dios of the last deep sleep
         self.rtc_periph = False   # a PinAlarm keeps the RTC peripherals powered in deep sleep
-        self._writing: dict[str, "hashlib._Hash"] = {}
+        self._writing: dict[str, hashlib._Hash] = {}
         self._watchdog = None
         self.radio = RadioState()  # what the WiFi holds until the next reset
         self._dns_cache: set[str] = set()

@@ -116,7 +116,7 @@ class WakeImports:
                         names.add(entry.stem)
         return names
 
-    def __enter__(self) -> "WakeImports":
+    def __enter__(self) -> WakeImports:
         # The host may have imported its own copies (tests import timelapse.*): set them aside.
         shadowed = self._device_top_names()
         for name in list(sys.modules):

@@ -16,7 +16,7 @@ import sys
 import time as host_time
 import tomllib
 from dataclasses import asdict, dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -24,9 +24,9 @@ from tqdm import tqdm
 
 from sim.circuitpython import versions
 from sim.device import Device, camera_sleep_mA, dump_json, iso
-from sim.hardware import RETURNING_STATES
 from sim.faults import apply_cloud as apply_cloud_faults
 from sim.faults import parse as parse_faults
+from sim.hardware import RETURNING_STATES
 from sim.network import Network
 from sim.plots import write_plots
 from sim.preview import write_preview
@@ -66,7 +66,7 @@ class RunOptions:
 def parse_start(text: str) -> float:
     when = datetime.fromisoformat(text.replace("Z", "+00:00"))
     if when.tzinfo is None:
-        when = when.replace(tzinfo=timezone.utc)
+        when = when.replace(tzinfo=UTC)
     return when.timestamp()
 
 

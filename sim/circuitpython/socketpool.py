@@ -192,7 +192,7 @@ class Socket:
             data = self._real.recv(size)
         except BlockingIOError as error:  # timeout 0: nothing there yet
             raise _errno.board_error(_errno.EAGAIN, "EAGAIN") from error
-        except _host_socket.timeout as error:
+        except TimeoutError as error:
             raise _errno.board_error(_errno.ETIMEDOUT, "ETIMEDOUT") from error
         except ConnectionError as error:
             raise _errno.board_error(_errno.ECONNRESET, "ECONNRESET") from error

@@ -3,6 +3,7 @@ set up once; then photo, upload, time.sleep until the next slot, for ever (power
 
 import json
 import os
+import ssl
 import time
 
 import adafruit_requests
@@ -12,7 +13,6 @@ import espcamera
 import rtc
 import sdcardio
 import socketpool
-import ssl
 import storage
 import wifi
 

@@ -3,6 +3,7 @@ creation and one upload on every wake, and the camera only deinitialised (power_
 
 import json
 import os
+import ssl
 import time
 
 import adafruit_requests
@@ -13,7 +14,6 @@ import espcamera
 import rtc
 import sdcardio
 import socketpool
-import ssl
 import storage
 import wifi
 
