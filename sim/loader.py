@@ -14,6 +14,7 @@ import importlib.util
 import os
 import sys
 from pathlib import Path
+from types import ModuleType
 
 from sim import circuitpython
 
@@ -99,7 +100,7 @@ class WakeImports:
         self.device = device
         self.board_modules = circuitpython.modules()
         self.finder = DeviceFinder(device, self.board_modules)
-        self.saved: dict[str, object] = {}
+        self.saved: dict[str, ModuleType | None] = {}
 
     @property
     def imported(self) -> set[str]:

@@ -249,6 +249,7 @@ def live_once(device: Device, end: float) -> bool:
     """One wake and what follows it (deep sleep, a reset, a crash). False when the run is over."""
     outcome, detail = device.wake()
     if outcome == "sleep":
+        assert detail is None or isinstance(detail, float | int)  # the RTC time of the alarm
         device.event("sleep", alarm=_iso_or_none(detail), sleep_mA=round(device.sleep_mA(), 4))
         ended = device.sleep_until(detail, end)
         if not device.faked_sleep:
@@ -341,7 +342,7 @@ def clock_errors(cfg: dict, capture_times: list[tuple[float, float, str]]) -> li
     return errors
 
 
-def match_slots(slots: list[int], capture_rtc: list[float], tolerance: float) -> int:
+def match_slots(slots: list[float], capture_rtc: list[float], tolerance: float) -> int:
     """How many slots had a capture that the device (by its own clock) took for that slot."""
     matched, i = 0, 0
     for slot in slots:
@@ -501,7 +502,7 @@ def build_report(device: Device, options: RunOptions, profile, start: float, end
         "power_cuts": counters["power_cuts"],
         "watchdog_resets": counters["watchdog_resets"],
         "sleep_mA": round(device.meter.mAs.get("sleep", 0.0) / sleep_s, 4) if sleep_s else 0.0,
-        "camera_sleep_state": max(device.sleep_by_camera, key=device.sleep_by_camera.get, default=None),
+        "camera_sleep_state": max(device.sleep_by_camera, key=device.sleep_by_camera.__getitem__, default=None),
         "camera_sleep_h": {state: round(s / 3600, 1) for state, s in sorted(device.sleep_by_camera.items())},
         "sensor": device.camera.sensor,
         "camera_switch": options.camera_switch,
