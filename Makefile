@@ -2,11 +2,12 @@
 #   make run    the firmware for a simulated week with the shipped camconfig.toml -> out/
 #   make test   every test and CI gate
 # Inner loop: make check (the gates and every test but the simulated deployments, well under a minute)
+#             make lint (ruff and mypy over the host code; tests/test_lint.py runs the same)
 VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-$(shell cat requirements-dev.txt | cksum | cut -d' ' -f1)
 
-.PHONY: run test check setup clean deploy
+.PHONY: run test check lint setup clean deploy
 
 run: $(STAMP)
 	$(PY) -m sim run --days 7 --out out
@@ -16,6 +17,10 @@ test: $(STAMP)
 
 check: $(STAMP)
 	$(PY) -m pytest -m "not slow"
+
+lint: $(STAMP)
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/mypy
 
 setup: $(STAMP)
 
@@ -27,7 +32,7 @@ $(STAMP): requirements-dev.txt
 	touch $@
 
 clean:
-	rm -rf out .pytest_cache .mypy_cache
+	rm -rf out .pytest_cache .mypy_cache .ruff_cache
 
 deploy: $(STAMP)
 	@test -n "$(CIRCUITPY)" || (echo "usage: make deploy CIRCUITPY=/path/to/CIRCUITPY" && false)

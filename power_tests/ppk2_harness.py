@@ -597,7 +597,8 @@ def calibrate_profile(report: dict, profile: dict | None = None, sensor: str = "
             camera = report["sleep_mA"] - profile["sleep"]["board_mA"] - profile["sleep"]["sd_card_mA"]
             if camera >= 0:
                 figure = round(camera, 4)  # "off" (a camera power switch) is one figure for all
-                out["sleep"]["camera_mA"] = {"off": figure} if camera_state == "off" else {sensor: {camera_state: figure}}
+                out["sleep"]["camera_mA"] = ({"off": figure} if camera_state == "off"
+                                             else {sensor: {camera_state: figure}})
     if "boot" in stats:
         put("boot", "duration_s", stats["boot"]["mean_s"])
         put("boot", "current_mA", stats["boot"]["mean_mA"])

@@ -5,8 +5,6 @@ firmware's timelapse/marker.py and the harness's decoder."""
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import numpy as np
 import pytest
 

@@ -28,7 +28,8 @@ def main(argv: list[str] | None = None) -> int:
     runner.add_argument("--profile", type=Path, help="power profile TOML (default: profiles/reference.toml)")
     runner.add_argument("--firmware", type=Path, default=PROJECT, help="firmware folder (default: this project)")
     runner.add_argument("--seed", type=int, default=1)
-    runner.add_argument("--rtc-drift-ppm", type=float, help="mean RTC rate error in deep sleep (default: the profile's)")
+    runner.add_argument("--rtc-drift-ppm", type=float,
+                        help="mean RTC rate error in deep sleep (default: the profile's)")
     runner.add_argument("--power-cuts", type=int, default=0, help="cut power at N random instants")
     runner.add_argument("--faults", default="", help="faults to inject (see README.md)")
     runner.add_argument("--usb", action="store_true", help="USB attached: capture the console")

@@ -10,6 +10,8 @@ charge is used up, or the board cannot even boot without browning out, it stops 
 
 from __future__ import annotations
 
+from itertools import pairwise
+
 # (state of charge, rest voltage) of the chart; only its shape is used.
 _CHART = ((0.00, 3.27), (0.05, 3.61), (0.10, 3.69), (0.15, 3.71), (0.20, 3.73), (0.25, 3.75),
           (0.30, 3.77), (0.35, 3.79), (0.40, 3.80), (0.45, 3.82), (0.50, 3.84), (0.55, 3.85),
@@ -21,7 +23,7 @@ def _shape(soc: float) -> float:
     """0 (empty) .. 1 (full), monotone in the state of charge."""
     soc = min(1.0, max(0.0, soc))
     low, high = _CHART[0][1], _CHART[-1][1]
-    for (s0, v0), (s1, v1) in zip(_CHART, _CHART[1:]):
+    for (s0, v0), (s1, v1) in pairwise(_CHART):
         if soc <= s1:
             volts = v0 + (v1 - v0) * (soc - s0) / (s1 - s0)
             return (volts - low) / (high - low)

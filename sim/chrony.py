@@ -111,7 +111,7 @@ class Chrony:
         self._feeding = threading.Event()
         self._feeder: threading.Thread | None = None
 
-    def __enter__(self) -> "Chrony":
+    def __enter__(self) -> Chrony:
         self.start()
         return self
 

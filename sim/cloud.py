@@ -36,10 +36,10 @@ import sys
 import threading
 import time
 import zoneinfo
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
-from typing import Callable
 from urllib.parse import parse_qs, urlsplit
 
 from sim.network import Network
@@ -157,8 +157,8 @@ def parse_arg(raw: str | bytes | None, function: str) -> dict:
                        '"Dropbox-API-Arg" or URL parameter "arg".')
     try:
         arg = json.loads(raw) if raw.strip() else None
-    except ValueError:
-        raise BadInput(f'Error in call to API function "{function}": could not decode input as JSON')
+    except ValueError as error:
+        raise BadInput(f'Error in call to API function "{function}": could not decode input as JSON') from error
     if arg is None:
         return {}
     if not isinstance(arg, dict):
@@ -300,7 +300,7 @@ class Store:
                 self.disk(old["path_display"]).unlink(missing_ok=True)
         self.deleted.pop(lower, None)
         seq = self.next_seq()
-        server_modified = datetime.fromtimestamp(int(now), timezone.utc).strftime(TIME_FORMAT)
+        server_modified = datetime.fromtimestamp(int(now), UTC).strftime(TIME_FORMAT)
         entry = {".tag": "file", "name": shown.rsplit("/", 1)[1], "path_lower": lower,
                  "path_display": shown, "id": same_id or self.new_id(),
                  "client_modified": client_modified or server_modified,
@@ -349,7 +349,7 @@ class _Handler(http.server.BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
     timeout = 60            # an idle kept-alive connection is closed after this (real seconds)
     disable_nagle_algorithm = True   # headers and body go out in two writes: no delayed-ACK stall
-    server: "_HTTPSServer"
+    server: _HTTPSServer
 
     def do_GET(self) -> None:  # noqa: N802 - the http.server API
         self.server.cloud._serve(self)
@@ -374,7 +374,7 @@ class _HTTPSServer(http.server.ThreadingHTTPServer):
     daemon_threads = True
     block_on_close = False
 
-    def __init__(self, address: tuple[str, int], cloud: "LocalDropbox", context: ssl.SSLContext):
+    def __init__(self, address: tuple[str, int], cloud: LocalDropbox, context: ssl.SSLContext):
         self.cloud = cloud
         self.context = context
         self.open: set[socket.socket] = set()
@@ -492,7 +492,7 @@ class LocalDropbox:
         with self.lock:
             self.store.save()
 
-    def __enter__(self) -> "LocalDropbox":
+    def __enter__(self) -> LocalDropbox:
         self.start()
         return self
 
@@ -728,9 +728,9 @@ class LocalDropbox:
         try:
             cursor = json.loads(base64.urlsafe_b64decode(arg["cursor"]))
             cursor["p"], cursor["r"], cursor["s"], cursor["l"]
-        except (KeyError, TypeError, ValueError, binascii.Error):
+        except (KeyError, TypeError, ValueError, binascii.Error) as error:
             raise BadInput('Error in call to API function "files/list_folder/continue": '
-                           'Invalid "cursor" parameter')
+                           'Invalid "cursor" parameter') from error
         if cursor["p"] and cursor["p"] not in self.store.entries:
             raise RouteError({".tag": "path", "path": {".tag": "not_found"}})
         return self._page(cursor, include_deleted=True)
@@ -821,7 +821,7 @@ class LocalDropbox:
         try:
             entry = self._commit(arg, body, "files/upload")
         except _WriteError as error:
-            raise RouteError({".tag": "path", "reason": error.error, "upload_session_id": ""})
+            raise RouteError({".tag": "path", "reason": error.error, "upload_session_id": ""}) from error
         self.stats["upload_ok"] += 1
         return json_reply(200, Store.public(entry))
 
@@ -869,11 +869,11 @@ class LocalDropbox:
         try:
             session = self._session(arg.get("cursor"), body)
         except RouteError as error:
-            raise RouteError({".tag": "lookup_failed", "lookup_failed": error.error})
+            raise RouteError({".tag": "lookup_failed", "lookup_failed": error.error}) from error
         try:
             entry = self._commit(commit, bytes(session["data"]) + body, "files/upload_session/finish")
         except _WriteError as error:
-            raise RouteError({".tag": "path", "path": error.error})
+            raise RouteError({".tag": "path", "path": error.error}) from error
         del self.sessions[arg["cursor"]["session_id"]]
         self.stats["upload_ok"] += 1
         return json_reply(200, Store.public(entry))
@@ -883,7 +883,7 @@ class LocalDropbox:
     def _zone(self, name: str | None) -> tuple[timezone | zoneinfo.ZoneInfo, bool]:
         """(tzinfo, known) for an IANA name; Etc/GMT+N zones keep their inverted sign."""
         if not name or name.upper() in ("UTC", "GMT", "ETC/UTC", "ETC/GMT", "Z"):
-            return timezone.utc, True
+            return UTC, True
         try:
             return zoneinfo.ZoneInfo(name), True
         except (zoneinfo.ZoneInfoNotFoundError, ValueError):
@@ -891,7 +891,7 @@ class LocalDropbox:
         if name.startswith("Etc/GMT") and name[7:8] in "+-" and name[8:].isdigit():
             hours = -int(name[7:])   # Etc/GMT+5 is five hours behind UTC
             return timezone(timedelta(hours=hours), f"{-hours:+03d}"), True
-        return timezone.utc, False
+        return UTC, False
 
     def _adafruit_time(self, request: Request) -> Reply:
         self._count("time_https")

@@ -19,14 +19,14 @@ import random
 import tomllib
 import traceback
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 from sim import circuitpython, workflow
 from sim.battery import Battery
 from sim.circuitpython import versions
-from sim.circuitpython.wifi import RadioState
 from sim.circuitpython.errnos import ETIMEDOUT, board_error
+from sim.circuitpython.wifi import RadioState
 from sim.clock import Clock, temperature_at
 from sim.faults import BOARD as BOARD_FAULTS
 from sim.faults import parse as parse_faults
@@ -119,7 +119,7 @@ class WakeRecord:
 
 
 def iso(t: float) -> str:
-    return datetime.fromtimestamp(t, tz=timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+    return datetime.fromtimestamp(t, tz=UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
 class Device:
@@ -158,7 +158,7 @@ class Device:
         self.nvm = bytearray(NVM_BYTES)  # no blob yet: reads as zeros (get_bytes)
         self.reset_reason = "POWER_ON"
         self.wake_alarm = None
-        self.previous_traceback = None
+        self.previous_traceback: str | None = None
         self.power_cuts = sorted(power_cuts or [])   # true instants
         self.awake_cuts = sorted(awake_cuts or [])   # instants of awake time (awake_total)
         self.awake_total = 0.0
@@ -173,8 +173,8 @@ class Device:
         self.pin_edges: list[tuple[float, int, bool]] = []  # (true time, gpio, level) of outputs
         self.held_pins: dict[int, tuple] = {}  # preserve_dios of the last deep sleep
         self.rtc_periph = False   # a PinAlarm keeps the RTC peripherals powered in deep sleep
-        self._writing: dict[str, "hashlib._Hash"] = {}
-        self._watchdog = None
+        self._writing: dict[str, str] = {}  # card path -> digest of a file written under another name
+        self._watchdog: tuple[float, float, str] | None = None  # (timeout, last fed, mode)
         self.radio = RadioState()  # what the WiFi holds until the next reset
         self._dns_cache: set[str] = set()
         self._server_delay = 0.0
@@ -187,6 +187,7 @@ class Device:
         self.sleep_by_camera: dict[str, float] = {}  # deep-sleep seconds by the camera's state
         self.time_alarm = None    # the TimeAlarm the last deep sleep waits for
         self.drive_readonly = True
+        self.usb_drive = True  # storage.disable_usb_drive() clears it; nothing reads it yet
         # Spans of true time [start, end, whether the RTC held a set time]: split at power losses
         # and where the firmware set the RTC. Schedules are judged over them.
         self.time_spans = [[self.clock.true, self.clock.true, rtc_set]]
@@ -726,7 +727,7 @@ class Device:
             wake_at = math.inf
         empty_at = start + max(0.0, self.battery.left_mAh(self.meter.total_mAh)) * 3600 / mA
         stop = min(wake_at, end_true, self.power_cuts[0] if self.power_cuts else math.inf, empty_at)
-        if stop == wake_at:
+        if rtc_target is not None and stop == wake_at:
             self.clock.sleep_until_rtc(rtc_target)
             ended = "alarm"
         else:

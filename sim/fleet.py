@@ -19,8 +19,16 @@ from sim.cloud import CloudFaults, LocalDropbox
 from sim.device import Device, dump_json
 from sim.network import Network
 from sim.profile import load_profile
-from sim.runner import (PROJECT, RunOptions, build_report, camera_site, install_firmware,
-                        live_once, parse_start, still_running)
+from sim.runner import (
+    PROJECT,
+    RunOptions,
+    build_report,
+    camera_site,
+    install_firmware,
+    live_once,
+    parse_start,
+    still_running,
+)
 
 
 def run_fleet(cameras: int, days: float, out: Path, seed: int = 1, config: Path | None = None,

@@ -5,13 +5,21 @@ from __future__ import annotations
 import errno
 import os
 from pathlib import Path
+from typing import TypedDict
 
 from sim.scene import FRAME_SIZES, render_jpeg
+
+
+class SensorInfo(TypedDict):
+    address: int          # SCCB
+    pid: dict[int, int]   # product ID register -> value
+    max: str              # the largest frame size
+
 
 # The sensors espressif/esp32-camera finds on this connector (driver/sensor.c, sensors/*.c at the
 # commit adafruit/esp32-camera 243560e that CircuitPython 9.2.8, 10.0.3 and 10.1.0 build):
 # name -> SCCB address, product ID registers and their values, largest frame.
-SENSORS = {
+SENSORS: dict[str, SensorInfo] = {
     "OV2640": {"address": 0x30, "pid": {0x0A: 0x26, 0x0B: 0x42, 0x1C: 0x7F, 0x1D: 0xA2}, "max": "UXGA"},
     "OV3660": {"address": 0x3C, "pid": {0x300A: 0x36, 0x300B: 0x60}, "max": "QXGA"},
     "OV5640": {"address": 0x3C, "pid": {0x300A: 0x56, 0x300B: 0x40}, "max": "QSXGA"},

@@ -14,6 +14,7 @@ import importlib.util
 import os
 import sys
 from pathlib import Path
+from types import ModuleType
 
 from sim import circuitpython
 
@@ -99,7 +100,7 @@ class WakeImports:
         self.device = device
         self.board_modules = circuitpython.modules()
         self.finder = DeviceFinder(device, self.board_modules)
-        self.saved: dict[str, object] = {}
+        self.saved: dict[str, ModuleType | None] = {}
 
     @property
     def imported(self) -> set[str]:
@@ -116,7 +117,7 @@ class WakeImports:
                         names.add(entry.stem)
         return names
 
-    def __enter__(self) -> "WakeImports":
+    def __enter__(self) -> WakeImports:
         # The host may have imported its own copies (tests import timelapse.*): set them aside.
         shadowed = self._device_top_names()
         for name in list(sys.modules):

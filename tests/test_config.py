@@ -148,8 +148,8 @@ def test_design_example_loads_to_normalized_values() -> None:
     sched = cfg["schedule"]
     assert sched["interval"] == 600 and sched["night_interval"] == 3600
     assert sched["active_hours"] == [360, 1200] and sched["utc_offset"] == 3600
-    assert sched["start"] == int(dt.datetime(2026, 4, 1, tzinfo=dt.timezone.utc).timestamp())
-    assert sched["stop"] == int(dt.datetime(2026, 10, 31, 23, 59, 59, tzinfo=dt.timezone.utc).timestamp())
+    assert sched["start"] == int(dt.datetime(2026, 4, 1, tzinfo=dt.UTC).timestamp())
+    assert sched["stop"] == int(dt.datetime(2026, 10, 31, 23, 59, 59, tzinfo=dt.UTC).timestamp())
     assert cfg["upload"]["max_delay"] == 7200 and cfg["upload"]["awake_budget"] == 40
     assert cfg["upload"]["window"] == [420, 1140]
     assert cfg["time"] == {"max_error": 5, "max_interval": 7 * 86400, "ntp_server": "pool.ntp.org"}

@@ -6,6 +6,7 @@ import json
 import os
 import random
 from datetime import datetime
+from itertools import pairwise
 from pathlib import Path
 
 import pytest
@@ -103,7 +104,8 @@ def test_power_cuts_lose_nothing_and_never_repeat_a_sequence_number(simulate) ->
 
 def test_wake_that_raises_is_recorded_and_still_sleeps(simulate, firmware_copy: Path) -> None:
     source = firmware_copy / "timelapse" / "schedule.py"
-    source.write_text(source.read_text() + "\n\ndef slot_at(t, sched, tolerance):\n    raise ZeroDivisionError('boom')\n")
+    source.write_text(source.read_text()
+                      + "\n\ndef slot_at(t, sched, tolerance):\n    raise ZeroDivisionError('boom')\n")
     report, out = simulate(days=0.5, firmware=firmware_copy)
     assert report["crashes"] == 0
     assert report["errors"]["crash"] == report["wakes"] > 1
@@ -122,7 +124,7 @@ def test_fuzzed_camconfig_never_crashes_a_wake(simulate) -> None:
     rng = random.Random(2026)
     lines = SHIPPED.splitlines()
     broken = 0
-    for case in range(25):
+    for _case in range(25):
         edited = list(lines)
         for _ in range(rng.randint(1, 3)):
             i = rng.randrange(len(edited))
@@ -184,14 +186,14 @@ def test_config_change_costs_one_nvm_write_and_broken_edit_keeps_last_good(simul
     for _ in range(3):
         wake()
     assert device.counters.nvm_writes == 2
-    gaps = [b[1] - a[1] for a, b in zip(device.capture_times[-3:], device.capture_times[-2:])]
+    gaps = [b[1] - a[1] for a, b in pairwise(device.capture_times[-3:])]
     assert all(abs(g - 300) < 5 for g in gaps)
     edit(SHIPPED.replace('interval = "10m"', 'interval = "0m"'), 2)
     for _ in range(3):
         wake()
     assert device.counters.nvm_writes == 3  # the error, recorded once
     assert device.errors["config"] == 1     # parsed once: the cached size/mtime says unchanged
-    gaps = [b[1] - a[1] for a, b in zip(device.capture_times[-3:], device.capture_times[-2:])]
+    gaps = [b[1] - a[1] for a, b in pairwise(device.capture_times[-3:])]
     assert all(abs(g - 300) < 5 for g in gaps)  # still the last good 5 minutes
 
 

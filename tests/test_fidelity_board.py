@@ -7,6 +7,7 @@ import errno
 import json
 import re
 import sys
+from itertools import pairwise
 from pathlib import Path
 
 import pytest
@@ -316,7 +317,7 @@ def test_battery_voltage_follows_charge_and_sags_under_load() -> None:
     battery = Battery(load_profile()["battery"])
     volts = [battery.rest_volts(battery.capacity_mAh * k / 20) for k in range(21)]
     assert volts[0] == pytest.approx(battery.full_v) and volts[-1] == pytest.approx(battery.empty_v)
-    assert all(a > b for a, b in zip(volts, volts[1:]))  # monotone
+    assert all(a > b for a, b in pairwise(volts))  # monotone
     assert battery.volts(100, 335) == pytest.approx(battery.rest_volts(100) - battery.ohm * 0.335)
 
 

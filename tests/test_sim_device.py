@@ -8,10 +8,10 @@ import time
 
 import pytest
 
-from sim.runner import RunOptions, parse_start
 from sim.clock import RTC_RESET_EPOCH
 from sim.device import Device
 from sim.profile import load_profile
+from sim.runner import RunOptions, parse_start
 
 START = parse_start(RunOptions.start)
 BOOT_S = load_profile().boot_s(RunOptions.circuitpython)  # wake alarm to code.py

@@ -38,7 +38,7 @@ def test_agrees_with_astral_within_two_minutes_every_day_of_a_year() -> None:
                 date = dt.date(2026, 1, 1) + dt.timedelta(offset)
                 ours = sun.sun_times(civil.days_from_civil(date.year, date.month, date.day),
                                      latitude, longitude)
-                for mine, event in zip(ours, (sunrise, sunset)):
+                for mine, event in zip(ours, (sunrise, sunset), strict=True):
                     theirs = astral_event(event, observer, date)
                     if mine is None and theirs is not None and min(theirs % DAY, -theirs % DAY) < 600:
                         # A date without a sunrise (they drift across 00:00 UTC by a few minutes
@@ -158,7 +158,7 @@ def test_single_precision_gives_the_same_times(latitude: float, monkeypatch) -> 
     monkeypatch.setattr(sun, "float", F30, raising=False)  # float() of the day number
     single = [sun.solar_day(days, F30(latitude), F30(longitude)) for days, longitude in cases]
     worst = 0
-    for a, b in zip(double, single):
+    for a, b in zip(double, single, strict=True):
         assert (a is None) == (b is None)
         if a is not None:
             worst = max(worst, abs(a[0] - b[0]), abs(a[1] - b[1]))

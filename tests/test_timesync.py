@@ -11,8 +11,8 @@ import types
 
 import pytest
 
-from state.store import DURABLE, HOT
 from state import record
+from state.store import DURABLE, HOT
 from timelapse import timesync
 
 DAY = 86400

@@ -87,7 +87,7 @@ def deep_sleep(wake_utc, wake_pin=None, hold=()):
     deep sleep (RTC pins only) is dropped, never the sleep."""
     if microcontroller.watchdog is not None:
         microcontroller.watchdog.mode = None  # deep sleep stops it; USB's fake deep sleep would not
-    for attempt in range(3):
+    for _ in range(3):
         now = time.time()
         if wake_utc is None or wake_utc <= now - LATE_S:
             wake_utc = now + RETRY_S

@@ -1,7 +1,6 @@
 """`ssl` on the board: TLS sockets whose handshake the host driver charges (and may refuse, as
 a certificate the board does not trust); the bytes are not encrypted in the VM."""
 
-import _board
 
 
 class SSLContext:

@@ -8,8 +8,12 @@ Each reads the board it belongs to from `current`, set by `sim.device.Device` fo
 from __future__ import annotations
 
 import importlib
+from typing import TYPE_CHECKING
 
-current = None  # the sim.device.Device that is awake
+if TYPE_CHECKING:
+    from sim.device import Device
+
+current: Device | None = None  # the board that is awake
 
 # bare name on the board -> module here
 MODULES = {
@@ -44,7 +48,7 @@ def modules() -> dict:
     return {bare: importlib.import_module(f"{__name__}.{here}") for bare, here in MODULES.items()}
 
 
-def device():
+def device() -> Device:
     if current is None:
         raise RuntimeError("no simulated board is awake")
     return current

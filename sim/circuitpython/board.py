@@ -25,13 +25,17 @@ for _name, _gpio in _GPIO.items():
 CAM_DATA = tuple(_by_gpio[g] for g in (15, 17, 18, 16, 14, 12, 11, 48))
 
 
-def I2C():
-    import busio
+def _named(name: str) -> Pin:
+    return _by_gpio[_GPIO[name]]
 
-    return busio.I2C(SCL, SDA)  # noqa: F821 - defined above from the pin table
+
+def I2C():
+    from sim.circuitpython import busio
+
+    return busio.I2C(_named("SCL"), _named("SDA"))
 
 
 def SPI():
-    import busio
+    from sim.circuitpython import busio
 
-    return busio.SPI(SCK, MOSI, MISO)  # noqa: F821
+    return busio.SPI(_named("SCK"), _named("MOSI"), _named("MISO"))

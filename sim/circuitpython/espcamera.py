@@ -29,7 +29,7 @@ _ORDER = ("R96X96", "QQVGA", "QCIF", "HQVGA", "R240X240", "QVGA", "CIF", "HVGA",
 
 
 class FrameSize:
-    pass
+    QQVGA: _Named  # the Camera's default; each of FRAME_SIZE_NAMES is set below
 
 
 for _name in FRAME_SIZE_NAMES:

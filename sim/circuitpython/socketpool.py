@@ -19,10 +19,16 @@ request never reaches the server and the answer's `recv_into` times out. That tr
 size without a pause, not total size -- is the model's assumption, taken from the report.
 """
 
+from __future__ import annotations
+
 import socket as _host_socket
+from typing import TYPE_CHECKING
 
 from sim import circuitpython as _hw
 from sim.circuitpython import errnos as _errno
+
+if TYPE_CHECKING:
+    from sim.network import Host
 
 _STALL_BLOCK_S = 3600.0  # a stalled recv_into without a timeout: the watchdog comes first
 
@@ -73,9 +79,9 @@ class Socket:
 
     def __init__(self, kind: int) -> None:
         self._kind = kind
-        self._timeout = None
-        self._real = None
-        self._host = None
+        self._timeout: float | None = None
+        self._real: _host_socket.socket | None = None
+        self._host: Host | None = None
         self._closed = False
         self._connected = False
         self._awaiting_reply = False
@@ -99,17 +105,22 @@ class Socket:
     def setsockopt(self, level: int, optname: int, value) -> None:
         pass
 
-    def _open(self, address):
+    def _open(self, address) -> tuple[str, int]:
         board = _hw.device()
-        self._host = board.route(address[0])
+        host = self._host = board.route(address[0])
         kind = _host_socket.SOCK_DGRAM if self._kind == SocketPool.SOCK_DGRAM else _host_socket.SOCK_STREAM
-        self._real = _host_socket.socket(_host_socket.AF_INET, kind)
+        real = self._real = _host_socket.socket(_host_socket.AF_INET, kind)
         if kind == _host_socket.SOCK_STREAM:
             # Virtual time is charged per byte; on the host, Nagle's algorithm with delayed ACKs
             # would only add 40 ms of real waiting to every request.
-            self._real.setsockopt(_host_socket.IPPROTO_TCP, _host_socket.TCP_NODELAY, 1)
-        self._real.settimeout(self._timeout if self._timeout is not None else 10)
-        return ("127.0.0.1", self._host.port)
+            real.setsockopt(_host_socket.IPPROTO_TCP, _host_socket.TCP_NODELAY, 1)
+        real.settimeout(self._timeout if self._timeout is not None else 10)
+        return ("127.0.0.1", host.port)
+
+    def _peer(self) -> tuple[_host_socket.socket, Host]:
+        """The real socket and the host behind it, made by connect or the first sendto."""
+        assert self._real is not None and self._host is not None, "never connected: not modelled"
+        return self._real, self._host
 
     def _check_open(self) -> None:
         if self._closed:
@@ -121,7 +132,7 @@ class Socket:
         board = _hw.device()
         board.spend("tcp_connect", board.profile["wifi"]["rtt_s"], board.profile["wifi"]["idle_mA"])
         try:
-            self._real.connect(local)
+            self._peer()[0].connect(local)
         except OSError as error:
             raise _errno.board_error(_errno.ECONNRESET, "ECONNRESET") from error
         self._connected = True
@@ -137,7 +148,7 @@ class Socket:
         self._queued = max(0.0, self._queued - drained) + size
         if self._queued > board.version.tcp_snd_buf and board.rng.random() < share:
             self._stalled = True
-            board.event("socket_stall", host=self._host.name, queued=int(self._queued))
+            board.event("socket_stall", host=self._peer()[1].name, queued=int(self._queued))
         return self._stalled
 
     def send(self, data) -> int:
@@ -150,7 +161,7 @@ class Socket:
         board.radio_send(self, len(data))
         if not stalled:
             try:
-                self._real.sendall(data)
+                self._peer()[0].sendall(data)
             except ConnectionError as error:
                 raise _errno.board_error(_errno.ECONNRESET, "ECONNRESET") from error
         self._sent_at = board.clock.true
@@ -163,13 +174,10 @@ class Socket:
 
     def sendto(self, data, address) -> int:
         self._check_open()
-        if self._real is None:
-            local = self._open(address)
-        else:
-            local = ("127.0.0.1", self._host.port)
+        local = self._open(address) if self._real is None else ("127.0.0.1", self._peer()[1].port)
         data = bytes(data)
         _hw.device().radio_send(self, len(data))
-        return self._real.sendto(data, local)
+        return self._peer()[0].sendto(data, local)
 
     def recv_into(self, buffer, bufsize: int = 0) -> int:
         self._check_open()
@@ -189,10 +197,10 @@ class Socket:
             raise _errno.board_error(_errno.ETIMEDOUT, "ETIMEDOUT")
         board.radio_wait(self)
         try:
-            data = self._real.recv(size)
+            data = self._peer()[0].recv(size)
         except BlockingIOError as error:  # timeout 0: nothing there yet
             raise _errno.board_error(_errno.EAGAIN, "EAGAIN") from error
-        except _host_socket.timeout as error:
+        except TimeoutError as error:
             raise _errno.board_error(_errno.ETIMEDOUT, "ETIMEDOUT") from error
         except ConnectionError as error:
             raise _errno.board_error(_errno.ECONNRESET, "ECONNRESET") from error
@@ -202,7 +210,8 @@ class Socket:
 
     def recvfrom_into(self, buffer):
         size = self.recv_into(buffer)
-        return size, (self._host.virtual_ip, self._host.port)
+        host = self._peer()[1]
+        return size, (host.virtual_ip, host.port)
 
     def close(self) -> None:
         if self._closed:

@@ -22,7 +22,7 @@ _SOCK_STREAM = 1
 
 class SSLContext:
     def __init__(self) -> None:
-        self._extra_ca = None
+        self._extra_ca: str | None = None
         self._check_hostname = True
 
     @property

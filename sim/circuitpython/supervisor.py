@@ -16,6 +16,11 @@ class _Runtime:
     def serial_bytes_available(self) -> int:
         return 0
 
+    @property
+    def safe_mode_reason(self) -> str:
+        reason = _hw.device().safe_mode
+        return getattr(SafeModeReason, reason) if reason else SafeModeReason.NONE
+
 
 runtime = _Runtime()
 
@@ -37,11 +42,3 @@ class SafeModeReason:
 
     NONE = "SafeModeReason.NONE"
     BROWNOUT = "SafeModeReason.BROWNOUT"
-
-
-def _safe_mode_reason():
-    reason = _hw.device().safe_mode
-    return getattr(SafeModeReason, reason) if reason else SafeModeReason.NONE
-
-
-_Runtime.safe_mode_reason = property(lambda self: _safe_mode_reason())

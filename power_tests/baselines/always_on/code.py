@@ -3,6 +3,7 @@ set up once; then photo, upload, time.sleep until the next slot, for ever (power
 
 import json
 import os
+import ssl
 import time
 
 import adafruit_requests
@@ -12,7 +13,6 @@ import espcamera
 import rtc
 import sdcardio
 import socketpool
-import ssl
 import storage
 import wifi
 
@@ -38,7 +38,7 @@ cam = espcamera.Camera(data_pins=list(board.CAM_DATA), external_clock_pin=board.
                        href_pin=board.CAM_HREF, i2c=i2c, pixel_format=espcamera.PixelFormat.JPEG,
                        frame_size=espcamera.FrameSize.SVGA, jpeg_quality=10)
 storage.mount(storage.VfsFat(sdcardio.SDCard(board.SPI(), board.SDCS)), "/sd")
-wifi.radio.connect(os.getenv("WIFI_SSID"), os.getenv("WIFI_PASSWORD"))
+wifi.radio.connect(os.getenv("WIFI_SSID", ""), os.getenv("WIFI_PASSWORD", ""))
 requests = adafruit_requests.Session(socketpool.SocketPool(wifi.radio), ssl.create_default_context())
 now = requests.get("https://timeapi.io/api/Time/current/zone?timeZone=UTC").json()
 rtc.RTC().datetime = time.struct_time((now["year"], now["month"], now["day"], now["hour"],
@@ -47,7 +47,9 @@ token, expires = refresh()
 seq = 0
 while True:
     cam.take(1.0)
-    jpeg = bytes(cam.take(1.0))
+    frame = cam.take(1.0)
+    assert isinstance(frame, memoryview)  # JPEG: a read-only memoryview (None after a timeout)
+    jpeg = bytes(frame)
     seq += 1
     stamp = "%04d%02d%02dT%02d%02d%02d" % time.localtime(time.time() + OFFSET)[:6]
     name = "CAM1_%06d_%s.jpg" % (seq, stamp)

@@ -3,6 +3,7 @@ creation and one upload on every wake, and the camera only deinitialised (power_
 
 import json
 import os
+import ssl
 import time
 
 import adafruit_requests
@@ -13,7 +14,6 @@ import espcamera
 import rtc
 import sdcardio
 import socketpool
-import ssl
 import storage
 import wifi
 
@@ -33,7 +33,9 @@ cam = espcamera.Camera(data_pins=list(board.CAM_DATA), external_clock_pin=board.
                        frame_size=espcamera.FrameSize.SVGA, jpeg_quality=10)
 cam.take(1.0)
 cam.take(1.0)
-jpeg = bytes(cam.take(1.0))
+frame = cam.take(1.0)
+assert isinstance(frame, memoryview)  # JPEG: a read-only memoryview (None after a timeout)
+jpeg = bytes(frame)
 cam.deinit()
 
 seq = int.from_bytes(alarm.sleep_memory[0:4], "little") + 1
@@ -45,7 +47,7 @@ with open("sd/" + name, "wb") as handle:
     handle.write(jpeg)
 
 try:
-    wifi.radio.connect(os.getenv("WIFI_SSID"), os.getenv("WIFI_PASSWORD"))
+    wifi.radio.connect(os.getenv("WIFI_SSID", ""), os.getenv("WIFI_PASSWORD", ""))
     requests = adafruit_requests.Session(socketpool.SocketPool(wifi.radio), ssl.create_default_context())
     token = requests.post("https://api.dropboxapi.com/oauth2/token", data={
         "grant_type": "refresh_token", "refresh_token": os.getenv("DBX_REFRESH_TOKEN"),
