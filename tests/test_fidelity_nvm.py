@@ -21,11 +21,11 @@ from sim import circuitpython
 from sim.circuitpython import microcontroller
 from sim.device import NVM_READ_S, NVM_WRITE_S, Device, PowerCut
 from sim.network import Network
-from tests.conftest import roomy_battery_profile
 from sim.profile import load_profile
 from sim.runner import PROJECT, RunOptions, image_census, install_firmware, live_once, parse_start, run
 from state import record
 from state.store import DURABLE, NVM_MAGIC, NVM_SIZE, NVM_VERSION
+from tests.conftest import roomy_battery_profile
 
 BLOB = 8192  # CIRCUITPY_INTERNAL_NVM_SIZE for the espressif port (mpconfigport.h)
 
