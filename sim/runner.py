@@ -517,7 +517,7 @@ def build_report(device: Device, options: RunOptions, profile, start: float, end
         "battery_v_end": round(device.battery.rest_volts(charge), 3),
         "brownouts": counters["brownouts"],
         "safe_mode_s": round(device.safe_mode_s, 1),
-        "floor_mAh": round(floor_mAh(device, profile, days,
+        "floor_mAh": round(floor_mAh(device, profile, lived_days,
                                      required_batches(cfg, [t for t, _, _ in device.capture_times]),
                                      census["uploaded_bytes"],
                                      camera["frame_size"], camera["warmup_frames"]), 3),
