@@ -1,4 +1,4 @@
-"""Command line: `python -m sim run [options]` (see README.md and docs/design.md)."""
+"""Command line: `python -m sim run [options]` (see docs/simulator.md and docs/design.md)."""
 
 from __future__ import annotations
 
@@ -31,7 +31,7 @@ def main(argv: list[str] | None = None) -> int:
     runner.add_argument("--rtc-drift-ppm", type=float,
                         help="mean RTC rate error in deep sleep (default: the profile's)")
     runner.add_argument("--power-cuts", type=int, default=0, help="cut power at N random instants")
-    runner.add_argument("--faults", default="", help="faults to inject (see README.md)")
+    runner.add_argument("--faults", default="", help="faults to inject (see docs/simulator.md)")
     runner.add_argument("--usb", action="store_true", help="USB attached: capture the console")
     runner.add_argument("--start", default="2026-06-01T00:00:00Z", help="virtual UTC start, ISO 8601")
     runner.add_argument("--out", type=Path, default=Path("out"))

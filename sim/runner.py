@@ -395,7 +395,7 @@ def required_batches(cfg: dict, capture_times: list[float]) -> int:
 
 def floor_mAh(device: Device, profile, days: float, batches: int, bytes_up: int, frame_size: str,
               warmup: int) -> float:
-    """The least any firmware could spend on this run (power_tests/README.md): the lowest sleep
+    """The least any firmware could spend on this run (docs/power.md): the lowest sleep
     current for the whole period; per capture boot, camera start, warm-up frames, one frame and
     the card write; per photo byte uploaded its airtime; per batch the configuration asks for
     one fast association and one TLS handshake. Nothing else."""

@@ -29,7 +29,7 @@ def events(out: Path, kind: str) -> list[dict]:
 
 @pytest.mark.parametrize("seed", [11, 12])
 def test_two_hundred_power_cuts_in_a_month_lose_nothing(simulate, tmp_path, seed: int) -> None:
-    """`python -m sim run --days 30 --power-cuts 200 --seed S` (README: Reliability)."""
+    """`python -m sim run --days 30 --power-cuts 200 --seed S` (docs/figures.md: Reliability)."""
     report, out = simulate(days=30, power_cuts=200, seed=seed,
                            profile=roomy_battery_profile(tmp_path))
     assert report["power_cuts"] == 200
