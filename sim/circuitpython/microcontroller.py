@@ -135,28 +135,61 @@ class _CPU:
 
 
 class _WatchDogTimer:
+    """`microcontroller.watchdog` as shared-bindings/watchdog/WatchDogTimer.c and
+    ports/espressif/common-hal/watchdog/WatchDogTimer.c (9.2.8, 10.0.3, 10.1.0): `timeout` a
+    number (`TypeError: can't convert str to float`), at least 0 (`ValueError: timeout must be
+    >= 0`, checked on the int part), at most 4294967 s (`ValueError: timeout must be <=
+    4294967`); `mode` a `WatchDogMode` or None (`TypeError: mode must be of type WatchDogMode,
+    not str`), None stops it; `feed()` with no mode does nothing."""
+
     def __init__(self) -> None:
         self._timeout = 0.0
-        self.mode = None
+        self._mode = None
 
     @property
     def timeout(self) -> float:
         return self._timeout
 
     @timeout.setter
-    def timeout(self, value: float) -> None:
-        self._timeout = float(value)
+    def timeout(self, value) -> None:
+        seconds = _float(value)
+        if int(seconds) < 0:
+            raise ValueError("timeout must be >= 0")
+        if seconds * 1000 > 0xFFFFFFFF:
+            raise ValueError("timeout must be <= %d" % (0xFFFFFFFF // 1000))
+        self._timeout = seconds
+        if self._mode is not None:
+            _hw.device().arm_watchdog(self._timeout, self._mode)
 
-    def feed(self) -> None:
-        _hw.device().feed_watchdog()
+    @property
+    def mode(self):
+        return self._mode
 
-    def __setattr__(self, name, value) -> None:
-        object.__setattr__(self, name, value)
-        if name == "mode" and _hw.current is not None:
+    @mode.setter
+    def mode(self, value) -> None:
+        from sim.circuitpython.watchdog import WatchDogMode
+
+        if value is not None and not isinstance(value, WatchDogMode):
+            raise TypeError("mode must be of type WatchDogMode, not %s" % type(value).__name__)
+        if value is self._mode:
+            return
+        self._mode = value
+        if _hw.current is not None:
             if value is None:
                 _hw.device().disarm_watchdog()
             else:
                 _hw.device().arm_watchdog(self._timeout, value)
+
+    def feed(self) -> None:
+        if self._mode is not None:
+            _hw.device().feed_watchdog()
+
+
+def _float(value) -> float:
+    """py/obj.c mp_obj_get_float: int, bool or float only."""
+    if not isinstance(value, (int, float)):
+        raise TypeError("can't convert %s to float" % type(value).__name__)
+    return float(value)
 
 
 nvm = _NVM()
@@ -176,5 +209,7 @@ def reset() -> None:
 
 
 def delay_us(delay: int) -> None:
+    """shared-bindings/microcontroller/__init__.c: mp_obj_get_int (no float)."""
+    delay = _int(delay)
     board = _hw.device()
     board.spend("idle", delay / 1e6, board.awake_mA())
