@@ -270,9 +270,9 @@ def test_the_clock_offset_stays_small_so_json_keeps_it(firmware_board) -> None:
 
 def test_storage_mount_checks_its_mount_point(awake) -> None:
     device = awake()
-    from sim.circuitpython import sdcardio
+    from sim.circuitpython import busio, sdcardio
 
-    card = storage.VfsFat(sdcardio.SDCard(None, pins.SDCS))
+    card = storage.VfsFat(sdcardio.SDCard(busio.SPI(pins.SCK, pins.MOSI, pins.MISO), pins.SDCS))
     with pytest.raises(TypeError, match="^filesystem must be of type VfsFat"):
         storage.mount(object(), "/sd")
     with pytest.raises(OSError) as unknown:

@@ -34,7 +34,10 @@ def feed_watchdog():
 
 
 def battery_volts(settings):
-    """The battery voltage behind the [power] divider, or 0.0 when no pin is configured."""
+    """The battery voltage behind the [power] divider, or 0.0 when no pin is configured.
+    Raises what board and analogio raise for a pin that cannot read: AttributeError (no such
+    pin), ValueError ("Invalid pin": no ADC; GPIO1-10 are ADC1, 11-20 ADC2 on the ESP32-S3),
+    espidf.IDFError (an ADC2 pin while WiFi runs)."""
     if not settings["battery_pin"]:
         return 0.0
     import analogio

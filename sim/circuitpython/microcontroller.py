@@ -127,7 +127,11 @@ class _CPU:
         return _hw.device().cpu_temperature()
 
     frequency = 240_000_000
-    uid = bytearray(b"\x58\x49\x41\x4f\x53\x33")
+
+    @property
+    def uid(self) -> bytearray:
+        """Six bytes from the MAC eFuses, a new bytearray at every read (Processor.c get_uid)."""
+        return bytearray(b"\x58\x49\x41\x4f\x53\x33")
 
     @property
     def voltage(self) -> float:
