@@ -262,3 +262,27 @@ def test_cpu_facts_and_delay_us(awake) -> None:
     microcontroller.delay_us(1000)
     with pytest.raises(TypeError, match="^can't convert float to int$"):
         microcontroller.delay_us(1.5)
+
+
+# ---- alarm.sleep_memory -------------------------------------------------------------------------
+
+def test_sleep_memory_checks_as_nvm_does(awake) -> None:
+    device = awake()
+    from sim.circuitpython import alarm
+
+    memory = alarm.sleep_memory
+    assert len(memory) == 4096  # SLEEP_MEMORY_LENGTH on the S3 (common-hal/alarm/SleepMemory.h)
+    with pytest.raises(NotImplementedError, match="^array/bytes required on right side$"):
+        memory[0:2] = [1, 2]
+    with pytest.raises(ValueError, match=r"^Slice and value different lengths\.$"):
+        memory[0:2] = b"abc"
+    with pytest.raises(NotImplementedError, match="^only slices with step=1"):
+        memory[0:4:2] = b"ab"
+    with pytest.raises(ValueError, match="^bytes must be 0-255$"):
+        memory[0] = 256
+    with pytest.raises(TypeError, match="doesn't support item deletion"):
+        del memory[0]
+    memory[4094:] = b"\x01\x02"
+    memory[-3] = 7
+    assert memory[4093:] == bytearray(b"\x07\x01\x02") and type(memory[0:1]) is bytearray
+    assert device.sleep_memory[4093:] == b"\x07\x01\x02" and len(device.sleep_memory) == 4096

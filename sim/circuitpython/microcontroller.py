@@ -43,34 +43,42 @@ class _NVM:
         return len(self) != 0
 
     def __getitem__(self, index):
-        blob = _hw.device().nvm
-        if isinstance(index, slice):
-            start, stop = _fast_slice(index, len(blob))
-            return bytearray(blob[start:stop])
-        return blob[_index(index, len(blob))]
+        return byte_array_read(_hw.device().nvm, index)
 
     def __setitem__(self, index, value) -> None:
         board = _hw.device()
-        size = len(board.nvm)
-        if isinstance(index, slice):
-            start, stop = _fast_slice(index, size)
-            if type(value) not in (bytes, bytearray, memoryview, array):  # exact types, as mp_obj_is_type
-                raise NotImplementedError("array/bytes required on right side")
-            data = memoryview(value)
-            if data.nbytes != stop - start:
-                raise ValueError("Slice and value different lengths.")
-            if data.itemsize != 1:
-                raise ValueError("Array values should be single bytes.")
-            board.write_nvm(start, bytes(data.cast("B")))
-            return
-        position = _index(index, size)
-        byte = _int(value)
-        if not 0 <= byte <= 255:
-            raise ValueError("bytes must be 0-255")
-        board.write_nvm(position, bytes([byte]))
+        board.write_nvm(*byte_array_assignment(index, value, len(board.nvm)))
 
     def __delitem__(self, index) -> None:
         raise TypeError("'ByteArray' object doesn't support item deletion")
+
+
+def byte_array_read(blob, index):
+    """A read of nvm or sleep_memory: one byte as an int, a slice as a new bytearray."""
+    if isinstance(index, slice):
+        start, stop = _fast_slice(index, len(blob))
+        return bytearray(blob[start:stop])
+    return blob[_index(index, len(blob))]
+
+
+def byte_array_assignment(index, value, size: int) -> tuple[int, bytes]:
+    """(start, bytes) of an assignment to nvm or sleep_memory, refused as nvm_bytearray_subscr
+    and alarm_sleep_memory_subscr refuse it (the same rules, all three tags)."""
+    if isinstance(index, slice):
+        start, stop = _fast_slice(index, size)
+        if type(value) not in (bytes, bytearray, memoryview, array):  # exact types, as mp_obj_is_type
+            raise NotImplementedError("array/bytes required on right side")
+        data = memoryview(value)
+        if data.nbytes != stop - start:
+            raise ValueError("Slice and value different lengths.")
+        if data.itemsize != 1:
+            raise ValueError("Array values should be single bytes.")
+        return start, bytes(data.cast("B"))
+    position = _index(index, size)
+    byte = _int(value)
+    if not 0 <= byte <= 255:
+        raise ValueError("bytes must be 0-255")
+    return position, bytes([byte])
 
 
 _MP_INT_MAX = 2**31 - 1  # mp_int_t on the ESP32-S3 is 32 bits
