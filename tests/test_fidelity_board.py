@@ -144,7 +144,7 @@ def test_pin_alarm_rtc_pins_only_and_its_sleep_current(awake) -> None:
         alarm.exit_and_deep_sleep_until_alarms(timer, *highs, *lows)
     plain = device.sleep_mA()
     with pytest.raises(BaseException, match="deep sleep"):
-        alarm.exit_and_deep_sleep_until_alarms(timer, alarm.pin.PinAlarm(pins.BOOT, False, pull=True))
+        alarm.exit_and_deep_sleep_until_alarms(timer, alarm.pin.PinAlarm(pins._BOOT, False, pull=True))
     extra = load_profile()["sleep"]["rtc_periph_mA"]
     assert extra > 0 and device.sleep_mA() == pytest.approx(plain + extra)
 

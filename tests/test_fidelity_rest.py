@@ -36,11 +36,14 @@ def awake(make_board):
 
 
 def config_with(**power) -> str:
-    """The shipped camconfig.toml with [power] keys replaced."""
+    """The shipped camconfig.toml with [power] keys replaced or added."""
     text = (PROJECT / "camconfig.toml").read_text()
     for key, value in power.items():
-        text, count = re.subn(r"(?m)^%s = \S+" % key, '%s = "%s"' % (key, value), text)
-        assert count == 1, key
+        line = '%s = "%s"' % (key, value)
+        text, count = re.subn(r"(?m)^%s = \S+" % key, line, text)
+        if not count:
+            text = text.replace("[power]\n", "[power]\n" + line + "\n", 1)
+            assert line in text, key
     return text
 
 
@@ -50,7 +53,7 @@ def test_analogin_takes_adc_pins_and_reads_whole_millivolts(awake) -> None:
     device = awake()
     with pytest.raises(TypeError, match="^pin must be of type Pin, not str$"):
         analogio.AnalogIn("A0")
-    for no_adc in (pins.D6, pins.SDCS, pins.BOOT, pins.D7):
+    for no_adc in (pins.D6, pins.SDCS, pins._BOOT, pins.D7):
         with pytest.raises(ValueError, match="^Invalid pin$"):
             analogio.AnalogIn(no_adc)  # GPIO43, 21, 0, 44: no ADC channel
     adc = analogio.AnalogIn(pins.A0)
@@ -286,3 +289,22 @@ def test_sleep_memory_checks_as_nvm_does(awake) -> None:
     memory[-3] = 7
     assert memory[4093:] == bytearray(b"\x07\x01\x02") and type(memory[0:1]) is bytearray
     assert device.sleep_memory[4093:] == b"\x07\x01\x02" and len(device.sleep_memory) == 4096
+
+
+# ---- board ----------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("version, present", [("9.2.8", False), ("10.0.3", False), ("10.1.0", True)])
+def test_board_pin_names_follow_the_release(awake, version: str, present: bool) -> None:
+    awake(version=version)
+    assert pins.A0.gpio == 1 and pins.SDCS.gpio == 21 and pins.CAM_XCLK.gpio == 10
+    assert hasattr(pins, "D18") is present and hasattr(pins, "MTDO") is present
+    assert not hasattr(pins, "BOOT")  # the button has no board name (GPIO0)
+
+
+def test_a_wake_pin_the_release_does_not_name_costs_no_slot(simulate) -> None:
+    """wake_pin = "D13" on 9.2.8: `board.D13` is an AttributeError there. The firmware drops the
+    pin and sleeps until the next slot (not code.py's 10-minute fallback)."""
+    report, out = simulate(days=0.25, circuitpython="9.2.8", config_text=config_with(wake_pin="D13"))
+    console = (out / "console.log").read_text()
+    assert report["crashes"] == 0 and report["missed_slots"] == 0
+    assert "[error] wake_pin: D13" in console and "[error] boot" not in console

@@ -98,7 +98,8 @@ def deep_sleep(wake_utc, wake_pin=None, hold=()):
         try:
             alarms = _alarms(wake_rtc, wake_pin)
             alarm.exit_and_deep_sleep_until_alarms(*alarms, preserve_dios=hold)
-        except ValueError as problem:
+        except (AttributeError, ValueError) as problem:
+            # AttributeError: no such pin on this release's board (D11-D19 are 10.1.0's names)
             if "past" not in str(problem):  # the pin alarm: sleep on the time alone
                 print("[error] wake_pin: %s: %s (ignored)" % (wake_pin, problem))
                 wake_pin = None
