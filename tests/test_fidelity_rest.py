@@ -308,3 +308,18 @@ def test_a_wake_pin_the_release_does_not_name_costs_no_slot(simulate) -> None:
     console = (out / "console.log").read_text()
     assert report["crashes"] == 0 and report["missed_slots"] == 0
     assert "[error] wake_pin: D13" in console and "[error] boot" not in console
+
+
+def test_wake_alarm_and_reset_reason_tell_a_deep_sleep_wake(make_board) -> None:
+    """What cycle.run reads to tell a deep-sleep wake from a reset: `alarm.wake_alarm` is None
+    after a power-on and an alarm after a deep-sleep wake; `cpu.reset_reason` says the same."""
+    device = make_board("woke", "import alarm, microcontroller, time\n"
+                                "print('woke', alarm.wake_alarm is None, microcontroller.cpu.reset_reason"
+                                " == microcontroller.ResetReason.DEEP_SLEEP_ALARM)\n"
+                                "alarm.exit_and_deep_sleep_until_alarms("
+                                "alarm.time.TimeAlarm(monotonic_time=time.monotonic() + 60))\n")
+    from sim.runner import live_once
+
+    assert live_once(device, START + 86400) and live_once(device, START + 86400)
+    lines = [line for line in device.console.getvalue().splitlines() if line.startswith("woke")]
+    assert lines == ["woke True False", "woke False True"]
