@@ -81,8 +81,7 @@ class Wake:
         try:
             volts = power.battery_volts(cfg["power"])
         except (AttributeError, OSError, RuntimeError, ValueError) as problem:
-            # No such pin, no ADC on it ("Invalid pin"), or an ADC2 pin while WiFi is on
-            # (espidf.IDFError, an OSError): measured as no battery pin, never a lost wake.
+            # no such pin, no ADC, ADC2 under WiFi (IDFError): as without a battery pin
             self.error("battery_pin", "%s: %s: %s" % (cfg["power"]["battery_pin"],
                                                       type(problem).__name__, problem))
             volts = 0.0
@@ -218,7 +217,7 @@ class Wake:
             try:
                 if os.getenv(key) is not None:
                     old.append(key)
-            except ValueError:  # there, but not a quoted string: os.getenv refuses to read it
+            except ValueError:  # there, but not quoted
                 old.append(key)
         message = ""
         if old:

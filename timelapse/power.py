@@ -35,9 +35,7 @@ def feed_watchdog():
 
 def battery_volts(settings):
     """The battery voltage behind the [power] divider, or 0.0 when no pin is configured.
-    Raises what board and analogio raise for a pin that cannot read: AttributeError (no such
-    pin), ValueError ("Invalid pin": no ADC; GPIO1-10 are ADC1, 11-20 ADC2 on the ESP32-S3),
-    espidf.IDFError (an ADC2 pin while WiFi runs)."""
+    A pin without ADC1 raises (cycle.run reports it)."""
     if not settings["battery_pin"]:
         return 0.0
     import analogio
@@ -99,7 +97,7 @@ def deep_sleep(wake_utc, wake_pin=None, hold=()):
             alarms = _alarms(wake_rtc, wake_pin)
             alarm.exit_and_deep_sleep_until_alarms(*alarms, preserve_dios=hold)
         except (AttributeError, ValueError) as problem:
-            # AttributeError: no such pin on this release's board (D11-D19 are 10.1.0's names)
+            # AttributeError: no such pin in this release's board
             if "past" not in str(problem):  # the pin alarm: sleep on the time alone
                 print("[error] wake_pin: %s: %s (ignored)" % (wake_pin, problem))
                 wake_pin = None
