@@ -16,7 +16,6 @@ import json
 import math
 import os
 import random
-import tomllib
 import traceback
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -539,12 +538,30 @@ class Device:
     # ---- settings, events, errors -------------------------------------------------------------
 
     def _read_settings(self) -> dict:
+        """The keys of settings.toml that os.getenv reads without an error (quoted strings and
+        integers), for the supervisor's own join (sim/workflow.py). The firmware's os.getenv
+        reads the file itself at every call, as the board does (sim/circuitpython/os_.py)."""
+        from sim.circuitpython.os_ import settings_value
+
         path = self.folder / "settings.toml"
         if not path.exists():
             return {}
-        with open(path, "rb") as handle:
-            values = tomllib.load(handle)
-        return {k: v for k, v in values.items() if isinstance(v, (str, int)) and not isinstance(v, bool)}
+        text = path.read_bytes()
+        values: dict = {}
+        for line in text.split(b"\n"):
+            if line.lstrip().startswith(b"["):
+                break
+            name = line.split(b"=", 1)[0].strip()
+            if b"=" not in line or not name or name.startswith(b"#"):
+                continue
+            key = name.decode("utf-8", "replace")
+            try:
+                value = settings_value(text, key)
+            except ValueError:
+                continue
+            if value is not None:
+                values.setdefault(key, value)
+        return values
 
     def event(self, kind: str, **fields) -> None:
         record = {"t": iso(self.clock.true), "kind": kind}

@@ -257,7 +257,7 @@ class Card:
 
     def detect(self) -> None:
         if not self.present:
-            raise OSError(errno.ETIMEDOUT, "no SD card")
+            raise OSError("no SD card")  # mp_raise_OSError_msg: no errno (shared-module/sdcardio/SDCard.c)
 
     def mount(self) -> None:
         self.detect()

@@ -92,12 +92,13 @@ WIFI_KEYS = (("WIFI_SSID", "WIFI_PASSWORD"), ("CIRCUITPY_WIFI_SSID", "CIRCUITPY_
 
 
 def _settings_values(text: str, origin: str) -> dict:
-    """The keys of a settings.toml that os.getenv can return (strings and integers)."""
+    """The top-level keys of a settings.toml with one value each. Floats and booleans are kept:
+    the board's os.getenv refuses them (ValueError), and so must the simulated board's."""
     try:
         values = tomllib.loads(text)
     except tomllib.TOMLDecodeError as problem:
         raise SystemExit(f"{origin}: {problem}") from None
-    return {k: v for k, v in values.items() if isinstance(v, (str, int)) and not isinstance(v, bool)}
+    return {k: v for k, v in values.items() if isinstance(v, (str, int, float))}
 
 
 def board_settings(network: Network, settings_file: Path | None = None, extra: str = "") -> str:
@@ -119,7 +120,7 @@ def board_settings(network: Network, settings_file: Path | None = None, extra: s
         values = {k: v for k, v in own.items() if k not in DROPBOX_KEYS}
     values.update(LOCAL_DROPBOX)
     values.update(_settings_values(extra, "RunOptions.settings"))
-    return "".join(f"{key} = {json.dumps(value) if isinstance(value, str) else value}\n"
+    return "".join(f"{key} = {json.dumps(value) if isinstance(value, (str, bool)) else value}\n"
                    for key, value in values.items())
 
 

@@ -145,7 +145,7 @@ def test_pin_alarm_rtc_pins_only_and_its_sleep_current(awake) -> None:
         alarm.exit_and_deep_sleep_until_alarms(timer, *highs, *lows)
     plain = device.sleep_mA()
     with pytest.raises(BaseException, match="deep sleep"):
-        alarm.exit_and_deep_sleep_until_alarms(timer, alarm.pin.PinAlarm(pins.BOOT, False, pull=True))
+        alarm.exit_and_deep_sleep_until_alarms(timer, alarm.pin.PinAlarm(pins._BOOT, False, pull=True))
     extra = load_profile()["sleep"]["rtc_periph_mA"]
     assert extra > 0 and device.sleep_mA() == pytest.approx(plain + extra)
 
@@ -271,9 +271,9 @@ def test_the_clock_offset_stays_small_so_json_keeps_it(firmware_board) -> None:
 
 def test_storage_mount_checks_its_mount_point(awake) -> None:
     device = awake()
-    from sim.circuitpython import sdcardio
+    from sim.circuitpython import busio, sdcardio
 
-    card = storage.VfsFat(sdcardio.SDCard(None, pins.SDCS))
+    card = storage.VfsFat(sdcardio.SDCard(busio.SPI(pins.SCK, pins.MOSI, pins.MISO), pins.SDCS))
     with pytest.raises(TypeError, match="^filesystem must be of type VfsFat"):
         storage.mount(object(), "/sd")
     with pytest.raises(OSError) as unknown:

@@ -78,7 +78,13 @@ class Wake:
             self.state.durable["power_ons"] += 1
         if self.state.cold or not woke:
             self.recover_card()
-        volts = power.battery_volts(cfg["power"])
+        try:
+            volts = power.battery_volts(cfg["power"])
+        except (AttributeError, OSError, RuntimeError, ValueError) as problem:
+            # no such pin, no ADC, ADC2 under WiFi (IDFError): as without a battery pin
+            self.error("battery_pin", "%s: %s: %s" % (cfg["power"]["battery_pin"],
+                                                      type(problem).__name__, problem))
+            volts = 0.0
         hot["battery_v"] = round(volts, 3)
         self.battery = power.battery_mode(self.state.durable, cfg["power"], volts)
         utc = timesync.utc_now()
@@ -206,7 +212,13 @@ class Wake:
         workflow joins WiFi before every code.py (a full scan), which costs battery on every
         wake. The firmware still joins with them; the error is recorded once per change (NVM)
         and shown in every state dump until the keys are renamed."""
-        old = [key for key in OLD_WIFI_KEYS if os.getenv(key) is not None]
+        old = []
+        for key in OLD_WIFI_KEYS:
+            try:
+                if os.getenv(key) is not None:
+                    old.append(key)
+            except ValueError:  # there, but not quoted
+                old.append(key)
         message = ""
         if old:
             message = ("rename %s to %s in settings.toml: with these names CircuitPython joins WiFi "

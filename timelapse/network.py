@@ -37,11 +37,16 @@ class NetworkError(Exception):
 def credentials():
     """WIFI_SSID and WIFI_PASSWORD of settings.toml; each falls back to CircuitPython's own name
     (CIRCUITPY_WIFI_...) so that a camera set up with those still uploads while the state dump
-    asks for the rename (cycle.check_settings)."""
-    ssid = os.getenv("WIFI_SSID") or os.getenv("CIRCUITPY_WIFI_SSID")
-    password = os.getenv("WIFI_PASSWORD")
-    if password is None:
-        password = os.getenv("CIRCUITPY_WIFI_PASSWORD")
+    asks for the rename (cycle.check_settings). A value os.getenv cannot read (not a quoted
+    string: it raises ValueError) is a NetworkError that names the keys."""
+    try:
+        ssid = os.getenv("WIFI_SSID") or os.getenv("CIRCUITPY_WIFI_SSID")
+        password = os.getenv("WIFI_PASSWORD")
+        if password is None:
+            password = os.getenv("CIRCUITPY_WIFI_PASSWORD")
+    except ValueError as problem:
+        raise NetworkError("settings.toml: the WiFi name and password must be quoted strings (%s)"
+                           % problem)
     return ssid, password or ""
 
 
@@ -182,8 +187,11 @@ def off():
     """Radio off before deep sleep (the board would do it, but say so). Not while settings.toml
     has CIRCUITPY_WIFI_SSID: CircuitPython would find the radio off after code.py and join
     again, with a full scan, just before the board sleeps."""
-    if os.getenv("CIRCUITPY_WIFI_SSID"):
-        return
+    try:
+        if os.getenv("CIRCUITPY_WIFI_SSID"):
+            return
+    except ValueError:
+        pass  # unreadable to the supervisor too: it will not join by itself
     try:
         wifi.radio.enabled = False
     except (AttributeError, OSError):

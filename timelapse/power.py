@@ -34,7 +34,8 @@ def feed_watchdog():
 
 
 def battery_volts(settings):
-    """The battery voltage behind the [power] divider, or 0.0 when no pin is configured."""
+    """The battery voltage behind the [power] divider, or 0.0 when no pin is configured.
+    A pin without ADC1 raises (cycle.run reports it)."""
     if not settings["battery_pin"]:
         return 0.0
     import analogio
@@ -95,7 +96,8 @@ def deep_sleep(wake_utc, wake_pin=None, hold=()):
         try:
             alarms = _alarms(wake_rtc, wake_pin)
             alarm.exit_and_deep_sleep_until_alarms(*alarms, preserve_dios=hold)
-        except ValueError as problem:
+        except (AttributeError, ValueError) as problem:
+            # AttributeError: no such pin in this release's board
             if "past" not in str(problem):  # the pin alarm: sleep on the time alone
                 print("[error] wake_pin: %s: %s (ignored)" % (wake_pin, problem))
                 wake_pin = None

@@ -25,8 +25,9 @@ def reload():
 
 
 def ticks_ms():
-    """Milliseconds since the reset, wrapping at 2**29 (shared-bindings/supervisor/__init__.c)."""
-    return int(_board.monotonic_s() * 1000) & ((1 << 29) - 1)
+    """Milliseconds since the reset plus 0x1fff0000, modulo 2**29: it wraps 65.5 s after each
+    reset (shared-bindings/supervisor/__init__.c)."""
+    return (int(_board.monotonic_s() * 1000) + 0x1FFF0000) % (1 << 29)
 
 
 def get_previous_traceback():

@@ -43,34 +43,42 @@ class _NVM:
         return len(self) != 0
 
     def __getitem__(self, index):
-        blob = _hw.device().nvm
-        if isinstance(index, slice):
-            start, stop = _fast_slice(index, len(blob))
-            return bytearray(blob[start:stop])
-        return blob[_index(index, len(blob))]
+        return byte_array_read(_hw.device().nvm, index)
 
     def __setitem__(self, index, value) -> None:
         board = _hw.device()
-        size = len(board.nvm)
-        if isinstance(index, slice):
-            start, stop = _fast_slice(index, size)
-            if type(value) not in (bytes, bytearray, memoryview, array):  # exact types, as mp_obj_is_type
-                raise NotImplementedError("array/bytes required on right side")
-            data = memoryview(value)
-            if data.nbytes != stop - start:
-                raise ValueError("Slice and value different lengths.")
-            if data.itemsize != 1:
-                raise ValueError("Array values should be single bytes.")
-            board.write_nvm(start, bytes(data.cast("B")))
-            return
-        position = _index(index, size)
-        byte = _int(value)
-        if not 0 <= byte <= 255:
-            raise ValueError("bytes must be 0-255")
-        board.write_nvm(position, bytes([byte]))
+        board.write_nvm(*byte_array_assignment(index, value, len(board.nvm)))
 
     def __delitem__(self, index) -> None:
         raise TypeError("'ByteArray' object doesn't support item deletion")
+
+
+def byte_array_read(blob, index):
+    """A read of nvm or sleep_memory: one byte as an int, a slice as a new bytearray."""
+    if isinstance(index, slice):
+        start, stop = _fast_slice(index, len(blob))
+        return bytearray(blob[start:stop])
+    return blob[_index(index, len(blob))]
+
+
+def byte_array_assignment(index, value, size: int) -> tuple[int, bytes]:
+    """(start, bytes) of an assignment to nvm or sleep_memory, refused as nvm_bytearray_subscr
+    and alarm_sleep_memory_subscr refuse it (the same rules, all three tags)."""
+    if isinstance(index, slice):
+        start, stop = _fast_slice(index, size)
+        if type(value) not in (bytes, bytearray, memoryview, array):  # exact types, as mp_obj_is_type
+            raise NotImplementedError("array/bytes required on right side")
+        data = memoryview(value)
+        if data.nbytes != stop - start:
+            raise ValueError("Slice and value different lengths.")
+        if data.itemsize != 1:
+            raise ValueError("Array values should be single bytes.")
+        return start, bytes(data.cast("B"))
+    position = _index(index, size)
+    byte = _int(value)
+    if not 0 <= byte <= 255:
+        raise ValueError("bytes must be 0-255")
+    return position, bytes([byte])
 
 
 _MP_INT_MAX = 2**31 - 1  # mp_int_t on the ESP32-S3 is 32 bits
@@ -127,7 +135,11 @@ class _CPU:
         return _hw.device().cpu_temperature()
 
     frequency = 240_000_000
-    uid = bytearray(b"\x58\x49\x41\x4f\x53\x33")
+
+    @property
+    def uid(self) -> bytearray:
+        """Six bytes from the MAC eFuses, a new bytearray at every read (Processor.c get_uid)."""
+        return bytearray(b"\x58\x49\x41\x4f\x53\x33")
 
     @property
     def voltage(self) -> float:
@@ -135,28 +147,61 @@ class _CPU:
 
 
 class _WatchDogTimer:
+    """`microcontroller.watchdog` as shared-bindings/watchdog/WatchDogTimer.c and
+    ports/espressif/common-hal/watchdog/WatchDogTimer.c (9.2.8, 10.0.3, 10.1.0): `timeout` a
+    number (`TypeError: can't convert str to float`), at least 0 (`ValueError: timeout must be
+    >= 0`, checked on the int part), at most 4294967 s (`ValueError: timeout must be <=
+    4294967`); `mode` a `WatchDogMode` or None (`TypeError: mode must be of type WatchDogMode,
+    not str`), None stops it; `feed()` with no mode does nothing."""
+
     def __init__(self) -> None:
         self._timeout = 0.0
-        self.mode = None
+        self._mode = None
 
     @property
     def timeout(self) -> float:
         return self._timeout
 
     @timeout.setter
-    def timeout(self, value: float) -> None:
-        self._timeout = float(value)
+    def timeout(self, value) -> None:
+        seconds = _float(value)
+        if int(seconds) < 0:
+            raise ValueError("timeout must be >= 0")
+        if seconds * 1000 > 0xFFFFFFFF:
+            raise ValueError("timeout must be <= %d" % (0xFFFFFFFF // 1000))
+        self._timeout = seconds
+        if self._mode is not None:
+            _hw.device().arm_watchdog(self._timeout, self._mode)
 
-    def feed(self) -> None:
-        _hw.device().feed_watchdog()
+    @property
+    def mode(self):
+        return self._mode
 
-    def __setattr__(self, name, value) -> None:
-        object.__setattr__(self, name, value)
-        if name == "mode" and _hw.current is not None:
+    @mode.setter
+    def mode(self, value) -> None:
+        from sim.circuitpython.watchdog import WatchDogMode
+
+        if value is not None and not isinstance(value, WatchDogMode):
+            raise TypeError("mode must be of type WatchDogMode, not %s" % type(value).__name__)
+        if value is self._mode:
+            return
+        self._mode = value
+        if _hw.current is not None:
             if value is None:
                 _hw.device().disarm_watchdog()
             else:
                 _hw.device().arm_watchdog(self._timeout, value)
+
+    def feed(self) -> None:
+        if self._mode is not None:
+            _hw.device().feed_watchdog()
+
+
+def _float(value) -> float:
+    """py/obj.c mp_obj_get_float: int, bool or float only."""
+    if not isinstance(value, (int, float)):
+        raise TypeError("can't convert %s to float" % type(value).__name__)
+    return float(value)
 
 
 nvm = _NVM()
@@ -176,5 +221,7 @@ def reset() -> None:
 
 
 def delay_us(delay: int) -> None:
+    """shared-bindings/microcontroller/__init__.c: mp_obj_get_int (no float)."""
+    delay = _int(delay)
     board = _hw.device()
     board.spend("idle", delay / 1e6, board.awake_mA())

@@ -16,7 +16,89 @@ def _path(path) -> str:
 
 
 def getenv(key: str, default=None):
-    return _hw.device().settings.get(key, default)
+    """settings.toml read as shared-module/os/getenv.c reads it (9.2.8, 10.0.3, 10.1.0), at
+    every call: the first line `key = value` before any `[table]`; a quoted value is a str
+    (escapes \\b \\r \\n \\t \\v \\f \\uXXXX \\UXXXXXXXX, others stand for themselves), anything
+    else is parsed as an integer (mp_parse_num_integer, base 0): a float, `true` or an
+    unquoted word raises `ValueError: invalid syntax for integer with base 0`; a bad byte after
+    a string `ValueError: Invalid byte '...'`. No file or no key: `default`."""
+    if not isinstance(key, str):
+        raise TypeError("can't convert %s to str implicitly" % type(key).__name__)
+    try:
+        with open(_hw.device().folder / "settings.toml", "rb") as handle:
+            text = handle.read()
+    except OSError:
+        return default
+    return settings_value(text, key, default)
+
+
+def _invalid_byte(character: str):
+    shown = "'EOF'" if character == "" else repr(character)
+    return ValueError("Invalid byte %s" % shown)
+
+
+def settings_value(text: bytes, key: str, default=None):
+    """One key of a settings.toml's bytes, as getenv.c's line scanner finds it (see getenv)."""
+    chars = text.decode("latin-1")  # byte by byte, as get_next_byte
+    wanted = key.encode("utf-8").decode("latin-1")
+    for line in chars.split("\n"):
+        stripped = line.lstrip(" \t\r\f\v")
+        if stripped.startswith("["):
+            return default
+        if not stripped.startswith(wanted):
+            continue
+        rest = stripped[len(wanted):].lstrip(" \t\r\f\v")
+        if not rest.startswith("="):
+            continue
+        value = rest[1:].lstrip(" \t\r\f\v")
+        if value.startswith('"'):
+            return _quoted(value[1:])
+        bare = value.split("#", 1)[0]
+        try:
+            return int(bare.strip(" \t\r\f\v"), 0)
+        except ValueError:
+            raise ValueError("invalid syntax for integer with base 0") from None
+    return default
+
+
+def _quoted(value: str) -> str:
+    """read_string_value: up to the closing quote, then only whitespace or a comment."""
+    out = bytearray()
+    index = 0
+    while True:
+        if index >= len(value):
+            raise _invalid_byte("\n" if value is not None else "")
+        character = value[index]
+        index += 1
+        if character == '"':
+            tail = value[index:].lstrip(" \t\r\f\v")
+            if tail and not tail.startswith("#"):
+                raise _invalid_byte(tail[0])
+            return out.decode("utf-8", "replace")
+        if character == "\\":
+            if index >= len(value):
+                raise _invalid_byte("\n")
+            character = value[index]
+            index += 1
+            if character in "uU":
+                size = 4 if character == "u" else 8
+                digits = value[index:index + size]
+                index += size
+                try:
+                    code = int(digits, 16) if len(digits) == size and all(
+                        c in "0123456789abcdefABCDEF" for c in digits) else None
+                except ValueError:
+                    code = None
+                if code is None:
+                    bad = next((c for c in digits if c not in "0123456789abcdefABCDEF"), "")
+                    raise _invalid_byte(bad)
+                if code >= 0x110000:
+                    raise ValueError("Invalid unicode escape")
+                out += chr(code).encode("utf-8", "surrogatepass")
+                continue
+            character = {"b": "\b", "r": "\r", "n": "\n", "t": "\t", "v": "\v", "f": "\f"}.get(
+                character, character)
+        out += character.encode("latin-1")
 
 
 def listdir(path: str = ".") -> list:

@@ -29,8 +29,14 @@ def reload() -> None:
     raise _hw.device().Reset("supervisor.reload")
 
 
+TICKS_PERIOD = 1 << 29
+TICKS_START = 0x1FFF0000  # 65.536 s before the wrap: shared-bindings/supervisor/__init__.c
+
+
 def ticks_ms() -> int:
-    return int(_hw.device().clock.monotonic * 1000) & ((1 << 29) - 1)
+    """(ms since reset + 0x1fff0000) % 2**29, as every supported release: the count wraps 65.5 s
+    after each reset, so code that forgets the wrap fails within the first minutes."""
+    return (int(_hw.device().clock.monotonic * 1000) + TICKS_START) % TICKS_PERIOD
 
 
 def get_previous_traceback():

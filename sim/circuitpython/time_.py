@@ -36,12 +36,16 @@ def _struct(secs: int) -> struct_time:
 
 
 def struct_time_fields(value) -> tuple:
-    """struct_time_to_tm: a tuple (a struct_time is one) of exactly nine ints."""
+    """struct_time_to_tm: a tuple (a struct_time is one) of exactly nine items, the first eight
+    ints or bools (mp_obj_get_int: a float is `TypeError: can't convert float to int`); the
+    ninth, tm_isdst, is not read (returned as -1)."""
+    from sim.circuitpython.microcontroller import _int
+
     if not isinstance(value, tuple):
         raise TypeError("value must be of type struct_time, not %s" % type(value).__name__)
     if len(value) != 9:
         raise TypeError("function takes 9 positional arguments but %d were given" % len(value))
-    return tuple(int(v) for v in value)
+    return tuple(_int(v) for v in tuple(value)[:8]) + (-1,)
 
 
 def localtime(secs=None) -> struct_time:

@@ -154,7 +154,10 @@ class Radio:
         return Network(world.ssid, world.bssid, world.channel)
 
     def set_ipv4_address(self, *, ipv4, netmask, gateway, ipv4_dns=None) -> None:
-        self._state.static = (IPv4Address(ipv4), IPv4Address(netmask), IPv4Address(gateway))
+        def address(value):
+            return value if isinstance(value, IPv4Address) else IPv4Address(value)
+
+        self._state.static = (address(ipv4), address(netmask), address(gateway))
 
     def set_ipv4_address_to_dhcp(self) -> None:
         self._state.static = None

@@ -13,6 +13,9 @@ from . import pin, time  # noqa: F401  (alarm.time and alarm.pin are attributes 
 
 
 class _SleepMemory:
+    """shared-bindings/alarm/SleepMemory.c: the same checks as microcontroller.nvm (exact buffer
+    types, equal lengths, single bytes, 0-255, step 1; `del` refused)."""
+
     def __len__(self) -> int:
         return len(_hw.device().sleep_memory)
 
@@ -20,14 +23,19 @@ class _SleepMemory:
         return True
 
     def __getitem__(self, index):
-        return _hw.device().sleep_memory[index]
+        from sim.circuitpython.microcontroller import byte_array_read
+
+        return byte_array_read(_hw.device().sleep_memory, index)
 
     def __setitem__(self, index, value) -> None:
+        from sim.circuitpython.microcontroller import byte_array_assignment
+
         memory = _hw.device().sleep_memory
-        before = len(memory)
-        memory[index] = value
-        if len(memory) != before:
-            raise ValueError("Slice and value different lengths.")
+        start, data = byte_array_assignment(index, value, len(memory))
+        memory[start:start + len(data)] = data
+
+    def __delitem__(self, index) -> None:
+        raise TypeError("'SleepMemory' object doesn't support item deletion")
 
 
 sleep_memory = _SleepMemory()
