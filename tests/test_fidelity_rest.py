@@ -6,14 +6,25 @@ ESP32-S3's common-hal accept and raise, and the firmware tests show a wake survi
 from __future__ import annotations
 
 import re
-from pathlib import Path
 
 import pytest
 
 from sim import circuitpython
-from sim.circuitpython import analogio, busio, espidf, ipaddress_, microcontroller, os_, rtc
+from sim.circuitpython import (
+    analogio,
+    busio,
+    espidf,
+    ipaddress_,
+    microcontroller,
+    os_,
+    rtc,
+    sdcardio,
+    storage,
+    supervisor,
+    time_,
+    watchdog,
+)
 from sim.circuitpython import board as pins
-from sim.circuitpython import sdcardio, storage, supervisor, time_, watchdog
 from sim.device import Device
 from sim.runner import PROJECT, RunOptions, parse_start
 
@@ -74,7 +85,7 @@ def test_adc2_pins_fail_while_wifi_is_started(awake) -> None:
     assert adc2.value == 0              # nothing on it; the radio is off
     device.radio.init(user_initiated=True)  # `import wifi` starts the radio
     with pytest.raises(espidf.IDFError, match="^Operation timed out$"):
-        adc2.value
+        _ = adc2.value
     assert analogio.AnalogIn(pins.A0).value > 0  # ADC1 is not shared with WiFi
     device.radio.set_enabled(False)
     assert adc2.value == 0

@@ -25,19 +25,20 @@ class AnalogIn:
             raise TypeError("pin must be of type Pin, not %s" % type(pin).__name__)
         if pin.gpio not in ADC1 and pin.gpio not in ADC2:
             raise ValueError("Invalid pin")
-        self.pin = pin
+        self.pin: Pin | None = pin
 
-    def _check(self) -> None:
+    def _check(self) -> Pin:
         if self.pin is None:
             raise ValueError(DEINITED)
+        return self.pin
 
     @property
     def value(self) -> int:
-        self._check()
+        pin = self._check()
         board = _hw.device()
-        if self.pin.gpio in ADC2 and board.radio.enabled:
+        if pin.gpio in ADC2 and board.radio.enabled:
             raise espidf.IDFError("Operation timed out")
-        millivolts = max(0, int(board.pin_voltage(self.pin) * 1000))
+        millivolts = max(0, int(board.pin_voltage(pin) * 1000))
         return (millivolts * 65535 // 3300) & 0xFFFF
 
     @property

@@ -156,7 +156,7 @@ class _WatchDogTimer:
 
     def __init__(self) -> None:
         self._timeout = 0.0
-        self._mode = None
+        self._mode: object = None  # a WatchDogMode, or None
 
     @property
     def timeout(self) -> float:
