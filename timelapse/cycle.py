@@ -11,12 +11,10 @@ import alarm
 import microcontroller
 import supervisor
 
-from state import summary
 from state.store import State
-from timelapse import civil, marker, power, schedule, spool, ticks, timesync
+from timelapse import civil, marker, power, schedule, spool, summary, ticks, timesync
 
 CONFIG_FILE = "camconfig.toml"
-MAINTENANCE_FILE = "maintenance"  # create it on CIRCUITPY (USB attached) for maintenance mode
 SLOT_TOLERANCE_S = 90     # a wake this close to a slot takes that slot's photo
 FREE_CHECK_S = 86400      # measure the card's free space at least daily (statvfs can be slow)
 CRITICAL_SLEEP_S = 6 * 3600  # near empty: wake rarely, do nothing but measure
@@ -241,7 +239,7 @@ class Wake:
         is newer than NVM's (a power cut inside the NVM write empties NVM)."""
         from state import backup
 
-        if self.mount_card() and self.state.adopt(backup.read(), board_id()):
+        if self.mount_card() and self.state.adopt(backup.read(spool.ROOT), board_id()):
             print("state: durable record %d restored from the card" % self.state.durable["nvm_seq"])
 
     def write_backup(self, data, nvm_seq):
@@ -254,7 +252,7 @@ class Wake:
         if not self.mount_card():
             return
         try:
-            backup.write(data, nvm_seq)
+            backup.write(spool.ROOT, data, nvm_seq, spool.makedirs)
         except OSError as problem:
             self.error("card", "writing the state copy: %s" % problem)
 
@@ -383,20 +381,12 @@ def board_id():
     return binascii.hexlify(microcontroller.cpu.uid).decode()
 
 
-def exists(path):
-    try:
-        os.stat(path)
-        return True
-    except OSError:
-        return False
-
-
 def main():
     """Run one wake and deep sleep, whatever happens."""
     wake = Wake()
     try:
         wake.run()
-        if supervisor.runtime.usb_connected and exists(MAINTENANCE_FILE):
+        if supervisor.runtime.usb_connected and spool.exists(spool.MAINTENANCE_FILE):
             from timelapse import maintenance
 
             maintenance.run(wake)
