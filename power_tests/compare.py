@@ -34,7 +34,7 @@ SAVINGS = {
     "time from upload answers": ("timelapse/online.py", [
         ("    sample = client.date_sample() if client is not None else None\n", "    sample = None\n")]),
     "token kept until it expires": ("timelapse/dropbox.py", [
-        ('        if not durable["token"] or durable["token_expiry"] - utc < REFRESH_MARGIN_S:\n',
+        ('        if not auth.token(durable) or auth.expiry(durable) - utc < REFRESH_MARGIN_S:\n',
          "        if True:\n")]),
 }
 

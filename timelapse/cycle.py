@@ -11,6 +11,7 @@ import alarm
 import microcontroller
 import supervisor
 
+from state import auth, backoff, queue
 from state.store import State
 from timelapse import civil, marker, power, schedule, spool, summary, ticks, timesync
 
@@ -101,18 +102,20 @@ class Wake:
         hot, durable, cfg = self.state.hot, self.state.durable, self.cfg
         utc = timesync.utc_now()
         upload_due = ""
-        if hot["seq"] > hot["uploaded"]:
+        if queue.waiting(hot) > 0:
             from timelapse import upload
 
-            if timesync.valid(utc) and not timesync.valid(hot["queued_at"]):
+            if timesync.valid(utc) and not timesync.valid(queue.queued_since(hot)):
                 # The queue's age counts on a set clock only: taken while the RTC reads 2000,
                 # it would make the first photo look 26 years old after the first sync.
-                hot["queued_at"] = int(utc)
+                queue.waits_since(hot, utc)
             local = utc + cfg["schedule"]["utc_offset"] if timesync.valid(utc) else None
+            if cfg["upload"]["enabled"]:
+                auth.recheck(durable, upload.settings_key)
             upload_due = upload.due(hot, durable, cfg, utc, local, hot["battery_v"])
         sleep_s = (self.next_utc or utc) - utc
         sync_due = timesync.due(hot, durable, cfg, utc, sleep_s, hot["temperature"])
-        if not (upload_due or sync_due) or hot["backoff"][1] > utc:
+        if not (upload_due or sync_due) or backoff.active(hot, utc):
             return False
         if self.battery != "ok":  # WiFi's transmit peaks could brown the board out
             print("battery: %.2f V is low: no WiFi (%s)" % (hot["battery_v"], upload_due or sync_due))
@@ -262,10 +265,8 @@ class Wake:
             return
         hot = self.state.hot
         highest, lowest = spool.recover()
-        if highest > hot["seq"]:
+        if queue.found(hot, highest, lowest):
             print("state: photos up to %d found on the card" % highest)
-            hot["seq"] = highest
-        hot["oldest"] = max(hot["oldest"], lowest) if hot["seq"] else 1
         hot["free_kb"] = -1
         self.phase("card")
 
@@ -310,7 +311,7 @@ class Wake:
                 self.state.durable["sensor"] = hot["cam_sensor"]
         if jpeg is None:
             return
-        seq = hot["seq"] + 1
+        seq = queue.last(hot) + 1
         local = timesync.utc_now() + self.cfg["schedule"]["utc_offset"]
         stamp = civil.stamp(local) if dated else None
         try:
@@ -321,7 +322,7 @@ class Wake:
             return
         finally:
             self.phase("card")
-        hot["seq"] = seq
+        queue.captured(hot, seq)
         hot["card_error"] = ""
         hot["free_kb"] -= len(jpeg) // 1024 + 1
         print("capture: %s (%d kB)" % (path, len(jpeg) // 1024))
@@ -335,13 +336,13 @@ class Wake:
             hot["free_kb"] = spool.free_kb()
             hot["free_checked"] = utc
         while hot["free_kb"] < needed_kb:
-            if hot["oldest"] > hot["uploaded"]:
+            if not queue.deletable(hot):
                 hot["card_error"] = "full"
                 self.error("card_full", "%d kB free and no uploaded photo to delete: capture stopped"
                            % hot["free_kb"])
                 return False
-            hot["free_kb"] += spool.delete(hot["oldest"])
-            hot["oldest"] += 1
+            hot["free_kb"] += spool.delete(queue.oldest(hot))
+            queue.deleted_oldest(hot)
         return True
 
     def persist(self):

@@ -7,6 +7,7 @@ never part of the facts, not even truncated: only whether a token is held and un
 
 import json
 
+from state import auth, backoff, queue
 from timelapse import timesync
 from timelapse.civil import stamp
 
@@ -25,20 +26,20 @@ def facts(state, cfg, now_utc, clock_valid):
         "clock_valid": clock_valid,
         "clock_error_s": _rounded(timesync.error_bound(hot)),
         "counters": {
-            "captured": hot["seq"],
-            "uploaded": hot["uploaded"],
+            "captured": queue.last(hot),
+            "uploaded": queue.uploaded(hot),
             "wakes_since_power_on": hot["wakes"],
             "power_ons": durable["power_ons"],
             "upload_batches": durable["batches"],
         },
-        "queue": {"length": hot["seq"] - hot["uploaded"],
-                  "oldest_waiting": hot["uploaded"] + 1 if hot["seq"] > hot["uploaded"] else None,
-                  "oldest_on_card": hot["oldest"]},
+        "queue": {"length": queue.waiting(hot),
+                  "oldest_waiting": queue.next_up(hot) if queue.waiting(hot) > 0 else None,
+                  "oldest_on_card": queue.oldest(hot)},
         "last_upload": durable["last_upload"] or None,
-        "token_valid_until": durable["token_expiry"] if durable["token"] else None,
-        "auth": durable["auth_broken"] or "ok",
+        "token_valid_until": auth.expiry(durable) if auth.token(durable) else None,
+        "auth": auth.broken(durable) or "ok",
         "drift_ppm": timesync.learned_ppm(hot, durable) or 0.0,
-        "backoff_until": hot["backoff"][1] or None,
+        "backoff_until": backoff.until(hot) or None,
         "battery_v": hot["battery_v"],
         "sensor": {"name": hot["cam_sensor"] or durable["sensor"] or None,
                    "sleep_state": hot["cam_sleep"] or None,
