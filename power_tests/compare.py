@@ -25,8 +25,8 @@ BASELINES = Path(__file__).resolve().parent / "baselines"
 # One saving of our firmware taken out at a time: file -> [(the line that makes it, stand-in)].
 SAVINGS = {
     "camera sleep state": ("timelapse/camera.py", [
-        ('                hot["cam_sleep"] = _leave(i2c, cam, hot["cam_sensor"], report)\n',
-         '                hot["cam_sleep"] = "deinit_only"\n')]),
+        ('                sensor.left_in(hot, _leave(i2c, cam, found, report))\n',
+         '                sensor.left_in(hot, "deinit_only")\n')]),
     "WiFi fast reconnect": ("timelapse/network.py", [('    hint = hot["wifi"]\n', "    hint = None\n")]),
     "config cache": ("timelapse/cycle.py", [  # read, import the parser and parse at every wake
         ("            key = [stat[6], stat[8]]\n", '            key = [stat[6], stat[8]]\n            hot["config_key"] = None\n'),

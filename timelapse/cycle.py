@@ -11,7 +11,7 @@ import alarm
 import microcontroller
 import supervisor
 
-from state import auth, backoff, queue
+from state import auth, backoff, queue, sensor
 from state.store import State
 from timelapse import civil, marker, power, schedule, spool, summary, ticks, timesync
 
@@ -307,8 +307,7 @@ class Wake:
             return
         finally:
             self.phase("camera")
-            if hot["cam_sensor"]:
-                self.state.durable["sensor"] = hot["cam_sensor"]
+            sensor.remember(hot, self.state.durable)
         if jpeg is None:
             return
         seq = queue.last(hot) + 1

@@ -7,7 +7,7 @@ never part of the facts, not even truncated: only whether a token is held and un
 
 import json
 
-from state import auth, backoff, queue
+from state import auth, backoff, queue, sensor
 from timelapse import timesync
 from timelapse.civil import stamp
 
@@ -41,10 +41,7 @@ def facts(state, cfg, now_utc, clock_valid):
         "drift_ppm": timesync.learned_ppm(hot, durable) or 0.0,
         "backoff_until": backoff.until(hot) or None,
         "battery_v": hot["battery_v"],
-        "sensor": {"name": hot["cam_sensor"] or durable["sensor"] or None,
-                   "sleep_state": hot["cam_sleep"] or None,
-                   "failed_starts": hot["cam_fails"],
-                   "power_switch": hot["cam_switch"] or None},
+        "sensor": sensor.facts(hot, durable),
         "card": hot["card_error"] or "ok",
         "card_free_kb": hot["free_kb"],
         "config": durable["config_error"] or "ok",
