@@ -63,7 +63,7 @@ class Wake:
             self.error("state", problem)
         hot = self.state.hot
         celsius = microcontroller.cpu.temperature  # None where the chip cannot tell
-        hot["temperature"] = timesync.TEMP_REF if celsius is None else round(celsius, 1)
+        celsius = timesync.TEMP_REF if celsius is None else round(celsius, 1)
         if self.state.durable["config"]:  # the cached config names the marker pin, if any
             marker.start(self.state.durable["config"]["power"]["marker_pin"])
         self.phase("state")
@@ -71,7 +71,7 @@ class Wake:
         self.check_settings()
         marker.start(cfg["power"]["marker_pin"])
         power.arm_watchdog(cfg["upload"]["awake_budget"])
-        timesync.begin(hot, self.state.durable, hot["temperature"])
+        timesync.begin(hot, self.state.durable, celsius)
         self.phase("config")
         if self.state.cold:
             self.state.durable["power_ons"] += 1
@@ -114,7 +114,7 @@ class Wake:
                 auth.recheck(durable, upload.settings_key)
             upload_due = upload.due(hot, durable, cfg, utc, local, hot["battery_v"])
         sleep_s = (self.next_utc or utc) - utc
-        sync_due = timesync.due(hot, durable, cfg, utc, sleep_s, hot["temperature"])
+        sync_due = timesync.due(hot, durable, cfg, utc, sleep_s)
         if not (upload_due or sync_due) or backoff.active(hot, utc):
             return False
         if self.battery != "ok":  # WiFi's transmit peaks could brown the board out
@@ -128,7 +128,7 @@ class Wake:
         """Just synced, but the rate is not learned well enough to keep the bound until the
         next slot (after a cold start): wake earlier for another sample."""
         hot = self.state.hot
-        horizon = timesync.horizon(hot, self.state.durable, self.cfg, hot["temperature"])
+        horizon = timesync.horizon(hot, self.state.durable, self.cfg)
         if horizon is not None:
             self.early(timesync.utc_now() + max(CALIBRATE_MIN_S, int(horizon)), "time: learning the clock rate")
 
@@ -160,11 +160,11 @@ class Wake:
     def local_zone(self, cfg):
         """camconfig's utc_offset, unless a time service told the current offset of
         settings.toml's TIMEZONE (which follows daylight saving time)."""
-        zone = self.state.durable["zone"]
-        if zone is None or zone[0] == cfg["schedule"]["utc_offset"]:
+        zone = timesync.zone(self.state.durable)
+        if zone is None or zone == cfg["schedule"]["utc_offset"]:
             return cfg
         cfg = dict(cfg)  # the cached config in NVM stays as camconfig.toml says
-        cfg["schedule"] = dict(cfg["schedule"], utc_offset=zone[0])
+        cfg["schedule"] = dict(cfg["schedule"], utc_offset=zone)
         return cfg
 
     def load_config(self):
@@ -348,9 +348,8 @@ class Wake:
         self.phase("work")
         hot = self.state.hot
         if self.next_utc is not None:
-            self.alarm_rtc = timesync.rtc_alarm(hot, self.state.durable, self.next_utc,
-                                                hot["temperature"])
-        timesync.end(hot, hot["temperature"])
+            self.alarm_rtc = timesync.rtc_alarm(hot, self.state.durable, self.next_utc)
+        timesync.end(hot)
         self.timings["t"] = timesync.utc_now()
         self.state.note_timings(self.timings)
         if self.state.save(alarm.sleep_memory, microcontroller.nvm, board_id(), self.write_backup):

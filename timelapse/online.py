@@ -83,7 +83,7 @@ def sync_time(wake, session, client, reason, sleep_s, deadline):
     sample = client.date_sample() if client is not None else None
     if sample is not None:
         apply_time(wake, "date", sample)
-        reason = timesync.due(hot, durable, cfg, timesync.utc_now(), sleep_s, hot["temperature"])
+        reason = timesync.due(hot, durable, cfg, timesync.utc_now(), sleep_s)
     if not reason:
         return sample is not None
     if deadline - time.monotonic() < SYNC_MIN_S:
@@ -105,8 +105,7 @@ def sync_time(wake, session, client, reason, sleep_s, deadline):
 
 def apply_time(wake, source, sample):
     seconds, fraction, precision = sample
-    hot = wake.state.hot
-    error = timesync.apply(hot, wake.state.durable, seconds, fraction, precision, hot["temperature"])
+    error = timesync.apply(wake.state.hot, wake.state.durable, seconds, fraction, precision)
     if error is None:
         wake.error("time", "%s sample %d is far from our time: distrusted" % (source, seconds))
     else:
@@ -119,9 +118,10 @@ def check_zone(wake, session, deadline):
     utc = timesync.utc_now()
     name = os.getenv("TIMEZONE") if timesync.valid(utc) else None
     if not name:
-        durable["zone"] = None
+        timesync.set_zone(durable, None, utc)
         return
-    if durable["zone"] and utc - durable["zone"][1] < ZONE_CHECK_S:
+    age = timesync.zone_age(durable, utc)
+    if age is not None and age < ZONE_CHECK_S:
         return
     if deadline - time.monotonic() < SYNC_MIN_S:
         return
@@ -130,7 +130,7 @@ def check_zone(wake, session, deadline):
     except network.TRANSIENT + (ValueError,) as problem:
         wake.error("time", "UTC offset of %s: %s" % (name, problem))
         return
-    if not durable["zone"] or durable["zone"][0] != offset:
+    if timesync.zone(durable) != offset:
         print("time: %s is UTC%+.2g h" % (name, offset / 3600))
-    durable["zone"] = [offset, utc]
+    timesync.set_zone(durable, offset, utc)
     wake.cfg = wake.local_zone(wake.cfg)
