@@ -1,5 +1,6 @@
-"""Owner of the upload queue's fields (seq, uploaded, oldest, queued_at): photos (uploaded, seq]
-wait, `oldest` is the lowest still on the card. Only this module and state/store.py touch them."""
+"""Owner of the upload queue's fields (hot seq, uploaded, oldest, queued_at; durable uploads,
+batches, last_upload): photos (uploaded, seq] wait, `oldest` is the lowest still on the card.
+Only this module and state/store.py (which copies seq and uploaded to NVM) touch them."""
 
 
 def last(hot):
@@ -51,6 +52,26 @@ def waits_since(hot, utc):
 def sent(hot, seq):
     """Photo `seq` is in Dropbox (or lost from the card)."""
     hot["uploaded"] = seq
+
+
+def acknowledged(durable):
+    """One more photo Dropbox acknowledged (the durable counter)."""
+    durable["uploads"] += 1
+
+
+def batch_done(durable, utc):
+    """A batch that sent at least one photo ended at `utc`."""
+    durable["batches"] += 1
+    durable["last_upload"] = utc
+
+
+def batches(durable):
+    return durable["batches"]
+
+
+def last_upload(durable):
+    """UTC of the last batch Dropbox acknowledged, 0 before any."""
+    return durable["last_upload"]
 
 
 def deletable(hot):

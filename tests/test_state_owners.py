@@ -78,3 +78,48 @@ def test_state_does_not_import_timelapse() -> None:
     wrong = {(m, t) for m, targets in graph.items() if m.startswith("state")
              for t in targets if t.startswith("timelapse")}
     assert not wrong
+
+
+# Who may index the records: state/ (the store and the owners there) and two owners that live
+# with their hardware -- the clock (timelapse/timesync.py) and the WiFi hint and send pacing
+# (timelapse/network.py). Every field has exactly one owner module besides state/store.py.
+ALLOWED = {ROOT / "timelapse" / "timesync.py", ROOT / "timelapse" / "network.py"}
+OWNER = {
+    "state/queue.py": {"seq", "uploaded", "oldest", "queued_at", "uploads", "batches", "last_upload"},
+    "state/backoff.py": {"backoff"},
+    "state/auth.py": {"token", "token_expiry", "auth_broken"},
+    "state/sensor.py": {"cam_sensor", "cam_sleep", "cam_fails", "cam_switch", "sensor"},
+    "state/battery.py": {"battery_v", "brownouts", "brownouts_seen", "brownout_v"},
+    "state/card.py": {"free_kb", "free_checked", "card_error"},
+    "state/conf.py": {"config_key", "config", "config_hash", "config_error", "settings_error"},
+    "state/cadence.py": {"slot", "anchor"},
+    "timelapse/timesync.py": {"clock", "since", "synced_at", "rate", "distrust", "temperature", "zone"},
+    "timelapse/network.py": {"wifi", "paced"},
+    "state/store.py": {"nvm_seq", "wakes", "timings", "errors", "error_counts", "power_ons"},
+}
+INDEX = re.compile(r'\b(?:hot|durable)\[')
+FIELD = re.compile(r'\b(?:hot|durable)\["(\w+)"\]')
+
+
+def test_only_state_and_the_owners_index_the_records() -> None:
+    """What `grep -n 'hot\\[\\|durable\\['` over the firmware must find: nothing outside them."""
+    hits = [f"{path.relative_to(ROOT)}:{number}: {line.strip()}"
+            for path in FIRMWARE if path.parent != ROOT / "state" and path not in ALLOWED
+            for number, line in enumerate(path.read_text().splitlines(), 1) if INDEX.search(line)]
+    assert not hits, "\n".join(hits)
+
+
+def test_every_field_has_one_owner() -> None:
+    """Each field of state/README.md's table is indexed by its owner (and state/store.py, which
+    loads, merges and saves the records) and by no other module."""
+    from state.store import DURABLE, HOT
+
+    owner_of = {field: owner for owner, fields in OWNER.items() for field in fields}
+    assert set(HOT) | set(DURABLE) == set(owner_of), "a field without an owner, or an owner of no field"
+    strays = []
+    for path in FIRMWARE:
+        name = str(path.relative_to(ROOT))
+        for field in FIELD.findall(path.read_text()):
+            if name not in (owner_of[field], "state/store.py"):
+                strays.append(f"{name} indexes {field!r}, owned by {owner_of[field]}")
+    assert not strays, "\n".join(strays)

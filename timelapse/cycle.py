@@ -11,7 +11,7 @@ import alarm
 import microcontroller
 import supervisor
 
-from state import auth, backoff, queue, sensor
+from state import auth, backoff, battery, cadence, card, conf, queue, sensor
 from state.store import State
 from timelapse import civil, marker, power, schedule, spool, summary, ticks, timesync
 
@@ -64,8 +64,9 @@ class Wake:
         hot = self.state.hot
         celsius = microcontroller.cpu.temperature  # None where the chip cannot tell
         celsius = timesync.TEMP_REF if celsius is None else round(celsius, 1)
-        if self.state.durable["config"]:  # the cached config names the marker pin, if any
-            marker.start(self.state.durable["config"]["power"]["marker_pin"])
+        cached = conf.cached(self.state.durable)
+        if cached:  # the cached config names the marker pin, if any
+            marker.start(cached["power"]["marker_pin"])
         self.phase("state")
         self.cfg = cfg = self.local_zone(self.load_config())
         self.check_settings()
@@ -74,11 +75,11 @@ class Wake:
         timesync.begin(hot, self.state.durable, celsius)
         self.phase("config")
         if self.state.cold:
-            self.state.durable["power_ons"] += 1
+            self.state.count_power_on()
         if self.state.cold or not woke:
             self.recover_card()
         volts = power.battery_volts(cfg["power"])
-        hot["battery_v"] = round(volts, 3)
+        battery.measured(hot, volts)
         self.battery = power.battery_mode(self.state.durable, cfg["power"], volts)
         utc = timesync.utc_now()
         if self.battery == "critical":
@@ -112,13 +113,13 @@ class Wake:
             local = utc + cfg["schedule"]["utc_offset"] if timesync.valid(utc) else None
             if cfg["upload"]["enabled"]:
                 auth.recheck(durable, upload.settings_key)
-            upload_due = upload.due(hot, durable, cfg, utc, local, hot["battery_v"])
+            upload_due = upload.due(hot, durable, cfg, utc, local, battery.volts(hot))
         sleep_s = (self.next_utc or utc) - utc
         sync_due = timesync.due(hot, durable, cfg, utc, sleep_s)
         if not (upload_due or sync_due) or backoff.active(hot, utc):
             return False
         if self.battery != "ok":  # WiFi's transmit peaks could brown the board out
-            print("battery: %.2f V is low: no WiFi (%s)" % (hot["battery_v"], upload_due or sync_due))
+            print("battery: %.2f V is low: no WiFi (%s)" % (battery.volts(hot), upload_due or sync_due))
             return False
         from timelapse import online  # compiled only by wakes that go on the network
 
@@ -149,7 +150,7 @@ class Wake:
         """The next slot on the grid, after the one just taken."""
         sched = self.cfg["schedule"]
         offset = sched["utc_offset"]
-        after = max(timesync.utc_now() + offset, self.state.hot["slot"])
+        after = max(timesync.utc_now() + offset, cadence.last_slot(self.state.hot))
         following = schedule.next_slot(after, sched)
         if following is None:
             print("schedule: no more slots (stop date passed)")
@@ -176,29 +177,27 @@ class Wake:
             key = [stat[6], stat[8]]
         except OSError:
             key = None
-        if key is not None and key == hot["config_key"] and durable["config"]:
-            return durable["config"]
+        if conf.unchanged(hot, key) and conf.cached(durable):
+            return conf.cached(durable)
         from timelapse import config
 
-        if key is not None and key == hot["config_key"] and durable["config_error"]:
+        if conf.unchanged(hot, key) and conf.problem(durable):
             return config.load("")  # the file is broken and no good one was ever loaded
-        hot["config_key"] = key
+        conf.seen(hot, key)
         if key is None:
             self.config_problem("camconfig.toml is missing")
-            return durable["config"] or config.load("")
+            return conf.cached(durable) or config.load("")
         with open(CONFIG_FILE) as handle:
             text = handle.read()
         fingerprint = config.fingerprint(text)
-        if fingerprint == durable["config_hash"] and durable["config"]:
-            return durable["config"]
+        if conf.same_text(durable, fingerprint):
+            return conf.cached(durable)
         try:
             cfg = config.load(text)
         except ValueError as problem:
             self.config_problem("camconfig.toml: %s" % problem)
-            return durable["config"] or config.load("")
-        durable["config"] = cfg
-        durable["config_hash"] = fingerprint
-        durable["config_error"] = ""
+            return conf.cached(durable) or config.load("")
+        conf.loaded(durable, cfg, fingerprint)
         print("config: loaded camconfig.toml")
         return cfg
 
@@ -213,15 +212,12 @@ class Wake:
             message = ("rename %s to %s in settings.toml: with these names CircuitPython joins WiFi "
                        "by itself at every wake, a full scan before code.py runs, which costs "
                        "battery" % ("/".join(old), "/".join(key[10:] for key in old)))
-        durable = self.state.durable
-        if message != durable["settings_error"]:
-            durable["settings_error"] = message
-            if message:
-                self.error("settings", message)
+        if conf.set_settings_problem(self.state.durable, message) and message:
+            self.error("settings", message)
 
     def config_problem(self, message):
         """Recorded (in NVM, once per change) and reported; the last good config goes on."""
-        self.state.durable["config_error"] = message
+        conf.set_problem(self.state.durable, message)
         self.error("config", message + " (running on the last good configuration)")
 
     def mount_card(self):
@@ -232,7 +228,7 @@ class Wake:
                 self.card_ready = True
             except (OSError, RuntimeError) as problem:  # RuntimeError: no /sd folder on CIRCUITPY
                 self.card_ready = False
-                self.state.hot["card_error"] = "missing"
+                card.set_problem(self.state.hot, "missing")
                 self.error("card", "cannot mount the microSD card: %s" % problem)
         return self.card_ready
 
@@ -243,14 +239,14 @@ class Wake:
         from state import backup
 
         if self.mount_card() and self.state.adopt(backup.read(spool.ROOT), board_id()):
-            print("state: durable record %d restored from the card" % self.state.durable["nvm_seq"])
+            print("state: durable record %d restored from the card" % self.state.nvm_seq())
 
     def write_backup(self, data, nvm_seq):
         """Before every NVM write: the copy on the card, mounting it if this wake has not
         (unless the card was missing at the last try: the next capture tries again)."""
         from state import backup
 
-        if self.card_ready is None and self.state.hot["card_error"] == "missing":
+        if self.card_ready is None and card.problem(self.state.hot) == "missing":
             return
         if not self.mount_card():
             return
@@ -267,7 +263,7 @@ class Wake:
         highest, lowest = spool.recover()
         if queue.found(hot, highest, lowest):
             print("state: photos up to %d found on the card" % highest)
-        hot["free_kb"] = -1
+        card.forget(hot)
         self.phase("card")
 
     def on_grid(self, utc):
@@ -275,8 +271,8 @@ class Wake:
         offset = sched["utc_offset"]
         hot = self.state.hot
         slot = schedule.slot_at(utc + offset, sched, SLOT_TOLERANCE_S)
-        if slot is not None and slot != hot["slot"]:
-            hot["slot"] = slot
+        if slot is not None and slot != cadence.last_slot(hot):
+            cadence.took_slot(hot, slot)
             self.capture(dated=True)
         self.plan_next()
 
@@ -284,12 +280,13 @@ class Wake:
         """No valid time: capture every `interval` counted from the last capture."""
         interval = self.cfg["schedule"]["interval"]
         hot = self.state.hot
-        due = hot["anchor"] + interval
-        if hot["anchor"] == 0 or utc >= due - SLOT_TOLERANCE_S or utc < hot["anchor"]:
-            on_time = hot["anchor"] and abs(utc - due) <= SLOT_TOLERANCE_S
-            hot["anchor"] = due if on_time else utc
+        anchor = cadence.anchor(hot)
+        due = anchor + interval
+        if anchor == 0 or utc >= due - SLOT_TOLERANCE_S or utc < anchor:
+            on_time = anchor and abs(utc - due) <= SLOT_TOLERANCE_S
+            cadence.set_anchor(hot, due if on_time else utc)
             self.capture(dated=False)
-        self.next_utc = hot["anchor"] + interval
+        self.next_utc = cadence.anchor(hot) + interval
 
     def capture(self, dated):
         """One photo to the card, named by the (corrected) local time it was taken at when
@@ -316,14 +313,14 @@ class Wake:
         try:
             path = spool.write_image(cam["id"], seq, stamp, jpeg)
         except OSError as problem:
-            hot["free_kb"] = -1
+            card.forget(hot)
             self.error("card", "writing photo %d: %s" % (seq, problem))
             return
         finally:
             self.phase("card")
         queue.captured(hot, seq)
-        hot["card_error"] = ""
-        hot["free_kb"] -= len(jpeg) // 1024 + 1
+        card.set_problem(hot, "")
+        card.used(hot, len(jpeg) // 1024 + 1)
         print("capture: %s (%d kB)" % (path, len(jpeg) // 1024))
 
     def make_room(self):
@@ -331,16 +328,15 @@ class Wake:
         hot = self.state.hot
         utc = timesync.utc_now()
         needed_kb = self.cfg["storage"]["min_free_mb"] * 1024
-        if hot["free_kb"] < 2 * needed_kb or abs(utc - hot["free_checked"]) > FREE_CHECK_S:
-            hot["free_kb"] = spool.free_kb()
-            hot["free_checked"] = utc
-        while hot["free_kb"] < needed_kb:
+        if card.stale(hot, utc, 2 * needed_kb, FREE_CHECK_S):
+            card.measured(hot, spool.free_kb(), utc)
+        while card.free(hot) < needed_kb:
             if not queue.deletable(hot):
-                hot["card_error"] = "full"
+                card.set_problem(hot, "full")
                 self.error("card_full", "%d kB free and no uploaded photo to delete: capture stopped"
-                           % hot["free_kb"])
+                           % card.free(hot))
                 return False
-            hot["free_kb"] += spool.delete(queue.oldest(hot))
+            card.used(hot, -spool.delete(queue.oldest(hot)))
             queue.deleted_oldest(hot)
         return True
 

@@ -14,6 +14,17 @@ import adafruit_connection_manager
 import adafruit_requests
 import wifi
 
+from state import queue
+
+try:
+    from micropython import const
+except ImportError:
+    def const(x):  # type: ignore[misc]  # CPython: the plain value
+        return x
+
+CHANNEL = const(0)  # hot wifi: [channel, bssid] of the last good association
+BSSID = const(1)
+
 JOIN_TIMEOUT_S = 10
 REQUEST_TIMEOUT_S = 15    # no single HTTPS call waits longer
 HANDSHAKE_S = 3           # what a TLS handshake may take (mbedTLS with verification)
@@ -52,7 +63,7 @@ def join(hot):
     hint = hot["wifi"]
     if hint:
         try:
-            wifi.radio.connect(ssid, password, channel=hint[0], bssid=binascii.unhexlify(hint[1]),
+            wifi.radio.connect(ssid, password, channel=hint[CHANNEL], bssid=binascii.unhexlify(hint[BSSID]),
                                timeout=JOIN_TIMEOUT_S)
         except (ConnectionError, OSError, ValueError):
             hot["wifi"] = None  # the access point moved: scan once below
@@ -104,8 +115,14 @@ def session(durable=None, deadline=None):
 
 
 def pacing(durable):
-    """Whether sends pause between TLS records: for PACE_BATCHES batches after a stall."""
-    return durable["batches"] < durable["paced"]
+    """Whether sends pause between TLS records: for PACE_BATCHES batches after a stall. This
+    module alone keeps the durable `paced` (and the hot `wifi` hint)."""
+    return queue.batches(durable) < durable["paced"]
+
+
+def paced_until(durable):
+    """The batch count up to which sends pause (changes when a stall turned pacing on)."""
+    return durable["paced"]
 
 
 class _PacedContext:
@@ -130,7 +147,7 @@ class _PacedContext:
     def stalled(self):
         self._suspects += 1
         if self._suspects >= 2 and not pacing(self.durable):
-            self.durable["paced"] = self.durable["batches"] + PACE_BATCHES
+            self.durable["paced"] = queue.batches(self.durable) + PACE_BATCHES
 
 
 class _PacedSocket:

@@ -29,7 +29,7 @@ def run(wake, upload_due, sync_due, sleep_s, utc):
     finally:
         wake.phase("wifi")
     durable = wake.state.durable
-    paced = durable["paced"]
+    paced = network.paced_until(durable)
     try:
         session = network.session(durable, deadline)
         client = None
@@ -42,7 +42,7 @@ def run(wake, upload_due, sync_due, sleep_s, utc):
     finally:
         network.off()
         wake.phase("sync")
-        if durable["paced"] != paced:
+        if network.paced_until(durable) != paced:
             wake.error("stall", "a request stalled (ETIMEDOUT): sends pause %d ms per TLS record "
                        "for the next %d batches" % (network.PACE_S * 1000, network.PACE_BATCHES))
 

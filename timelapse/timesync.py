@@ -26,7 +26,7 @@ import time
 try:
     from micropython import const
 except ImportError:
-    def const(x):
+    def const(x):  # type: ignore[misc]  # CPython: the plain value
         return x
 
 # hot clock: [rtc, offset, bound, temperature] at the last sleep

@@ -107,7 +107,7 @@ def send(wake, dropbox, deadline, transient):
                 print("upload: %s, trying again" % problem)
                 continue
             queue.sent(hot, seq)
-            durable["uploads"] += 1
+            queue.acknowledged(durable)
             sent += 1
             print("uploaded: %s (%d kB)" % (meta.get("path_display", remote), len(data) // 1024))
             if cfg["storage"]["delete_after_upload"] and queue.oldest(hot) == seq:
@@ -116,8 +116,7 @@ def send(wake, dropbox, deadline, transient):
             slowest = max(slowest, time.monotonic() - started)
     finally:
         if sent:
-            durable["batches"] += 1
-            durable["last_upload"] = timesync.utc_now()
+            queue.batch_done(durable, timesync.utc_now())
         queue.emptied(hot)
     return sent
 
