@@ -123,7 +123,9 @@ class Wake:
             return False
         from timelapse import online  # compiled only by wakes that go on the network
 
-        return online.run(self, upload_due, sync_due, sleep_s, utc)
+        synced = online.run(self, upload_due, sync_due, sleep_s, utc)
+        self.cfg = self.local_zone(self.cfg)  # TIMEZONE's offset may have been asked for
+        return synced
 
     def calibrate(self):
         """Just synced, but the rate is not learned well enough to keep the bound until the

@@ -132,5 +132,4 @@ def check_zone(wake, session, deadline):
         return
     if timesync.zone(durable) != offset:
         print("time: %s is UTC%+.2g h" % (name, offset / 3600))
-    timesync.set_zone(durable, offset, utc)
-    wake.cfg = wake.local_zone(wake.cfg)
+    timesync.set_zone(durable, offset, utc)  # the wake plans on it after run()
