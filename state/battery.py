@@ -1,5 +1,4 @@
-"""Owner of the battery's fields (hot battery_v; durable brownouts, brownouts_seen, brownout_v):
-the voltage at this wake, brown-outs counted by safemode.py, and the floors learned from them."""
+"""Owner of the battery (hot battery_v; durable brownouts, brownouts_seen, brownout_v)."""
 
 try:
     from micropython import const
@@ -7,7 +6,7 @@ except ImportError:
     def const(x):  # type: ignore[misc]  # CPython: the plain value
         return x
 
-WIFI = const(0)     # brownout_v: no WiFi below ...
+WIFI = const(0)     # brownout_v: no WiFi below, ...
 CAPTURE = const(1)  # ... no capture below (0.0: none)
 
 
@@ -16,19 +15,17 @@ def measured(hot, volts):
 
 
 def volts(hot):
-    """The battery voltage measured at this wake."""
     return hot["battery_v"]
 
 
 def browned_out(durable):
-    """safemode.py: one more brown-out (the next wake learns from it)."""
+    """safemode.py counts one."""
     durable["brownouts"] += 1
 
 
 def floors(durable, volts, margin, recharged):
-    """(no-WiFi floor, no-capture floor) after learning from a brown-out not yet taken into
-    account: one while WiFi was still allowed sets the WiFi floor, one below it the capture
-    floor (`volts` + `margin`); `recharged` above both clears them (a new or charged battery)."""
+    """(WiFi floor, capture floor), learned from a brown-out not yet seen: one while WiFi was
+    allowed sets the WiFi floor, one below it the capture floor; cleared when recharged."""
     floor = durable["brownout_v"]
     if durable["brownouts"] > durable["brownouts_seen"]:
         durable["brownouts_seen"] = durable["brownouts"]

@@ -1,6 +1,5 @@
-"""Owner of the capture cadence's fields (hot slot, anchor): the local time of the last slot
-captured (never the same slot twice), and the RTC time of the last capture on the relative
-cadence (no valid clock; 0: none)."""
+"""Owner of the cadence (hot slot: local time of the last slot taken; anchor: RTC time of the
+last capture without a valid clock)."""
 
 
 def last_slot(hot):

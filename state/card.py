@@ -1,8 +1,8 @@
-"""Owner of the card's fields (hot free_kb, free_checked, card_error): the free space estimate
-(statvfs is slow on big cards) and what went wrong with the card ("", "missing", "full")."""
+"""Owner of the card's fields (hot free_kb, free_checked, card_error)."""
 
 
 def problem(hot):
+    """"", "missing" or "full"."""
     return hot["card_error"]
 
 
@@ -11,12 +11,11 @@ def set_problem(hot, what):
 
 
 def free(hot):
-    """The free space estimate (kB; -1: measure it again)."""
+    """Free space estimate, kB (-1: measure again)."""
     return hot["free_kb"]
 
 
 def stale(hot, utc, below_kb, max_age_s):
-    """Whether to measure again: the estimate is below `below_kb` or older than `max_age_s`."""
     return hot["free_kb"] < below_kb or abs(utc - hot["free_checked"]) > max_age_s
 
 
@@ -26,10 +25,8 @@ def measured(hot, kb, utc):
 
 
 def forget(hot):
-    """The estimate is no longer to be trusted: measure at the next capture."""
     hot["free_kb"] = -1
 
 
 def used(hot, kb):
-    """`kb` written (negative: freed)."""
     hot["free_kb"] -= kb

@@ -1,15 +1,12 @@
-"""Owner of the upload queue's fields (hot seq, uploaded, oldest, queued_at; durable uploads,
-batches, last_upload): photos (uploaded, seq] wait, `oldest` is the lowest still on the card.
-Only this module and state/store.py (which copies seq and uploaded to NVM) touch them."""
+"""Owner of the queue (hot seq, uploaded, oldest, queued_at; durable uploads, batches,
+last_upload): photos (uploaded, seq] wait; state/store.py copies seq and uploaded to NVM."""
 
 
 def last(hot):
-    """The sequence number of the last photo captured."""
     return hot["seq"]
 
 
 def uploaded(hot):
-    """Every photo up to this sequence number is in Dropbox."""
     return hot["uploaded"]
 
 
@@ -18,17 +15,21 @@ def waiting(hot):
 
 
 def next_up(hot):
-    """The oldest photo waiting (when any)."""
     return hot["uploaded"] + 1
 
 
 def oldest(hot):
+    """The lowest sequence number still on the card."""
     return hot["oldest"]
 
 
 def queued_since(hot):
-    """UTC when the oldest waiting photo joined the queue (0: empty or not known yet)."""
+    """UTC when the oldest waiting photo joined the queue (0: not known)."""
     return hot["queued_at"]
+
+
+def waits_since(hot, utc):
+    hot["queued_at"] = int(utc)
 
 
 def captured(hot, seq):
@@ -44,23 +45,29 @@ def found(hot, highest, lowest):
     return later
 
 
-def waits_since(hot, utc):
-    """The oldest waiting photo's age counts from `utc` (a valid time) when not yet known."""
-    hot["queued_at"] = int(utc)
-
-
 def sent(hot, seq):
     """Photo `seq` is in Dropbox (or lost from the card)."""
     hot["uploaded"] = seq
 
 
+def deletable(hot):
+    return hot["oldest"] <= hot["uploaded"]
+
+
+def deleted_oldest(hot):
+    hot["oldest"] += 1
+
+
+def emptied(hot):
+    if hot["uploaded"] >= hot["seq"]:
+        hot["queued_at"] = 0
+
+
 def acknowledged(durable):
-    """One more photo Dropbox acknowledged (the durable counter)."""
     durable["uploads"] += 1
 
 
 def batch_done(durable, utc):
-    """A batch that sent at least one photo ended at `utc`."""
     durable["batches"] += 1
     durable["last_upload"] = utc
 
@@ -70,20 +77,4 @@ def batches(durable):
 
 
 def last_upload(durable):
-    """UTC of the last batch Dropbox acknowledged, 0 before any."""
     return durable["last_upload"]
-
-
-def deletable(hot):
-    """Whether the oldest photo on the card is uploaded (may be deleted for room)."""
-    return hot["oldest"] <= hot["uploaded"]
-
-
-def deleted_oldest(hot):
-    hot["oldest"] += 1
-
-
-def emptied(hot):
-    """At the end of a batch: an empty queue has no age."""
-    if hot["uploaded"] >= hot["seq"]:
-        hot["queued_at"] = 0

@@ -11,7 +11,7 @@ import alarm
 import microcontroller
 import supervisor
 
-from state import auth, backoff, battery, cadence, card, conf, queue, sensor
+from state import battery, cadence, card, conf, queue
 from state.store import State
 from timelapse import civil, marker, power, schedule, spool, summary, ticks, timesync
 
@@ -112,11 +112,17 @@ class Wake:
                 queue.waits_since(hot, utc)
             local = utc + cfg["schedule"]["utc_offset"] if timesync.valid(utc) else None
             if cfg["upload"]["enabled"]:
+                from state import auth
+
                 auth.recheck(durable, upload.settings_key)
             upload_due = upload.due(hot, durable, cfg, utc, local, battery.volts(hot))
         sleep_s = (self.next_utc or utc) - utc
         sync_due = timesync.due(hot, durable, cfg, utc, sleep_s)
-        if not (upload_due or sync_due) or backoff.active(hot, utc):
+        if not (upload_due or sync_due):
+            return False
+        from state import backoff  # compiled only by wakes with something to do online
+
+        if backoff.active(hot, utc):
             return False
         if self.battery != "ok":  # WiFi's transmit peaks could brown the board out
             print("battery: %.2f V is low: no WiFi (%s)" % (battery.volts(hot), upload_due or sync_due))
@@ -306,6 +312,8 @@ class Wake:
             return
         finally:
             self.phase("camera")
+            from state import sensor
+
             sensor.remember(hot, self.state.durable)
         if jpeg is None:
             return
