@@ -13,10 +13,11 @@ if supervisor.runtime.safe_mode_reason == supervisor.SafeModeReason.BROWNOUT:
     try:
         import alarm
 
+        from state import battery
         from state.store import State
 
         state = State.load(alarm.sleep_memory, microcontroller.nvm)
-        state.durable["brownouts"] += 1
+        battery.browned_out(state.durable)
         state.save(alarm.sleep_memory, microcontroller.nvm)
     except Exception as failure:  # noqa: BLE001 - counting must never keep the board in safe mode
         print("safemode: %s: %s" % (type(failure).__name__, failure))

@@ -25,17 +25,16 @@ BASELINES = Path(__file__).resolve().parent / "baselines"
 # One saving of our firmware taken out at a time: file -> [(the line that makes it, stand-in)].
 SAVINGS = {
     "camera sleep state": ("timelapse/camera.py", [
-        ('                hot["cam_sleep"] = _leave(i2c, cam, hot["cam_sensor"], report)\n',
-         '                hot["cam_sleep"] = "deinit_only"\n')]),
+        ('                sensor.left_in(hot, _leave(i2c, cam, found, report))\n',
+         '                sensor.left_in(hot, "deinit_only")\n')]),
     "WiFi fast reconnect": ("timelapse/network.py", [('    hint = hot["wifi"]\n', "    hint = None\n")]),
     "config cache": ("timelapse/cycle.py", [  # read, import the parser and parse at every wake
-        ("            key = [stat[6], stat[8]]\n",
-         '            key = [stat[6], stat[8]]\n            hot["config_key"] = None\n'),
-        ('        if fingerprint == durable["config_hash"] and durable["config"]:\n', "        if False:\n")]),
+        ("            key = [stat[6], stat[8]]\n", "            key = [stat[6], stat[8]]\n            conf.seen(hot, None)\n"),
+        ("        if conf.same_text(durable, fingerprint):\n", "        if False:\n")]),
     "time from upload answers": ("timelapse/online.py", [
         ("    sample = client.date_sample() if client is not None else None\n", "    sample = None\n")]),
     "token kept until it expires": ("timelapse/dropbox.py", [
-        ('        if not durable["token"] or durable["token_expiry"] - utc < REFRESH_MARGIN_S:\n',
+        ('        if not auth.token(durable) or auth.expiry(durable) - utc < REFRESH_MARGIN_S:\n',
          "        if True:\n")]),
 }
 

@@ -9,18 +9,17 @@ existing name removes it first (extmod/vfs_fat.c); a cut between leaves only the
 file, and the next write would truncate it.
 """
 
-from timelapse import spool
-
-FILES = (spool.ROOT + "/state0.bin", spool.ROOT + "/state1.bin")
+FILES = ("/state0.bin", "/state1.bin")  # in the card's folder, given by the caller
 
 
-def write(data, nvm_seq):
-    """Write the copy with write counter `nvm_seq` (the card is mounted)."""
-    path = FILES[nvm_seq % 2]
+def write(folder, data, nvm_seq, makedirs):
+    """Write the copy with write counter `nvm_seq` into `folder` (the card is mounted), making
+    the folder with `makedirs` on a new card."""
+    path = folder + FILES[nvm_seq % 2]
     try:
         handle = open(path, "wb")
     except OSError:
-        spool.makedirs(spool.ROOT)  # a new card
+        makedirs(folder)  # a new card
         handle = open(path, "wb")
     try:
         handle.write(data)
@@ -29,12 +28,12 @@ def write(data, nvm_seq):
         handle.close()
 
 
-def read():
-    """The bytes of each copy on the card (the card is mounted); missing files are skipped."""
+def read(folder):
+    """The bytes of each copy in `folder` on the card (mounted); missing files are skipped."""
     found = []
-    for path in FILES:
+    for name in FILES:
         try:
-            with open(path, "rb") as handle:
+            with open(folder + name, "rb") as handle:
                 found.append(handle.read())
         except OSError:
             pass

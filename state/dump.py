@@ -11,7 +11,8 @@ import json
 import sys
 from pathlib import Path
 
-from state import store, summary
+from state import store
+from timelapse import summary
 
 ESPRESSIF_VID = 0x303A  # USB vendor id of the ESP32-S3's native USB (CircuitPython keeps it)
 

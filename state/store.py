@@ -140,6 +140,20 @@ class State:
             self._hot_from_durable()
         return True
 
+    def count_power_on(self):
+        self.durable["power_ons"] += 1
+
+    def nvm_seq(self):
+        """The durable record's write counter."""
+        return self.durable["nvm_seq"]
+
+    def history(self):
+        """For the state dump: wakes since the power-on, power-ons, the last errors and their
+        counts by kind, the phase timings of the last wakes."""
+        hot = self.hot
+        return (hot["wakes"], self.durable["power_ons"], hot["errors"], hot["error_counts"],
+                hot["timings"])
+
     def note_error(self, kind, message, when):
         errors = self.hot["errors"]
         errors.append([when, kind, message[:120]])

@@ -231,7 +231,7 @@ def test_a_time_sample_before_2025_is_refused_not_a_crash(awake) -> None:
         time_.localtime(0)
     state = State.load(bytearray(4096), bytearray(b"\xff" * 8192))
     state.hot["clock"] = [START, 0.5, 1.0, 20.0]
-    assert timesync.apply(state.hot, state.durable, 0, 0.0, 0.5, 20.0) is None
+    assert timesync.apply(state.hot, state.durable, 0, 0.0, 0.5) is None
     assert state.hot["clock"] == [START, 0.5, 1.0, 20.0] and state.hot["synced_at"] == 0
 
 
@@ -250,10 +250,10 @@ def test_the_clock_offset_stays_small_so_json_keeps_it(firmware_board) -> None:
     code = ("import alarm, microcontroller, time\nfrom state.store import State\n"
             "from timelapse import timesync\n"
             "st = State.load(alarm.sleep_memory, microcontroller.nvm)\n"
-            "timesync.apply(st.hot, st.durable, time.time(), 0.0, 0.5, 20.0)\n"
+            "timesync.apply(st.hot, st.durable, time.time(), 0.0, 0.5)\n"
             "for off in (1000, 1000, 5000, 5000):  # far samples: distrusted once, believed repeated\n"
             "    before = time.time()\n"
-            "    timesync.apply(st.hot, st.durable, time.time() + off, 0.25, 0.5, 20.0)\n"
+            "    timesync.apply(st.hot, st.durable, time.time() + off, 0.25, 0.5)\n"
             "    print('RESULT', off, time.time() - before, st.hot['clock'][1])\n" + SLEEP_60)
     device = firmware_board(code)
     device.wake()

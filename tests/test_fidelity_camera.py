@@ -215,6 +215,7 @@ print("RESULT", jpeg[:2] == b"\\xff\\xd8", len(jpeg) > 1000, hot["cam_sleep"], n
 ''' + SLEEP
     device = make_board("refused", code)
     shutil.copytree(ROOT / "timelapse", device.folder / "timelapse")
+    shutil.copytree(ROOT / "state", device.folder / "state")  # camera.py's owner of the cam_* fields
     assert device.wake()[0] == "sleep", device.console.getvalue()
     assert "RESULT True True deinit_only ['camera_sleep']" in device.console.getvalue()
 

@@ -92,14 +92,14 @@ def live(board, hot, durable, days, interval=600, sync_every=None):
         if bound is not None and error > bound + 1:
             misses += 1
         next_wake = (now // interval + 1) * interval
-        due = timesync.due(hot, durable, CFG, now, next_wake - now, temp)
+        due = timesync.due(hot, durable, CFG, now, next_wake - now)
         if due if sync_every is None else n % sync_every == 0:
             whole = int(board.true)
-            timesync.apply(hot, durable, whole, board.true - whole, 0.05, temp)
+            timesync.apply(hot, durable, whole, board.true - whole, 0.05)
             syncs += 1
             next_wake = (timesync.utc_now() // interval + 1) * interval
-        alarm = timesync.rtc_alarm(hot, durable, next_wake, temp)
-        timesync.end(hot, temp)
+        alarm = timesync.rtc_alarm(hot, durable, next_wake)
+        timesync.end(hot)
         board.sleep(alarm)
     return worst, syncs, misses
 
@@ -107,7 +107,7 @@ def live(board, hot, durable, days, interval=600, sync_every=None):
 def test_cold_board_needs_a_sync_and_a_sample_sets_the_time(board):
     hot, durable = fresh_state()
     timesync.begin(hot, durable, 20.0)
-    assert timesync.due(hot, durable, CFG, timesync.utc_now(), 600, 20.0) == "cold"
+    assert timesync.due(hot, durable, CFG, timesync.utc_now(), 600) == "cold"
     board.rtc = 946684800.0  # after a power loss
     assert not timesync.valid(timesync.utc_now())
 
@@ -144,9 +144,9 @@ def test_a_wild_sample_is_distrusted_once_then_believed_when_repeated(board):
     temp = board.temperature()
     timesync.begin(hot, durable, temp)
     before = timesync.utc_now()
-    assert timesync.apply(hot, durable, int(board.true) + 3600, 0.0, 0.5, temp) is None
+    assert timesync.apply(hot, durable, int(board.true) + 3600, 0.0, 0.5) is None
     assert abs(timesync.utc_now() - before) < 2, "a wild sample moved the clock"
-    assert timesync.apply(hot, durable, int(board.true) + 3600, 0.0, 0.5, temp) is not None
+    assert timesync.apply(hot, durable, int(board.true) + 3600, 0.0, 0.5) is not None
     assert abs(timesync.utc_now() - (board.true + 3600)) < 2
 
 

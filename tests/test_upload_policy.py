@@ -11,6 +11,7 @@ import pytest
 
 from state import record
 from state.store import DURABLE, HOT
+from state import auth
 from timelapse import config, dropbox, upload
 
 CFG = config.load("""
@@ -45,7 +46,7 @@ def test_no_upload_outside_the_window_on_a_low_battery_or_while_backing_off():
     night = NOON + 9 * 3600
     assert upload.due(hot, durable, CFG, night, night, 3.9) == ""
     assert upload.due(hot, durable, CFG, NOON, NOON, 3.50) == ""
-    hot["backoff"] = [2, NOON + 60]
+    hot["backoff"] = [2, NOON + 60]  # the record's field, as state/README.md lays it out
     assert upload.due(hot, durable, CFG, NOON, NOON, 3.9) == ""
     assert upload.due(hot, durable, CFG, NOON + 60, NOON + 60, 3.9) == "batch"
 
@@ -54,9 +55,12 @@ def test_a_broken_authorisation_waits_for_settings_toml_to_change(tmp_path, monk
     monkeypatch.chdir(tmp_path)
     (tmp_path / "settings.toml").write_text('DBX_REFRESH_TOKEN = "revoked"\n')
     hot, durable = queue(8)
-    durable["auth_broken"] = "auth@" + upload.settings_key()
+    auth.stop(durable, "auth", upload.settings_key())
+    auth.recheck(durable, upload.settings_key)
     assert upload.due(hot, durable, CFG, NOON, NOON, 3.9) == ""
     (tmp_path / "settings.toml").write_text('DBX_REFRESH_TOKEN = "a new one"\n')
+    assert upload.due(hot, durable, CFG, NOON, NOON, 3.9) == "", "due() only reads"
+    auth.recheck(durable, upload.settings_key)
     assert upload.due(hot, durable, CFG, NOON, NOON, 3.9) == "batch"
     assert durable["auth_broken"] == ""
 

@@ -35,15 +35,15 @@ def run_week(monkeypatch, number) -> tuple[float, float, object]:
     temperature = number(20.0)
     for wake in range(7 * 144):
         timesync.begin(hot, durable, temperature)
-        if not hot["clock"] or timesync.due(hot, durable, CFG, timesync.utc_now(), SLEEP_S, temperature):
+        if not hot["clock"] or timesync.due(hot, durable, CFG, timesync.utc_now(), SLEEP_S):
             whole = int(true)
-            timesync.apply(hot, durable, whole, number(true - whole), number(0.05), temperature)
+            timesync.apply(hot, durable, whole, number(true - whole), number(0.05))
             if hot["rate"]:
                 hot["rate"] = [number(v) for v in hot["rate"]]
         worst = max(worst, abs(timesync.utc_now() - true)) if wake > 144 else worst
         wake_utc = timesync.utc_now() + SLEEP_S
-        target = timesync.rtc_alarm(hot, durable, wake_utc, temperature)
-        timesync.end(hot, temperature)
+        target = timesync.rtc_alarm(hot, durable, wake_utc)
+        timesync.end(hot)
         hot["clock"][1:] = [number(v) for v in hot["clock"][1:]]
         hot["since"] = [hot["since"][0]] + [number(v) for v in hot["since"][1:]]
         rtc_sleep = target - rtc.value

@@ -21,6 +21,8 @@ import board
 import busio
 import espcamera
 
+from state import sensor
+
 # sensor -> (the state it is left in, SCCB writes made while XCLK runs)
 SLEEP_WRITES = {
     "OV2640": ("soft_reset", (b"\xff\x01", b"\x12\x80")),  # sensor bank; COM7 = SRST
@@ -56,22 +58,22 @@ def capture(settings, power_pin, hot, report):
         i2c, cam = opened
         try:
             try:
-                hot["cam_sensor"] = cam.sensor_name
+                found = cam.sensor_name
             except (AttributeError, RuntimeError, ValueError):
-                hot["cam_sensor"] = "unknown"
-            hot["cam_fails"] = 0
+                found = "unknown"
+            sensor.started(hot, found)
             try:
                 return _take(cam, settings, report)
             finally:
-                hot["cam_sleep"] = _leave(i2c, cam, hot["cam_sensor"], report)
+                sensor.left_in(hot, _leave(i2c, cam, found, report))
         finally:
             cam.deinit()
             i2c.deinit()
     finally:
         if switch is not None:
-            if hot["cam_switch"] == "ok":
+            if sensor.switch(hot) == "ok":
                 switch.off()
-                hot["cam_sleep"] = "off"
+                sensor.left_in(hot, "off")
             switch.release()
 
 
@@ -100,37 +102,37 @@ def _open(settings):
 
 def _start(settings, switch, hot, report):
     """(i2c, cam), or None after counting and reporting the failure."""
-    if switch is not None and hot["cam_switch"] == "":
+    if switch is not None and sensor.switch(hot) == "":
         # Once per power-on: with the switch off nothing may answer, else it does not switch.
         try:
             opened = _open(settings)
         except Exception:  # noqa: BLE001 - any failure here means the power really is off
-            hot["cam_switch"] = "ok"
+            sensor.switch_found(hot, True)
         else:
-            hot["cam_switch"] = "absent"
+            sensor.switch_found(hot, False)
             report("camera_power", "the camera answers with camera_power_pin %s off: no load "
                    "switch on that pin? The sensor's own sleep state is used instead" % switch.name)
             return opened
-    if switch is not None and hot["cam_switch"] == "ok":
+    if switch is not None and sensor.switch(hot) == "ok":
         switch.on()
     try:
         return _open(settings)
     except Exception as problem:  # noqa: BLE001 - busio and espcamera raise several types
         first = problem
-    if switch is not None and hot["cam_switch"] == "ok":
+    if switch is not None and sensor.switch(hot) == "ok":
         switch.cycle()  # a power cycle frees a bus an OV2640 holds low
         try:
             return _open(settings)
         except Exception as problem:  # noqa: BLE001
             first = problem
-    hot["cam_fails"] += 1
+    fails = sensor.failed(hot)
     report("camera", "%s: %s" % (type(first).__name__, first))
     held_low = isinstance(first, RuntimeError) and "pull up" in str(first)
-    if hot["cam_fails"] >= LOCKED_AFTER and (held_low or hot["cam_sleep"] == "standby"):
+    if fails >= LOCKED_AFTER and (held_low or sensor.sleeps_in(hot) == "standby"):
         report("camera_bus", "the camera's SCCB bus has failed %d starts in a row%s: the sensor "
                "holds it (an OV2640 after a standby write does) until its power is cut; "
                "disconnect the battery for a few seconds" % (
-                   hot["cam_fails"], " with SDA held low" if held_low else ""))
+                   fails, " with SDA held low" if held_low else ""))
     return None
 
 

@@ -11,12 +11,11 @@ import alarm
 import microcontroller
 import supervisor
 
-from state import summary
+from state import battery, cadence, card, conf, queue
 from state.store import State
-from timelapse import civil, marker, power, schedule, spool, ticks, timesync
+from timelapse import civil, marker, power, schedule, spool, summary, ticks, timesync
 
 CONFIG_FILE = "camconfig.toml"
-MAINTENANCE_FILE = "maintenance"  # create it on CIRCUITPY (USB attached) for maintenance mode
 SLOT_TOLERANCE_S = 90     # a wake this close to a slot takes that slot's photo
 FREE_CHECK_S = 86400      # measure the card's free space at least daily (statvfs can be slow)
 CRITICAL_SLEEP_S = 6 * 3600  # near empty: wake rarely, do nothing but measure
@@ -64,18 +63,19 @@ class Wake:
             self.error("state", problem)
         hot = self.state.hot
         celsius = microcontroller.cpu.temperature  # None where the chip cannot tell
-        hot["temperature"] = timesync.TEMP_REF if celsius is None else round(celsius, 1)
-        if self.state.durable["config"]:  # the cached config names the marker pin, if any
-            marker.start(self.state.durable["config"]["power"]["marker_pin"])
+        celsius = timesync.TEMP_REF if celsius is None else round(celsius, 1)
+        cached = conf.cached(self.state.durable)
+        if cached:  # the cached config names the marker pin, if any
+            marker.start(cached["power"]["marker_pin"])
         self.phase("state")
         self.cfg = cfg = self.local_zone(self.load_config())
         self.check_settings()
         marker.start(cfg["power"]["marker_pin"])
         power.arm_watchdog(cfg["upload"]["awake_budget"])
-        timesync.begin(hot, self.state.durable, hot["temperature"])
+        timesync.begin(hot, self.state.durable, celsius)
         self.phase("config")
         if self.state.cold:
-            self.state.durable["power_ons"] += 1
+            self.state.count_power_on()
         if self.state.cold or not woke:
             self.recover_card()
         try:
@@ -85,7 +85,7 @@ class Wake:
             self.error("battery_pin", "%s: %s: %s" % (cfg["power"]["battery_pin"],
                                                       type(problem).__name__, problem))
             volts = 0.0
-        hot["battery_v"] = round(volts, 3)
+        battery.measured(hot, volts)
         self.battery = power.battery_mode(self.state.durable, cfg["power"], volts)
         utc = timesync.utc_now()
         if self.battery == "critical":
@@ -109,31 +109,41 @@ class Wake:
         hot, durable, cfg = self.state.hot, self.state.durable, self.cfg
         utc = timesync.utc_now()
         upload_due = ""
-        if hot["seq"] > hot["uploaded"]:
+        if queue.waiting(hot) > 0:
             from timelapse import upload
 
-            if timesync.valid(utc) and not timesync.valid(hot["queued_at"]):
+            if timesync.valid(utc) and not timesync.valid(queue.queued_since(hot)):
                 # The queue's age counts on a set clock only: taken while the RTC reads 2000,
                 # it would make the first photo look 26 years old after the first sync.
-                hot["queued_at"] = int(utc)
+                queue.waits_since(hot, utc)
             local = utc + cfg["schedule"]["utc_offset"] if timesync.valid(utc) else None
-            upload_due = upload.due(hot, durable, cfg, utc, local, hot["battery_v"])
+            if cfg["upload"]["enabled"]:
+                from state import auth
+
+                auth.recheck(durable, upload.settings_key)
+            upload_due = upload.due(hot, durable, cfg, utc, local, battery.volts(hot))
         sleep_s = (self.next_utc or utc) - utc
-        sync_due = timesync.due(hot, durable, cfg, utc, sleep_s, hot["temperature"])
-        if not (upload_due or sync_due) or hot["backoff"][1] > utc:
+        sync_due = timesync.due(hot, durable, cfg, utc, sleep_s)
+        if not (upload_due or sync_due):
+            return False
+        from state import backoff  # compiled only by wakes with something to do online
+
+        if backoff.active(hot, utc):
             return False
         if self.battery != "ok":  # WiFi's transmit peaks could brown the board out
-            print("battery: %.2f V is low: no WiFi (%s)" % (hot["battery_v"], upload_due or sync_due))
+            print("battery: %.2f V is low: no WiFi (%s)" % (battery.volts(hot), upload_due or sync_due))
             return False
         from timelapse import online  # compiled only by wakes that go on the network
 
-        return online.run(self, upload_due, sync_due, sleep_s, utc)
+        synced = online.run(self, upload_due, sync_due, sleep_s, utc)
+        self.cfg = self.local_zone(self.cfg)  # TIMEZONE's offset may have been asked for
+        return synced
 
     def calibrate(self):
         """Just synced, but the rate is not learned well enough to keep the bound until the
         next slot (after a cold start): wake earlier for another sample."""
         hot = self.state.hot
-        horizon = timesync.horizon(hot, self.state.durable, self.cfg, hot["temperature"])
+        horizon = timesync.horizon(hot, self.state.durable, self.cfg)
         if horizon is not None:
             self.early(timesync.utc_now() + max(CALIBRATE_MIN_S, int(horizon)), "time: learning the clock rate")
 
@@ -154,7 +164,7 @@ class Wake:
         """The next slot on the grid, after the one just taken."""
         sched = self.cfg["schedule"]
         offset = sched["utc_offset"]
-        after = max(timesync.utc_now() + offset, self.state.hot["slot"])
+        after = max(timesync.utc_now() + offset, cadence.last_slot(self.state.hot))
         following = schedule.next_slot(after, sched)
         if following is None:
             print("schedule: no more slots (stop date passed)")
@@ -165,11 +175,11 @@ class Wake:
     def local_zone(self, cfg):
         """camconfig's utc_offset, unless a time service told the current offset of
         settings.toml's TIMEZONE (which follows daylight saving time)."""
-        zone = self.state.durable["zone"]
-        if zone is None or zone[0] == cfg["schedule"]["utc_offset"]:
+        zone = timesync.zone(self.state.durable)
+        if zone is None or zone == cfg["schedule"]["utc_offset"]:
             return cfg
         cfg = dict(cfg)  # the cached config in NVM stays as camconfig.toml says
-        cfg["schedule"] = dict(cfg["schedule"], utc_offset=zone[0])
+        cfg["schedule"] = dict(cfg["schedule"], utc_offset=zone)
         return cfg
 
     def load_config(self):
@@ -181,29 +191,27 @@ class Wake:
             key = [stat[6], stat[8]]
         except OSError:
             key = None
-        if key is not None and key == hot["config_key"] and durable["config"]:
-            return durable["config"]
+        if conf.unchanged(hot, key) and conf.cached(durable):
+            return conf.cached(durable)
         from timelapse import config
 
-        if key is not None and key == hot["config_key"] and durable["config_error"]:
+        if conf.unchanged(hot, key) and conf.problem(durable):
             return config.load("")  # the file is broken and no good one was ever loaded
-        hot["config_key"] = key
+        conf.seen(hot, key)
         if key is None:
             self.config_problem("camconfig.toml is missing")
-            return durable["config"] or config.load("")
+            return conf.cached(durable) or config.load("")
         with open(CONFIG_FILE) as handle:
             text = handle.read()
         fingerprint = config.fingerprint(text)
-        if fingerprint == durable["config_hash"] and durable["config"]:
-            return durable["config"]
+        if conf.same_text(durable, fingerprint):
+            return conf.cached(durable)
         try:
             cfg = config.load(text)
         except ValueError as problem:
             self.config_problem("camconfig.toml: %s" % problem)
-            return durable["config"] or config.load("")
-        durable["config"] = cfg
-        durable["config_hash"] = fingerprint
-        durable["config_error"] = ""
+            return conf.cached(durable) or config.load("")
+        conf.loaded(durable, cfg, fingerprint)
         print("config: loaded camconfig.toml")
         return cfg
 
@@ -224,15 +232,12 @@ class Wake:
             message = ("rename %s to %s in settings.toml: with these names CircuitPython joins WiFi "
                        "by itself at every wake, a full scan before code.py runs, which costs "
                        "battery" % ("/".join(old), "/".join(key[10:] for key in old)))
-        durable = self.state.durable
-        if message != durable["settings_error"]:
-            durable["settings_error"] = message
-            if message:
-                self.error("settings", message)
+        if conf.set_settings_problem(self.state.durable, message) and message:
+            self.error("settings", message)
 
     def config_problem(self, message):
         """Recorded (in NVM, once per change) and reported; the last good config goes on."""
-        self.state.durable["config_error"] = message
+        conf.set_problem(self.state.durable, message)
         self.error("config", message + " (running on the last good configuration)")
 
     def mount_card(self):
@@ -243,7 +248,7 @@ class Wake:
                 self.card_ready = True
             except (OSError, RuntimeError) as problem:  # RuntimeError: no /sd folder on CIRCUITPY
                 self.card_ready = False
-                self.state.hot["card_error"] = "missing"
+                card.set_problem(self.state.hot, "missing")
                 self.error("card", "cannot mount the microSD card: %s" % problem)
         return self.card_ready
 
@@ -253,20 +258,20 @@ class Wake:
         is newer than NVM's (a power cut inside the NVM write empties NVM)."""
         from state import backup
 
-        if self.mount_card() and self.state.adopt(backup.read(), board_id()):
-            print("state: durable record %d restored from the card" % self.state.durable["nvm_seq"])
+        if self.mount_card() and self.state.adopt(backup.read(spool.ROOT), board_id()):
+            print("state: durable record %d restored from the card" % self.state.nvm_seq())
 
     def write_backup(self, data, nvm_seq):
         """Before every NVM write: the copy on the card, mounting it if this wake has not
         (unless the card was missing at the last try: the next capture tries again)."""
         from state import backup
 
-        if self.card_ready is None and self.state.hot["card_error"] == "missing":
+        if self.card_ready is None and card.problem(self.state.hot) == "missing":
             return
         if not self.mount_card():
             return
         try:
-            backup.write(data, nvm_seq)
+            backup.write(spool.ROOT, data, nvm_seq, spool.makedirs)
         except OSError as problem:
             self.error("card", "writing the state copy: %s" % problem)
 
@@ -276,11 +281,9 @@ class Wake:
             return
         hot = self.state.hot
         highest, lowest = spool.recover()
-        if highest > hot["seq"]:
+        if queue.found(hot, highest, lowest):
             print("state: photos up to %d found on the card" % highest)
-            hot["seq"] = highest
-        hot["oldest"] = max(hot["oldest"], lowest) if hot["seq"] else 1
-        hot["free_kb"] = -1
+        card.forget(hot)
         self.phase("card")
 
     def on_grid(self, utc):
@@ -288,8 +291,8 @@ class Wake:
         offset = sched["utc_offset"]
         hot = self.state.hot
         slot = schedule.slot_at(utc + offset, sched, SLOT_TOLERANCE_S)
-        if slot is not None and slot != hot["slot"]:
-            hot["slot"] = slot
+        if slot is not None and slot != cadence.last_slot(hot):
+            cadence.took_slot(hot, slot)
             self.capture(dated=True)
         self.plan_next()
 
@@ -297,12 +300,13 @@ class Wake:
         """No valid time: capture every `interval` counted from the last capture."""
         interval = self.cfg["schedule"]["interval"]
         hot = self.state.hot
-        due = hot["anchor"] + interval
-        if hot["anchor"] == 0 or utc >= due - SLOT_TOLERANCE_S or utc < hot["anchor"]:
-            on_time = hot["anchor"] and abs(utc - due) <= SLOT_TOLERANCE_S
-            hot["anchor"] = due if on_time else utc
+        anchor = cadence.anchor(hot)
+        due = anchor + interval
+        if anchor == 0 or utc >= due - SLOT_TOLERANCE_S or utc < anchor:
+            on_time = anchor and abs(utc - due) <= SLOT_TOLERANCE_S
+            cadence.set_anchor(hot, due if on_time else utc)
             self.capture(dated=False)
-        self.next_utc = hot["anchor"] + interval
+        self.next_utc = cadence.anchor(hot) + interval
 
     def capture(self, dated):
         """One photo to the card, named by the (corrected) local time it was taken at when
@@ -320,24 +324,25 @@ class Wake:
             return
         finally:
             self.phase("camera")
-            if hot["cam_sensor"]:
-                self.state.durable["sensor"] = hot["cam_sensor"]
+            from state import sensor
+
+            sensor.remember(hot, self.state.durable)
         if jpeg is None:
             return
-        seq = hot["seq"] + 1
+        seq = queue.last(hot) + 1
         local = timesync.utc_now() + self.cfg["schedule"]["utc_offset"]
         stamp = civil.stamp(local) if dated else None
         try:
             path = spool.write_image(cam["id"], seq, stamp, jpeg)
         except OSError as problem:
-            hot["free_kb"] = -1
+            card.forget(hot)
             self.error("card", "writing photo %d: %s" % (seq, problem))
             return
         finally:
             self.phase("card")
-        hot["seq"] = seq
-        hot["card_error"] = ""
-        hot["free_kb"] -= len(jpeg) // 1024 + 1
+        queue.captured(hot, seq)
+        card.set_problem(hot, "")
+        card.used(hot, len(jpeg) // 1024 + 1)
         print("capture: %s (%d kB)" % (path, len(jpeg) // 1024))
 
     def make_room(self):
@@ -345,26 +350,24 @@ class Wake:
         hot = self.state.hot
         utc = timesync.utc_now()
         needed_kb = self.cfg["storage"]["min_free_mb"] * 1024
-        if hot["free_kb"] < 2 * needed_kb or abs(utc - hot["free_checked"]) > FREE_CHECK_S:
-            hot["free_kb"] = spool.free_kb()
-            hot["free_checked"] = utc
-        while hot["free_kb"] < needed_kb:
-            if hot["oldest"] > hot["uploaded"]:
-                hot["card_error"] = "full"
+        if card.stale(hot, utc, 2 * needed_kb, FREE_CHECK_S):
+            card.measured(hot, spool.free_kb(), utc)
+        while card.free(hot) < needed_kb:
+            if not queue.deletable(hot):
+                card.set_problem(hot, "full")
                 self.error("card_full", "%d kB free and no uploaded photo to delete: capture stopped"
-                           % hot["free_kb"])
+                           % card.free(hot))
                 return False
-            hot["free_kb"] += spool.delete(hot["oldest"])
-            hot["oldest"] += 1
+            card.used(hot, -spool.delete(queue.oldest(hot)))
+            queue.deleted_oldest(hot)
         return True
 
     def persist(self):
         self.phase("work")
         hot = self.state.hot
         if self.next_utc is not None:
-            self.alarm_rtc = timesync.rtc_alarm(hot, self.state.durable, self.next_utc,
-                                                hot["temperature"])
-        timesync.end(hot, hot["temperature"])
+            self.alarm_rtc = timesync.rtc_alarm(hot, self.state.durable, self.next_utc)
+        timesync.end(hot)
         self.timings["t"] = timesync.utc_now()
         self.state.note_timings(self.timings)
         if self.state.save(alarm.sleep_memory, microcontroller.nvm, board_id(), self.write_backup):
@@ -395,20 +398,12 @@ def board_id():
     return binascii.hexlify(microcontroller.cpu.uid).decode()
 
 
-def exists(path):
-    try:
-        os.stat(path)
-        return True
-    except OSError:
-        return False
-
-
 def main():
     """Run one wake and deep sleep, whatever happens."""
     wake = Wake()
     try:
         wake.run()
-        if supervisor.runtime.usb_connected and exists(MAINTENANCE_FILE):
+        if supervisor.runtime.usb_connected and spool.exists(spool.MAINTENANCE_FILE):
             from timelapse import maintenance
 
             maintenance.run(wake)

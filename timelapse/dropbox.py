@@ -12,6 +12,8 @@ import hashlib
 import json
 import os
 
+from state import auth
+
 API = "https://api.dropboxapi.com"
 CONTENT = "https://content.dropboxapi.com"
 REFRESH_MARGIN_S = 600    # refresh when the token expires within this
@@ -90,14 +92,13 @@ class Dropbox:
     def token(self, utc):
         """A valid access token, refreshed only when it is missing or about to expire."""
         durable = self.durable
-        if not durable["token"]:
+        if not auth.token(durable):
             seed = os.getenv("DBX_ACCESS_TOKEN")
             if seed:
-                durable["token"] = seed
-                durable["token_expiry"] = int(os.getenv("DBX_EXPIRES_AT") or 0)
-        if not durable["token"] or durable["token_expiry"] - utc < REFRESH_MARGIN_S:
+                auth.keep(durable, seed, int(os.getenv("DBX_EXPIRES_AT") or 0))
+        if not auth.token(durable) or auth.expiry(durable) - utc < REFRESH_MARGIN_S:
             self.refresh(utc)
-        return durable["token"]
+        return auth.token(durable)
 
     def refresh(self, utc):
         key, secret = os.getenv("DBX_APP_KEY"), os.getenv("DBX_APP_SECRET")
@@ -111,9 +112,8 @@ class Dropbox:
                               {"Content-Type": "application/x-www-form-urlencoded"})
         answer = self._json(response)
         if response.status_code == 200 and "access_token" in answer:
-            self.durable["token"] = answer["access_token"]
             now = self.server_date or utc
-            self.durable["token_expiry"] = int(now + answer.get("expires_in", 14400))
+            auth.keep(self.durable, answer["access_token"], int(now + answer.get("expires_in", 14400)))
             return
         error = answer.get("error", "http %d" % response.status_code)
         if error in ("invalid_grant", "invalid_client", "unauthorized_client"):
@@ -164,7 +164,7 @@ class Dropbox:
             if not (summary.startswith("expired_access_token")
                     or summary.startswith("invalid_access_token")):
                 return response
-            self.durable["token"] = ""
+            auth.drop(self.durable)
         return response
 
     def _call(self, url, body, headers):

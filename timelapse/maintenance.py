@@ -6,7 +6,7 @@ prints the state dump every few seconds. Delete the file to leave. Imported only
 import time
 
 from timelapse import power, timesync
-from timelapse.cycle import MAINTENANCE_FILE, exists
+from timelapse.spool import MAINTENANCE_FILE, exists
 
 MAINTENANCE_S = 600
 DUMP_EVERY_S = 5

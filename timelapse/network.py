@@ -1,4 +1,4 @@
-"""WiFi for one wake: a fast join, one HTTPS session, and a backoff when the access point is away.
+"""WiFi for one wake: a fast join and one HTTPS session (the backoff after failures: state/backoff.py).
 
 A join with the channel and BSSID of the last good association skips the all-channel scan
 (about 1 s instead of 3 s); the hint lives in sleep memory and a failed fast join falls back to
@@ -14,13 +14,20 @@ import adafruit_connection_manager
 import adafruit_requests
 import wifi
 
+from state import queue
+
+try:
+    from micropython import const
+except ImportError:
+    def const(x):  # type: ignore[misc]  # CPython: the plain value
+        return x
+
+CHANNEL = const(0)  # hot wifi: [channel, bssid] of the last good association
+BSSID = const(1)
+
 JOIN_TIMEOUT_S = 10
 REQUEST_TIMEOUT_S = 15    # no single HTTPS call waits longer
 HANDSHAKE_S = 3           # what a TLS handshake may take (mbedTLS with verification)
-BACKOFF_FIRST_S = 600     # after a failure, skip the network for 10 min, then 20, 40, ...
-BACKOFF_MAX_S = 6 * 3600         # the access point is away: try at most every 6 h
-COLD_BACKOFF_MAX_S = 2 * 3600    # ... but every 2 h while the clock is not set
-SERVER_BACKOFF_MAX_S = 3600      # the network or the server failed us: at most an hour
 PACE_S = 0.02             # the pause between sends that cures a stalled upload (issue 209) ...
 PACE_BYTES = 2048         # ... once per TLS record (CONFIG_MBEDTLS_SSL_OUT_CONTENT_LEN)
 PACE_BATCHES = 300        # after a stall, pace this many batches (a month as shipped)
@@ -61,7 +68,7 @@ def join(hot):
     hint = hot["wifi"]
     if hint:
         try:
-            wifi.radio.connect(ssid, password, channel=hint[0], bssid=binascii.unhexlify(hint[1]),
+            wifi.radio.connect(ssid, password, channel=hint[CHANNEL], bssid=binascii.unhexlify(hint[BSSID]),
                                timeout=JOIN_TIMEOUT_S)
         except (ConnectionError, OSError, ValueError):
             hot["wifi"] = None  # the access point moved: scan once below
@@ -113,8 +120,14 @@ def session(durable=None, deadline=None):
 
 
 def pacing(durable):
-    """Whether sends pause between TLS records: for PACE_BATCHES batches after a stall."""
-    return durable["batches"] < durable["paced"]
+    """Whether sends pause between TLS records: for PACE_BATCHES batches after a stall. This
+    module alone keeps the durable `paced` (and the hot `wifi` hint)."""
+    return queue.batches(durable) < durable["paced"]
+
+
+def paced_until(durable):
+    """The batch count up to which sends pause (changes when a stall turned pacing on)."""
+    return durable["paced"]
 
 
 class _PacedContext:
@@ -139,7 +152,7 @@ class _PacedContext:
     def stalled(self):
         self._suspects += 1
         if self._suspects >= 2 and not pacing(self.durable):
-            self.durable["paced"] = self.durable["batches"] + PACE_BATCHES
+            self.durable["paced"] = queue.batches(self.durable) + PACE_BATCHES
 
 
 class _PacedSocket:
@@ -196,30 +209,3 @@ def off():
         wifi.radio.enabled = False
     except (AttributeError, OSError):
         pass
-
-
-def backing_off(hot, utc):
-    """Whether a recent failure says: not this wake."""
-    return utc < hot["backoff"][1]
-
-
-BACKOFF_SLACK_S = 30  # see failed()
-
-
-def failed(hot, utc, cap=BACKOFF_MAX_S):
-    """Count a failure and double the pause before the next try, up to `cap`. Returns it."""
-    failures = hot["backoff"][0] + 1
-    pause = min(BACKOFF_FIRST_S * 2 ** min(failures - 1, 16), cap)
-    # A little early: the wake `pause` later reads a time a second or two either side (whole
-    # RTC seconds, TimeAlarm's whole-second wake, awake time), and must not miss its turn.
-    hot["backoff"] = [failures, int(utc + pause) - BACKOFF_SLACK_S]
-    return pause
-
-
-def defer(hot, utc, seconds):
-    """The server asked us to come back later (Retry-After): not a failure of ours."""
-    hot["backoff"] = [hot["backoff"][0], int(utc + seconds)]
-
-
-def succeeded(hot):
-    hot["backoff"] = [0, 0]

@@ -7,6 +7,7 @@ import binascii
 import os
 import time
 
+from state import auth, backoff, queue
 from timelapse import dropbox, network, timesources, timesync, upload
 
 SYNC_MIN_S = 5            # the least awake budget an NTP exchange (and a retry) needs
@@ -22,14 +23,13 @@ def run(wake, upload_due, sync_due, sleep_s, utc):
         network.join(hot)
     except network.NetworkError as problem:
         # Without a valid time every photo goes undated: try more often than otherwise.
-        pause = network.failed(hot, utc, network.BACKOFF_MAX_S if timesync.valid(utc)
-                               else network.COLD_BACKOFF_MAX_S)
+        pause = backoff.failed(hot, utc, backoff.MAX_S if timesync.valid(utc) else backoff.COLD_MAX_S)
         wake.error("wifi", "%s (next try in %d min)" % (problem, pause // 60))
         return False
     finally:
         wake.phase("wifi")
     durable = wake.state.durable
-    paced = durable["paced"]
+    paced = network.paced_until(durable)
     try:
         session = network.session(durable, deadline)
         client = None
@@ -42,7 +42,7 @@ def run(wake, upload_due, sync_due, sleep_s, utc):
     finally:
         network.off()
         wake.phase("sync")
-        if durable["paced"] != paced:
+        if network.paced_until(durable) != paced:
             wake.error("stall", "a request stalled (ETIMEDOUT): sends pause %d ms per TLS record "
                        "for the next %d batches" % (network.PACE_S * 1000, network.PACE_BATCHES))
 
@@ -50,29 +50,29 @@ def run(wake, upload_due, sync_due, sleep_s, utc):
 def send_queue(wake, session, reason, deadline):
     """Upload within the budget; returns the Dropbox client (its Date header is a time sample)."""
     hot, durable = wake.state.hot, wake.state.durable
-    print("upload: %d photos wait (%s)" % (hot["seq"] - hot["uploaded"], reason))
+    print("upload: %d photos wait (%s)" % (queue.waiting(hot), reason))
     client = dropbox.Dropbox(session, durable, deadline)
     try:
         upload.send(wake, client, deadline, network.TRANSIENT)
-        network.succeeded(hot)
+        backoff.succeeded(hot)
     except dropbox.AuthBroken as problem:
-        durable["auth_broken"] = "%s@%s" % (problem.kind, upload.settings_key())
+        auth.stop(durable, problem.kind, upload.settings_key())
         wake.error(problem.kind, "%s: uploads stop until settings.toml changes" % problem)
     except dropbox.Full as problem:
-        network.defer(hot, timesync.utc_now(), upload.FULL_RETRY_S)
+        backoff.defer(hot, timesync.utc_now(), upload.FULL_RETRY_S)
         wake.error(problem.kind, str(problem))
     except dropbox.DropboxError as problem:
         if problem.retry_after:
             # Cameras on one wall-clock grid would meet again at the next slot: come back when
             # asked, plus a delay of this camera's own, on a wake of its own.
-            spread = binascii.crc32(("%s%d" % (wake.cfg["camera"]["id"], hot["seq"])).encode()) % 120
-            network.defer(hot, timesync.utc_now(), problem.retry_after + spread)
-            wake.early(hot["backoff"][1], "upload: Dropbox asked us to wait")
+            spread = binascii.crc32(("%s%d" % (wake.cfg["camera"]["id"], queue.last(hot))).encode()) % 120
+            backoff.defer(hot, timesync.utc_now(), problem.retry_after + spread)
+            wake.early(backoff.until(hot), "upload: Dropbox asked us to wait")
         else:
-            network.failed(hot, timesync.utc_now(), network.SERVER_BACKOFF_MAX_S)
+            backoff.failed(hot, timesync.utc_now(), backoff.SERVER_MAX_S)
         wake.error(problem.kind, str(problem))
     except network.TRANSIENT as problem:  # timeouts, resets: a later wake retries
-        network.failed(hot, timesync.utc_now(), network.SERVER_BACKOFF_MAX_S)
+        backoff.failed(hot, timesync.utc_now(), backoff.SERVER_MAX_S)
         wake.error("network", "%s: %s" % (type(problem).__name__, problem))
     return client
 
@@ -83,7 +83,7 @@ def sync_time(wake, session, client, reason, sleep_s, deadline):
     sample = client.date_sample() if client is not None else None
     if sample is not None:
         apply_time(wake, "date", sample)
-        reason = timesync.due(hot, durable, cfg, timesync.utc_now(), sleep_s, hot["temperature"])
+        reason = timesync.due(hot, durable, cfg, timesync.utc_now(), sleep_s)
     if not reason:
         return sample is not None
     if deadline - time.monotonic() < SYNC_MIN_S:
@@ -98,15 +98,14 @@ def sync_time(wake, session, client, reason, sleep_s, deadline):
         apply_time(wake, "https", timesources.https(session, network.request_timeout(deadline)))
         return True
     except network.TRANSIENT + (ValueError,) as problem:
-        network.failed(hot, timesync.utc_now())
+        backoff.failed(hot, timesync.utc_now())
         wake.error("time", "no time source answered: %s" % problem)
     return sample is not None
 
 
 def apply_time(wake, source, sample):
     seconds, fraction, precision = sample
-    hot = wake.state.hot
-    error = timesync.apply(hot, wake.state.durable, seconds, fraction, precision, hot["temperature"])
+    error = timesync.apply(wake.state.hot, wake.state.durable, seconds, fraction, precision)
     if error is None:
         wake.error("time", "%s sample %d is far from our time: distrusted" % (source, seconds))
     else:
@@ -119,9 +118,10 @@ def check_zone(wake, session, deadline):
     utc = timesync.utc_now()
     name = os.getenv("TIMEZONE") if timesync.valid(utc) else None
     if not name:
-        durable["zone"] = None
+        timesync.set_zone(durable, None, utc)
         return
-    if durable["zone"] and utc - durable["zone"][1] < ZONE_CHECK_S:
+    age = timesync.zone_age(durable, utc)
+    if age is not None and age < ZONE_CHECK_S:
         return
     if deadline - time.monotonic() < SYNC_MIN_S:
         return
@@ -130,7 +130,6 @@ def check_zone(wake, session, deadline):
     except network.TRANSIENT + (ValueError,) as problem:
         wake.error("time", "UTC offset of %s: %s" % (name, problem))
         return
-    if not durable["zone"] or durable["zone"][0] != offset:
+    if timesync.zone(durable) != offset:
         print("time: %s is UTC%+.2g h" % (name, offset / 3600))
-    durable["zone"] = [offset, utc]
-    wake.cfg = wake.local_zone(wake.cfg)
+    timesync.set_zone(durable, offset, utc)  # the wake plans on it after run()

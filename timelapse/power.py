@@ -12,6 +12,8 @@ import time
 import alarm
 import microcontroller
 
+from state import battery
+
 WATCHDOG_MARGIN_S = 30
 RETRY_S = 300         # when the next wake cannot be planned
 LATE_S = 120          # a wake target this little in the past is taken at once, not skipped
@@ -52,19 +54,12 @@ def battery_mode(durable, settings, volts):
     """"ok", "low" (no WiFi: no upload, no time sync) or "critical" (no camera either, long
     sleeps). The configured thresholds, raised by what brown-outs taught: one while WiFi was
     still allowed sets the WiFi floor, one below it (camera, card) the capture floor."""
-    floors = durable["brownout_v"]
-    if durable["brownouts"] > durable["brownouts_seen"]:
-        durable["brownouts_seen"] = durable["brownouts"]
-        if volts:
-            which = 1 if floors[0] and volts < floors[0] else 0
-            floors[which] = round(volts + BROWNOUT_MARGIN_V, 3)
+    wifi_floor, capture_floor = battery.floors(durable, volts, BROWNOUT_MARGIN_V, RECHARGED_V)
     if not volts:
         return "ok"
-    if (floors[0] or floors[1]) and volts > max(floors) + RECHARGED_V:
-        floors[0] = floors[1] = 0.0
-    if volts < max(settings["critical_battery_v"], floors[1]):
+    if volts < max(settings["critical_battery_v"], capture_floor):
         return "critical"
-    if volts < max(settings["low_battery_v"], floors[0]):
+    if volts < max(settings["low_battery_v"], wifi_floor):
         return "low"
     return "ok"
 

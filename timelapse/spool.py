@@ -10,6 +10,7 @@ import os
 
 ROOT = "sd/timelapse"
 MOUNT = "/sd"
+MAINTENANCE_FILE = "maintenance"  # create it on CIRCUITPY (USB attached) for maintenance mode
 
 
 def mount():
@@ -131,3 +132,11 @@ def recover():
                 highest = max(highest, seq)
                 lowest = seq if lowest == 0 else min(lowest, seq)
     return highest, max(1, lowest)
+
+
+def exists(path):
+    try:
+        os.stat(path)
+        return True
+    except OSError:
+        return False

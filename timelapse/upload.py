@@ -10,6 +10,7 @@ wake goes on from there. A photo counts as uploaded only once Dropbox acknowledg
 import os
 import time
 
+from state import auth, backoff, queue
 from timelapse import spool, timesync
 
 UNDATED = "undated"     # {date} of a photo taken before the clock was ever set
@@ -28,22 +29,20 @@ def settings_key():
 
 
 def due(hot, durable, cfg, utc, local, volts):
-    """Why this wake should upload ("batch", "delay"), or "" when it should not."""
+    """Why this wake should upload ("batch", "delay"), or "" when it should not. A broken
+    authorisation says no until auth.recheck() saw settings.toml change."""
     upload = cfg["upload"]
-    waiting = hot["seq"] - hot["uploaded"]
-    if not upload["enabled"] or waiting <= 0:
+    waiting = queue.waiting(hot)
+    if not upload["enabled"] or waiting <= 0 or auth.broken(durable):
         return ""
-    if durable["auth_broken"]:
-        if durable["auth_broken"].endswith("@" + settings_key()):
-            return ""
-        durable["auth_broken"] = ""  # settings.toml changed: try the new credentials
     if volts and volts < max(upload["min_battery_v"], cfg["power"]["low_battery_v"]):
         return ""
-    if not in_window(local, upload["window"]) or utc < hot["backoff"][1]:
+    if not in_window(local, upload["window"]) or backoff.active(hot, utc):
         return ""
     if waiting >= upload["batch_size"]:
         return "batch"
-    if hot["queued_at"] and utc - hot["queued_at"] >= upload["max_delay"]:
+    since = queue.queued_since(hot)
+    if since and utc - since >= upload["max_delay"]:
         return "delay"
     return ""
 
@@ -82,16 +81,16 @@ def send(wake, dropbox, deadline, transient):
         return 0
     slowest = 2.0  # seconds one photo may take; learned from this batch
     try:
-        while hot["uploaded"] < hot["seq"]:
+        while queue.waiting(hot) > 0:
             started = time.monotonic()
             if started + slowest * 1.5 > deadline:
-                print("upload: awake budget reached, %d photos wait" % (hot["seq"] - hot["uploaded"]))
+                print("upload: awake budget reached, %d photos wait" % queue.waiting(hot))
                 break
-            seq = hot["uploaded"] + 1
+            seq = queue.next_up(hot)
             path = spool.find(seq)
             if path is None:
                 wake.error("upload", "photo %d is not on the card: skipped" % seq)
-                hot["uploaded"] = seq
+                queue.sent(hot, seq)
                 continue
             with open(path, "rb") as handle:
                 data = handle.read()
@@ -107,20 +106,18 @@ def send(wake, dropbox, deadline, transient):
                 retries -= 1
                 print("upload: %s, trying again" % problem)
                 continue
-            hot["uploaded"] = seq
-            durable["uploads"] += 1
+            queue.sent(hot, seq)
+            queue.acknowledged(durable)
             sent += 1
             print("uploaded: %s (%d kB)" % (meta.get("path_display", remote), len(data) // 1024))
-            if cfg["storage"]["delete_after_upload"] and hot["oldest"] == seq:
+            if cfg["storage"]["delete_after_upload"] and queue.oldest(hot) == seq:
                 spool.delete(seq)
-                hot["oldest"] = seq + 1
+                queue.deleted_oldest(hot)
             slowest = max(slowest, time.monotonic() - started)
     finally:
         if sent:
-            durable["batches"] += 1
-            durable["last_upload"] = timesync.utc_now()
-        if hot["uploaded"] >= hot["seq"]:
-            hot["queued_at"] = 0
+            queue.batch_done(durable, timesync.utc_now())
+        queue.emptied(hot)
     return sent
 
 

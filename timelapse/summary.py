@@ -8,6 +8,7 @@ never part of the facts, not even truncated: only whether a token is held and un
 import json
 import os
 
+from state import auth, backoff, battery, card, conf, queue, sensor
 from timelapse import timesync
 from timelapse.civil import stamp
 
@@ -19,6 +20,7 @@ FIRMWARE_VERSION = "0.4.0"
 def facts(state, cfg, now_utc, clock_valid):
     """The dump's facts, from the hot and durable records (and the wake's context when known)."""
     hot, durable = state.hot, state.durable
+    wakes, power_ons, errors, error_counts, timings = state.history()
     return {
         "camera": cfg["camera"]["id"] if cfg else None,
         "firmware": FIRMWARE_VERSION,
@@ -27,32 +29,29 @@ def facts(state, cfg, now_utc, clock_valid):
         "clock_valid": clock_valid,
         "clock_error_s": _rounded(timesync.error_bound(hot)),
         "counters": {
-            "captured": hot["seq"],
-            "uploaded": hot["uploaded"],
-            "wakes_since_power_on": hot["wakes"],
-            "power_ons": durable["power_ons"],
-            "upload_batches": durable["batches"],
+            "captured": queue.last(hot),
+            "uploaded": queue.uploaded(hot),
+            "wakes_since_power_on": wakes,
+            "power_ons": power_ons,
+            "upload_batches": queue.batches(durable),
         },
-        "queue": {"length": hot["seq"] - hot["uploaded"],
-                  "oldest_waiting": hot["uploaded"] + 1 if hot["seq"] > hot["uploaded"] else None,
-                  "oldest_on_card": hot["oldest"]},
-        "last_upload": durable["last_upload"] or None,
-        "token_valid_until": durable["token_expiry"] if durable["token"] else None,
-        "auth": durable["auth_broken"] or "ok",
+        "queue": {"length": queue.waiting(hot),
+                  "oldest_waiting": queue.next_up(hot) if queue.waiting(hot) > 0 else None,
+                  "oldest_on_card": queue.oldest(hot)},
+        "last_upload": queue.last_upload(durable) or None,
+        "token_valid_until": auth.expiry(durable) if auth.token(durable) else None,
+        "auth": auth.broken(durable) or "ok",
         "drift_ppm": timesync.learned_ppm(hot, durable) or 0.0,
-        "backoff_until": hot["backoff"][1] or None,
-        "battery_v": hot["battery_v"],
-        "sensor": {"name": hot["cam_sensor"] or durable["sensor"] or None,
-                   "sleep_state": hot["cam_sleep"] or None,
-                   "failed_starts": hot["cam_fails"],
-                   "power_switch": hot["cam_switch"] or None},
-        "card": hot["card_error"] or "ok",
-        "card_free_kb": hot["free_kb"],
-        "config": durable["config_error"] or "ok",
-        "settings": durable["settings_error"] or "ok",
-        "errors": hot["errors"],
-        "error_counts": hot["error_counts"],
-        "timings_ms": hot["timings"],
+        "backoff_until": backoff.until(hot) or None,
+        "battery_v": battery.volts(hot),
+        "sensor": sensor.facts(hot, durable),
+        "card": card.problem(hot) or "ok",
+        "card_free_kb": card.free(hot),
+        "config": conf.problem(durable) or "ok",
+        "settings": conf.settings_problem(durable) or "ok",
+        "errors": errors,
+        "error_counts": error_counts,
+        "timings_ms": timings,
     }
 
 

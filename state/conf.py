@@ -1,0 +1,44 @@
+"""Owner of the config cache (hot config_key: camconfig.toml's [size, mtime]; durable config,
+config_hash, config_error, settings_error)."""
+
+
+def cached(durable):
+    return durable["config"]
+
+
+def unchanged(hot, key):
+    return key is not None and key == hot["config_key"]
+
+
+def seen(hot, key):
+    hot["config_key"] = key
+
+
+def same_text(durable, fingerprint):
+    return fingerprint == durable["config_hash"] and durable["config"]
+
+
+def loaded(durable, cfg, fingerprint):
+    durable["config"] = cfg
+    durable["config_hash"] = fingerprint
+    durable["config_error"] = ""
+
+
+def problem(durable):
+    return durable["config_error"]
+
+
+def set_problem(durable, message):
+    durable["config_error"] = message
+
+
+def settings_problem(durable):
+    return durable["settings_error"]
+
+
+def set_settings_problem(durable, message):
+    """Returns whether it changed (reported once per change)."""
+    if message == durable["settings_error"]:
+        return False
+    durable["settings_error"] = message
+    return True

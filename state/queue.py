@@ -1,0 +1,80 @@
+"""Owner of the queue (hot seq, uploaded, oldest, queued_at; durable uploads, batches,
+last_upload): photos (uploaded, seq] wait; state/store.py copies seq and uploaded to NVM."""
+
+
+def last(hot):
+    return hot["seq"]
+
+
+def uploaded(hot):
+    return hot["uploaded"]
+
+
+def waiting(hot):
+    return hot["seq"] - hot["uploaded"]
+
+
+def next_up(hot):
+    return hot["uploaded"] + 1
+
+
+def oldest(hot):
+    """The lowest sequence number still on the card."""
+    return hot["oldest"]
+
+
+def queued_since(hot):
+    """UTC when the oldest waiting photo joined the queue (0: not known)."""
+    return hot["queued_at"]
+
+
+def waits_since(hot, utc):
+    hot["queued_at"] = int(utc)
+
+
+def captured(hot, seq):
+    hot["seq"] = seq
+
+
+def found(hot, highest, lowest):
+    """What the card holds after a reset; returns whether it knew of later photos."""
+    later = highest > hot["seq"]
+    if later:
+        hot["seq"] = highest
+    hot["oldest"] = max(hot["oldest"], lowest) if hot["seq"] else 1
+    return later
+
+
+def sent(hot, seq):
+    """Photo `seq` is in Dropbox (or lost from the card)."""
+    hot["uploaded"] = seq
+
+
+def deletable(hot):
+    return hot["oldest"] <= hot["uploaded"]
+
+
+def deleted_oldest(hot):
+    hot["oldest"] += 1
+
+
+def emptied(hot):
+    if hot["uploaded"] >= hot["seq"]:
+        hot["queued_at"] = 0
+
+
+def acknowledged(durable):
+    durable["uploads"] += 1
+
+
+def batch_done(durable, utc):
+    durable["batches"] += 1
+    durable["last_upload"] = utc
+
+
+def batches(durable):
+    return durable["batches"]
+
+
+def last_upload(durable):
+    return durable["last_upload"]
