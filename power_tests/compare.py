@@ -29,7 +29,8 @@ SAVINGS = {
          '                sensor.left_in(hot, "deinit_only")\n')]),
     "WiFi fast reconnect": ("timelapse/network.py", [('    hint = hot["wifi"]\n', "    hint = None\n")]),
     "config cache": ("timelapse/cycle.py", [  # read, import the parser and parse at every wake
-        ("            key = [stat[6], stat[8]]\n", "            key = [stat[6], stat[8]]\n            conf.seen(hot, None)\n"),
+        ("            key = [stat[6], stat[8]]\n",
+         "            key = [stat[6], stat[8]]\n            conf.seen(hot, None)\n"),
         ("        if conf.same_text(durable, fingerprint):\n", "        if False:\n")]),
     "time from upload answers": ("timelapse/online.py", [
         ("    sample = client.date_sample() if client is not None else None\n", "    sample = None\n")]),

@@ -9,9 +9,8 @@ import json
 
 import pytest
 
-from state import record
+from state import auth, record
 from state.store import DURABLE, HOT
-from state import auth
 from timelapse import config, dropbox, upload
 
 CFG = config.load("""
