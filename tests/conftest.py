@@ -19,6 +19,22 @@ from sim.profile import load_profile  # noqa: E402
 from sim.runner import RunOptions, install_firmware, parse_start, run  # noqa: E402
 
 START = parse_start(RunOptions.start)
+CARD_COPIES = ("timelapse/state0.bin", "timelapse/state1.bin")  # the durable record's copies, under sd/
+
+
+def durable_copies(nvm: bytes, sd: Path) -> list[dict]:
+    """Every valid durable record of a board: the one in NVM and the card's copies."""
+    from state import record
+    from state.store import NVM_MAGIC, NVM_SIZE, NVM_VERSION
+
+    images = [nvm] + [(sd / name).read_bytes() for name in CARD_COPIES if (sd / name).exists()]
+    found = []
+    for image in images:
+        try:
+            found.append(record.decode(image, 0, min(len(image), NVM_SIZE), NVM_MAGIC, NVM_VERSION))
+        except record.RecordError:
+            pass
+    return found
 
 FIRMWARE_FILES = ["code.py", "boot.py", "safemode.py", "camconfig.toml", "requirements.txt", "state", "timelapse"]
 

@@ -25,7 +25,7 @@ from sim.profile import load_profile
 from sim.runner import PROJECT, RunOptions, image_census, install_firmware, live_once, parse_start, run
 from state import record
 from state.store import DURABLE, NVM_MAGIC, NVM_SIZE, NVM_VERSION
-from tests.conftest import roomy_battery_profile
+from tests.conftest import durable_copies, roomy_battery_profile
 
 BLOB = 8192  # CIRCUITPY_INTERNAL_NVM_SIZE for the espressif port (mpconfigport.h)
 
@@ -256,13 +256,7 @@ def test_a_month_of_power_cuts_with_cuts_inside_nvm_writes(tmp_path: Path, monke
 
     def checked(device, end):
         alive = original(device, end)
-        copies = [bytes(device.nvm)] + [p.read_bytes() for p in (device.sd / "timelapse").glob("state*.bin")]
-        valid = []
-        for image in copies:
-            try:
-                valid.append(record.decode(image, 0, min(len(image), NVM_SIZE), NVM_MAGIC, NVM_VERSION))
-            except record.RecordError:
-                pass
+        valid = durable_copies(bytes(device.nvm), device.sd)
         assert valid or not newest, "the durable record was lost"
         if valid:
             best = record.merged(DURABLE, max(valid, key=lambda f: f.get("nvm_seq", 0)))

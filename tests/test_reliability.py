@@ -14,12 +14,11 @@ from sim.profile import load_profile
 from sim.runner import PROJECT, RunOptions
 from state import record
 from state.store import DURABLE, NVM_MAGIC, NVM_SIZE, NVM_VERSION
-from tests.conftest import roomy_battery_profile
+from tests.conftest import durable_copies, roomy_battery_profile
 
 pytestmark = pytest.mark.slow  # months of power cuts, fleets, faults: left out by `make check`
 
 BOOT_S = load_profile().boot_s(RunOptions.circuitpython)  # wake alarm to code.py
-CARD_COPIES = ("timelapse/state0.bin", "timelapse/state1.bin")  # under the card's sd/
 
 
 def events(out: Path, kind: str) -> list[dict]:
@@ -55,7 +54,7 @@ def test_counters_never_go_backwards_across_power_cuts(simulate, monkeypatch) ->
 
     def checked(device, end):
         alive = original(device, end)
-        copies = _durable_copies(bytes(device.nvm), device.sd)
+        copies = durable_copies(bytes(device.nvm), device.sd)
         if seen:
             assert copies, "the durable record was lost"
         if copies:
@@ -69,18 +68,6 @@ def test_counters_never_go_backwards_across_power_cuts(simulate, monkeypatch) ->
     report, out = simulate(days=4, power_cuts=30, seed=4)
     assert report["power_cuts"] == 30 and seen["power_ons"] >= 25 and seen["uploads"] > 200
     assert {c["phase"] for c in events(out, "power_cut")} >= {"nvm"}  # NVM was emptied
-
-
-def _durable_copies(nvm: bytes, sd: Path) -> list[dict]:
-    """Every valid durable record: the one in NVM and the card's copies."""
-    images = [nvm] + [(sd / name).read_bytes() for name in CARD_COPIES if (sd / name).exists()]
-    found = []
-    for image in images:
-        try:
-            found.append(record.decode(image, 0, min(len(image), NVM_SIZE), NVM_MAGIC, NVM_VERSION))
-        except record.RecordError:
-            pass
-    return found
 
 
 @pytest.mark.parametrize("fault", sorted(set(CLOUD) | {"ap_down"}))
