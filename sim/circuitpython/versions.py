@@ -1,7 +1,8 @@
 """The CircuitPython releases the simulator models, and what differs between them.
 
-Each figure or rule names the source it comes from (adafruit/circuitpython at that tag, or a
-report); docs/fidelity.md lists them with the test that keeps each one honest.
+Each rule names the source it comes from (adafruit/circuitpython at that tag, or a
+report); docs/fidelity.md lists them with the test that keeps each one honest. The boot time
+per release is a power figure and lives in the profile (`[boot.duration_s]`).
 """
 
 from __future__ import annotations
@@ -14,9 +15,6 @@ class Version:
     name: str
     # shared-module/hashlib/__init__.c: only "sha1" until 10.1.0 added "sha256".
     hash_algorithms: tuple[str, ...]
-    # Wake alarm to code.py's first line: about 0.45 s on 9.2.x and about 1.5 s on 10.x
-    # (adafruit/circuitpython issue 10934, measured on a QT Py ESP32-S3).
-    boot_s: float
     # lwIP's TCP send buffer per socket: ports/espressif/esp-idf-config/sdkconfig.defaults sets
     # CONFIG_LWIP_TCP_SND_BUF_DEFAULT=2880 at 9.2.8; 10.x dropped the line (PR 10609), leaving
     # ESP-IDF's default of 4 x MSS (components/lwip/Kconfig: 5744).
@@ -31,9 +29,9 @@ class Version:
 
 
 SUPPORTED: dict[str, Version] = {
-    "9.2.8": Version("9.2.8", ("sha1",), 0.45, tcp_snd_buf=2880),
-    "10.0.3": Version("10.0.3", ("sha1",), 1.5),
-    "10.1.0": Version("10.1.0", ("sha1", "sha256"), 1.5),
+    "9.2.8": Version("9.2.8", ("sha1",), tcp_snd_buf=2880),
+    "10.0.3": Version("10.0.3", ("sha1",)),
+    "10.1.0": Version("10.1.0", ("sha1", "sha256")),
 }
 DEFAULT = "10.1.0"  # the release the README recommends
 
