@@ -19,6 +19,7 @@ from sim.profile import load_profile  # noqa: E402
 from sim.runner import RunOptions, install_firmware, parse_start, run  # noqa: E402
 
 START = parse_start(RunOptions.start)
+BOOT_S = load_profile().boot_s(RunOptions.circuitpython)  # wake alarm to code.py, default release
 CARD_COPIES = ("timelapse/state0.bin", "timelapse/state1.bin")  # the durable record's copies, under sd/
 
 

@@ -11,14 +11,13 @@ import pytest
 
 from sim.faults import BOARD, CLOUD
 from sim.profile import load_profile
-from sim.runner import PROJECT, RunOptions
+from sim.runner import PROJECT
 from state import record
 from state.store import DURABLE, NVM_MAGIC, NVM_SIZE, NVM_VERSION
-from tests.conftest import durable_copies, roomy_battery_profile
+from tests.conftest import BOOT_S, durable_copies, roomy_battery_profile
 
 pytestmark = pytest.mark.slow  # months of power cuts, fleets, faults: left out by `make check`
 
-BOOT_S = load_profile().boot_s(RunOptions.circuitpython)  # wake alarm to code.py
 
 
 def events(out: Path, kind: str) -> list[dict]:
@@ -111,7 +110,6 @@ def test_an_untrusted_certificate_is_refused_and_recorded(tmp_path: Path) -> Non
     from sim.cloud import LocalDropbox
     from sim.device import Device
     from sim.network import Network
-    from sim.profile import load_profile
     from sim.runner import install_firmware, live_once, parse_start
 
     network, impostor_ca = Network(), Network()

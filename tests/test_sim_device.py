@@ -12,9 +12,9 @@ from sim.clock import RTC_RESET_EPOCH
 from sim.device import Device
 from sim.profile import load_profile
 from sim.runner import RunOptions, parse_start
+from tests.conftest import BOOT_S
 
 START = parse_start(RunOptions.start)
-BOOT_S = load_profile().boot_s(RunOptions.circuitpython)  # wake alarm to code.py
 
 PROBE = '''
 import json, os, time
