@@ -4,7 +4,7 @@ SPEC is a comma-separated list of `name`, `name=P` or `name@D1-D2` / `name=P@D1-
 is active for the whole run or from day D1 to day D2 of the run; P is the share of requests it
 hits while active (each has a default). Board faults: card_missing, camera_fail, ap_down
 (states) and etimedout (P: the share of unpaced bursts that stall a TCP connection, default 1;
-see sim/circuitpython/socketpool.py). Cloud faults (the local Dropbox, sim/cloud.py):
+see sim/circuitpython/socketpool.py). Cloud faults (the local Dropbox, sim/cloud/faults.py):
 expired_token, rate_limit, server_error, drop, slow (per request), revoked, full (states).
 """
 

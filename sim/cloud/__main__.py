@@ -2,6 +2,6 @@
 
 import sys
 
-from sim.cloud.dropbox import main
+from sim.cloud.service import main
 
 sys.exit(main())
