@@ -19,6 +19,7 @@ from sim.circuitpython import wifi
 from sim.cloud import LocalDropbox
 from sim.device import Device, WakeRecord
 from sim.network import Network
+from sim.parts.state import read_settings
 from sim.profile import load_profile
 from sim.runner import PROJECT, RunOptions, board_settings, install_firmware, parse_start
 
@@ -295,7 +296,7 @@ def test_renamed_keys_clear_the_error(tmp_path: Path) -> None:
     assert device.wake()[0] == "sleep"
     assert firmware_state(device).durable["settings_error"].startswith("rename CIRCUITPY_WIFI_SSID")
     (device.folder / "settings.toml").write_text(board_settings(Network()))
-    device.settings = device._read_settings()
+    device.settings = read_settings(device.folder)
     device.reset_reason = "DEEP_SLEEP_ALARM"
     assert device.wake()[0] == "sleep"
     assert firmware_state(device).durable["settings_error"] == ""

@@ -128,7 +128,7 @@ class FixedBytes:
         self._bytes[index] = value
         self.writes += 1
         if self.kind == "nvm":
-            spend(0.012)  # one flash sector erase and write (sim/device.py NVM_WRITE_S)
+            spend(0.012)  # one flash sector erase and write (sim/parts/storage.py NVM_WRITE_S)
             put(self._bytes, "nvm")  # flash: kept even if power fails before the wake ends
 
 

@@ -1,5 +1,5 @@
 """`wifi`: the radio. Joining asks the host driver's scripted access point (sim/vm.py), which
-answers as sim/device.py's wifi_connect does: ConnectionError when the network is away or the
+answers as sim/parts/radio.py's wifi_associate does: ConnectionError when the network is away or the
 password is wrong; a join with the channel and BSSID is the fast one."""
 
 import _board

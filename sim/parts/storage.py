@@ -1,0 +1,172 @@
+"""The board's storage: the CIRCUITPY drive, the SD card, NVM and sleep memory.
+
+Sleep memory survives deep sleep only; NVM and the card survive everything.
+"""
+
+from __future__ import annotations
+
+import bisect
+import errno
+import hashlib
+import os
+
+from sim.hardware import file_size
+from sim.parts.power import Power, PowerCut, WatchdogReset
+from sim.parts.state import NVM_BYTES, iso
+
+# Every NVM write rewrites the whole blob (docs/fidelity.md, Storage). Estimates: nvs init and
+# reading the 8 KB blob back, a few ms; then, in the window where a cut loses everything,
+# nvs_erase_all, 8 KB programmed as 32 pages of 256 bytes (~0.7 ms each) and, with the blob
+# filling ~2 of the 5 pages of the 20 KB NVS partition (partitions-8MB.csv) at every write,
+# about two 4 KB sector erases by NVS garbage collection (~45 ms each): about 0.11 s.
+NVM_READ_S = 0.003
+NVM_WRITE_S = 0.11
+
+
+class Storage(Power):
+    """Files on CIRCUITPY and the card, NVM writes, the memory images (part of Device)."""
+
+    def host_path(self, path) -> str:
+        """A board path (relative to `/`, or absolute) as a path inside the device folder."""
+        path = str(path)
+        joined = os.path.normpath(os.path.join(str(self.folder), path.lstrip("/")))
+        if not (joined == str(self.folder) or joined.startswith(str(self.folder) + os.sep)):
+            raise OSError(errno.ENOENT, f"no such file on the board: {path}")
+        return joined
+
+    def on_card(self, host_path: str) -> bool:
+        return host_path == str(self.sd) or host_path.startswith(str(self.sd) + os.sep)
+
+    def check_card_path(self, host_path: str) -> None:
+        if self.on_card(host_path) and not self.card.mounted:
+            raise OSError(errno.ENOENT, "the card is not mounted")
+        if not self.on_card(host_path) and self.drive_readonly:
+            raise OSError(errno.EROFS, "Read-only filesystem")
+
+    def open_file(self, path, mode: str = "r", *args, **kwargs):
+        host = self.host_path(path)
+        writing = any(flag in mode for flag in "wax+")
+        if self.on_card(host) and not self.card.mounted:
+            raise OSError(errno.ENOENT, "the card is not mounted")
+        if writing:
+            self.check_card_path(host)
+            if self.on_card(host):
+                return CardFile(self, host, mode)
+        return open(host, mode, *args, **kwargs)
+
+    def remove_file(self, host: str) -> None:
+        self.check_card_path(host)
+        size = file_size(host)
+        os.remove(host)
+        if self.on_card(host):
+            self.card.removed(size)
+
+    def rename_file(self, old: str, new: str) -> None:
+        self.check_card_path(old)
+        self.check_card_path(new)
+        if os.path.exists(new):
+            raise OSError(errno.EEXIST, "File exists")
+        os.rename(old, new)
+        digest = self._writing.pop(old, None)
+        if digest is not None and new.endswith(".jpg"):
+            self.record_capture(new, digest)
+
+    def record_capture(self, host: str, digest: str) -> None:
+        name = os.path.relpath(host, self.sd)
+        if name in self.captured:
+            self.event("overwrite", name=name)
+        self.captured[name] = digest
+        self.counters.captures += 1
+        self.capture_times.append((self.clock.true, self.clock.rtc, name))
+        self.wake_records[-1].captures.append(name)
+        self.event("capture", name=name, bytes=file_size(host), rtc=iso(self.clock.rtc))
+
+    def statvfs(self, host: str) -> tuple:
+        if self.on_card(host):
+            if not self.card.mounted:
+                raise OSError(errno.ENOENT, "the card is not mounted")
+            return self.card.statvfs()
+        return (1024, 1024, 6 * 1024, 3 * 1024, 3 * 1024, 0, 0, 0, 0, 255)
+
+    def write_nvm(self, start: int, data: bytes) -> None:
+        """common-hal set_bytes on the ESP32-S3 (ports/espressif/common-hal/nvm/ByteArray.c):
+        read the whole 8192-byte NVS blob, nvs_erase_all, nvs_set_blob of all 8192 bytes,
+        nvs_commit. A power cut or a reset after the erase leaves no blob, which reads as all
+        zeros: both halves of NVM are gone, whatever slice was written."""
+        self.counters.nvm_writes += 1
+        self.spend("nvm", NVM_READ_S, self.awake_mA())  # cut here: the old blob is intact
+        blob = bytearray(self.nvm)
+        blob[start:start + len(data)] = data
+        if self.nvm_cuts and self.counters.nvm_writes >= self.nvm_cuts[0]:
+            self.nvm_cuts.pop(0)  # power fails half-way between the erase and the commit
+            bisect.insort(self.awake_cuts, self.awake_total + NVM_WRITE_S / 2)
+        try:
+            self.spend("nvm", NVM_WRITE_S, self.awake_mA())
+        except (PowerCut, WatchdogReset):
+            self.nvm[:] = bytes(NVM_BYTES)
+            raise
+        self.nvm[:] = blob
+
+    def save_memory(self) -> None:
+        """The sleep_memory and NVM images, for `python -m state.dump --device`."""
+        folder = self.folder / ".sim"
+        folder.mkdir(exist_ok=True)
+        (folder / "sleep_memory.bin").write_bytes(bytes(self.sleep_memory))
+        (folder / "nvm.bin").write_bytes(bytes(self.nvm))
+
+
+class CardFile:
+    """A file on the card opened for writing: charged per byte, cut by power cuts, fills up."""
+
+    def __init__(self, device: Storage, host: str, mode: str) -> None:
+        self.device = device
+        self.host = host
+        before = file_size(host) if os.path.exists(host) else 0
+        self.text = "b" not in mode
+        self.file = open(host, mode.replace("t", "") + ("b" if self.text else ""))
+        if "w" in mode:
+            device.card.removed(before)
+        self.digest = hashlib.sha256()
+
+    def write(self, data) -> int:
+        count = len(data)
+        data = data.encode() if self.text else bytes(data)
+        device = self.device
+        sd = device.profile["sd"]
+        if device.card.free() < len(data):
+            fits = device.card.free()
+            self.file.write(data[:fits])
+            device.card.used += fits
+            self.file.flush()
+            raise OSError(errno.ENOSPC, "No space left on device")
+        seconds = len(data) / (sd["write_kBps"] * 1024)
+        cut = device.seconds_to_cut()
+        if cut < seconds:
+            done = int(len(data) * max(0.0, cut) / seconds)
+            self.file.write(data[:done])
+            device.card.used += done
+            self.file.flush()
+        device.spend("card", seconds, device.awake_mA() + sd["write_extra_mA"])
+        self.file.write(data)
+        device.card.used += len(data)
+        self.digest.update(data)
+        return count
+
+    def flush(self) -> None:
+        self.file.flush()
+
+    def close(self) -> None:
+        if self.file.closed:
+            return
+        self.file.close()
+        digest = self.digest.hexdigest()
+        if self.host.endswith(".jpg"):
+            self.device.record_capture(self.host, digest)
+        else:
+            self.device._writing[self.host] = digest
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
