@@ -1,5 +1,5 @@
-"""`python -m power_tests compare [...]` (power_tests/compare.py) and `python -m power_tests
-fuel` (power_tests/fuel.py). The PPK2 harness has its own: `python -m power_tests.ppk2_harness`."""
+"""`python -m power_tests compare [...]` (power_tests/compare.py), `python -m power_tests fuel`
+(power_tests/fuel.py) and `python -m power_tests ppk2 [...]` (the PPK2 harness, power_tests/ppk2/)."""
 
 import sys
 
@@ -16,6 +16,10 @@ def main() -> int:
         from power_tests import fuel
 
         return fuel.main(sys.argv[2:])
+    if command == "ppk2":
+        from power_tests import ppk2
+
+        return ppk2.main(sys.argv[2:])
     print(__doc__)
     return 2
 

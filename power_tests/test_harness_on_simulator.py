@@ -8,7 +8,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from power_tests.ppk2_harness import Settings, analyse
+from power_tests.ppk2 import Settings, analyse
 from sim.cloud import LocalDropbox
 from sim.device import Device
 from sim.network import Network

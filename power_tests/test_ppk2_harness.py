@@ -10,8 +10,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from power_tests import ppk2_harness as harness
-from power_tests.ppk2_harness import PHASES, RATE_HZ, Analyser, Settings, analyse
+from power_tests import ppk2 as harness
+from power_tests.ppk2 import PHASES, RATE_HZ, Analyser, Settings, analyse
 
 PULSE = 10            # samples: 100 us low, 100 us high per pulse, as the protocol says
 UAS_PER_MAH = 1000.0 * 3600.0

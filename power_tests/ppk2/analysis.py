@@ -57,9 +57,9 @@ samples), and a saved trace is read back in chunks. The raw trace is saved as .n
 (`current_uA` float32, `digital` uint8 with the eight logic inputs, `rate_hz`, `source_mV`):
 5 bytes a sample, 1.8 GB an hour.
 
-    python -m power_tests.ppk2_harness --port /dev/ttyACM0 --seconds 3600 --out out/ppk2
-    python -m power_tests.ppk2_harness --wakes 20 --out out/ppk2          # first PPK2 found
-    python -m power_tests.ppk2_harness --trace out/ppk2/trace.npz --out out/again   # no hardware
+    python -m power_tests ppk2 --port /dev/ttyACM0 --seconds 3600 --out out/ppk2
+    python -m power_tests ppk2 --wakes 20 --out out/ppk2          # first PPK2 found
+    python -m power_tests ppk2 --trace out/ppk2/trace.npz --out out/again   # no hardware
 
 It writes OUT/report.json, OUT/wakes.jsonl (one line per wake with its phases),
 OUT/calibration.json and, when measuring, OUT/trace.npz.
@@ -83,7 +83,7 @@ import numpy as np
 
 from timelapse.marker import PHASES  # the firmware's numbering of its phases
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 DEFAULT_PROFILE = ROOT / "profiles" / "reference.toml"
 RATE_HZ = 100_000
 NETWORK_PHASES = frozenset({"wifi", "tls", "upload", "sync"})
@@ -795,7 +795,7 @@ def summary(report: dict) -> str:
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(
-        prog="python -m power_tests.ppk2_harness",
+        prog="python -m power_tests ppk2",
         description="Measure the board with a PPK2 (or analyse a saved trace) into a "
                     "simulator-shaped power report.")
     parser.add_argument("--port", help="the PPK2's serial port (default: the first PPK2 found)")
