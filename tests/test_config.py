@@ -35,7 +35,7 @@ def plain(value):
 # -- documents inside the subset ----------------------------------------------------------------
 
 keys = st.text("abcdefghijklmnopqrstuvwxyzABCXYZ0123456789_-", min_size=1, max_size=8)
-strings = st.text(st.characters(codec="utf-8", exclude_categories=("Cs",)), max_size=12)
+strings = st.text(st.characters(codec="utf-8", exclude_categories=["Cs"]), max_size=12)
 floats = st.floats(allow_nan=False, allow_infinity=False, width=64)
 datetimes = st.datetimes(min_value=dt.datetime(1900, 1, 1), max_value=dt.datetime(2200, 1, 1))
 times = st.times()

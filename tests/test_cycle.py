@@ -168,7 +168,7 @@ def test_config_change_costs_one_nvm_write_and_broken_edit_keeps_last_good(simul
 
     def wake() -> None:
         outcome, target = device.wake()
-        assert outcome == "sleep"
+        assert outcome == "sleep" and isinstance(target, float)
         device.sleep_until(target, float("inf"))
         device.reset_reason = "DEEP_SLEEP_ALARM"
 
@@ -208,6 +208,7 @@ def test_garbled_sleep_memory_and_nvm_record_are_detected_and_replaced(simulate,
     install_firmware(PROJECT, folder, None, Network())
     device = Device(folder, load_profile(), start_utc=parse_start("2026-06-01T10:00:00Z"), drift_ppm=0)
     outcome, target = device.wake()
+    assert outcome == "sleep" and isinstance(target, float)
     device.sleep_until(target, float("inf"))
     device.reset_reason = "DEEP_SLEEP_ALARM"
     device.sleep_memory[20] ^= 0x55   # a bit flip in the hot record
@@ -252,6 +253,7 @@ def test_capture_only_wake_imports_no_network_stack(tmp_path: Path) -> None:
     # the third backs off (20 min) and only captures.
     for _ in range(3):
         outcome, target = device.wake()
+        assert outcome == "sleep" and isinstance(target, float)
         device.sleep_until(target, float("inf"))
         device.reset_reason = "DEEP_SLEEP_ALARM"
     imported = set(device.wake_records[-1].imported)

@@ -240,7 +240,7 @@ def test_sdcard_arguments_and_a_missing_card(awake) -> None:
     with pytest.raises(TypeError, match="^cs must be of type Pin, not str$"):
         sdcardio.SDCard(spi, "SDCS")
     with pytest.raises(TypeError, match="^can't convert float to int$"):
-        sdcardio.SDCard(spi, pins.SDCS, baudrate=4e6)
+        sdcardio.SDCard(spi, pins.SDCS, baudrate=4e6)  # type: ignore[arg-type]  # the wrong type on purpose
     with pytest.raises(OSError) as missing:
         sdcardio.SDCard(spi, pins.SDCS)
     assert str(missing.value) == "no SD card" and missing.value.errno is None
@@ -275,7 +275,7 @@ def test_cpu_facts_and_delay_us(awake) -> None:
     assert cpu.reset_reason in vars(microcontroller.ResetReason).values()
     microcontroller.delay_us(1000)
     with pytest.raises(TypeError, match="^can't convert float to int$"):
-        microcontroller.delay_us(1.5)
+        microcontroller.delay_us(1.5)  # type: ignore[arg-type]  # the wrong type on purpose
 
 
 # ---- alarm.sleep_memory -------------------------------------------------------------------------

@@ -196,7 +196,7 @@ def test_wrap_socket_arguments(board) -> None:
     pool = socketpool.SocketPool(wifi.radio)
     context = ssl_.create_default_context()
     with pytest.raises(TypeError):
-        context.wrap_socket(pool.socket(), False, "x.test")  # type: ignore[misc]
+        context.wrap_socket(pool.socket(), False, "x.test")  # type: ignore[call-arg]
     with pytest.raises(ValueError, match="Server side context cannot have hostname"):
         context.wrap_socket(pool.socket(), server_side=True, server_hostname="x.test")
     with pytest.raises(RuntimeError, match="Invalid socket for TLS"):

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -164,7 +165,8 @@ def test_a_missing_access_point_costs_one_scan_whatever_the_timeout(awake) -> No
     only stops retries of a dropped association."""
     device = awake()
     device.network.ap_available = False
-    for hint in ({}, {"channel": AP.channel, "bssid": AP.bssid}):
+    hints: list[dict[str, Any]] = [{}, {"channel": AP.channel, "bssid": AP.bssid}]
+    for hint in hints:
         with pytest.raises(ConnectionError, match="No network with that ssid"):
             wifi.radio.connect(AP.ssid, AP.password, timeout=30, **hint)
     assert device.meter.seconds["wifi_connect"] == pytest.approx(2 * FULL_S)
@@ -235,7 +237,7 @@ def test_usb_fake_sleep_keeps_the_supervisors_association(tmp_path: Path) -> Non
     device = board(tmp_path, PROBE + SLEEP, settings=OLD_KEYS, usb=True)
     for _ in range(3):
         outcome, target = device.wake()
-        assert outcome == "sleep"
+        assert outcome == "sleep" and isinstance(target, float)
         device.sleep_until(target, START + 86400)
     assert device.counters.supervisor_joins == 1
     assert device.console.getvalue().count("probe True True") == 3
@@ -248,7 +250,7 @@ def test_usb_fake_sleep_runs_code_py_again_without_a_reset(tmp_path: Path) -> No
     device.network.ap_available = False
     for _ in range(3):
         outcome, target = device.wake()
-        assert outcome == "sleep"
+        assert outcome == "sleep" and isinstance(target, float)
         device.sleep_until(target, START + 86400)
     assert device.counters.supervisor_join_failures == 5 + 2 + 2
 
@@ -272,7 +274,7 @@ def test_old_keys_still_upload_and_ask_for_the_rename(tmp_path: Path) -> None:
     with LocalDropbox(tmp_path / "cloud", device.network, clock=lambda: device.clock.true):
         for _ in range(2):
             outcome, target = device.wake()
-            assert outcome == "sleep", device.console.getvalue()
+            assert outcome == "sleep" and isinstance(target, float), device.console.getvalue()
             device.sleep_until(target, START + 86400)
     console = device.console.getvalue()
     assert console.count("[error] settings: rename CIRCUITPY_WIFI_SSID/CIRCUITPY_WIFI_PASSWORD to "

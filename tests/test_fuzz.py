@@ -73,7 +73,7 @@ def exact(value):
 # examples cheap to generate.
 
 SHORT_ESCAPES = {"\b": "\\b", "\t": "\\t", "\n": "\\n", "\f": "\\f", "\r": "\\r", '"': '\\"', "\\": "\\\\"}
-unicode_text = st.text(st.characters(codec="utf-8", exclude_categories=("Cs",)), max_size=10)
+unicode_text = st.text(st.characters(codec="utf-8", exclude_categories=["Cs"]), max_size=10)
 
 
 def must_escape(char: str) -> bool:

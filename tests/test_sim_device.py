@@ -160,10 +160,11 @@ alarm.exit_and_deep_sleep_until_alarms(alarm.time.TimeAlarm(monotonic_time=time.
 
 
 def test_run_writes_a_preview_of_the_time_lapse(simulate) -> None:
-    from PIL import Image
+    from PIL import GifImagePlugin, Image
 
     report, out = simulate(days=0.5, preview=True)
     with Image.open(out / "preview.gif") as gif:
+        assert isinstance(gif, GifImagePlugin.GifImageFile)
         assert gif.n_frames == report["captures"] > 10
         assert gif.size[0] == 320
     with Image.open(out / "contact_sheet.jpg") as sheet:

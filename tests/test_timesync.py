@@ -63,8 +63,7 @@ def board(monkeypatch):
     class FakeRTC:
         datetime = property(None, lambda self, value: made.set_rtc(value))
 
-    fake_rtc = types.ModuleType("rtc")
-    fake_rtc.RTC = FakeRTC
+    fake_rtc = types.SimpleNamespace(RTC=FakeRTC)  # the `rtc` module, as timesync uses it
     monkeypatch.setitem(sys.modules, "rtc", fake_rtc)
     return made
 
@@ -73,7 +72,7 @@ def fresh_state():
     return record.merged(HOT, {}), record.merged(DURABLE, {})
 
 
-CFG = {"time": {"max_error": 5, "max_interval": 7 * DAY, "ntp_server": "pool.ntp.org"}}
+CFG: dict[str, dict] = {"time": {"max_error": 5, "max_interval": 7 * DAY, "ntp_server": "pool.ntp.org"}}
 
 
 def live(board, hot, durable, days, interval=600, sync_every=None):

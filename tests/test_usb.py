@@ -14,9 +14,7 @@ from sim.network import Network
 from sim.profile import load_profile
 from sim.runner import PROJECT, install_firmware, parse_start
 from state import dump
-
-sys.path.append(str(PROJECT / "tools"))
-from deploy import deploy  # noqa: E402
+from tools.deploy import deploy
 
 SECRETS = [Network().password, "sim-app-secret", "sim-refresh-token"]
 

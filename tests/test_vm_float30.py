@@ -20,10 +20,10 @@ from timelapse import timesync
 START = 1780300800       # 2026-06-01T08:00:00Z
 DRIFT_PPM = 5000.0       # the reference profile's RC oscillator
 SLEEP_S = 600
-CFG = {"time": {"max_error": 5, "max_interval": 7 * 86400}}
+CFG: dict[str, dict] = {"time": {"max_error": 5, "max_interval": 7 * 86400}}
 
 
-def run_week(monkeypatch, number) -> tuple[float, float, object]:
+def run_week(monkeypatch, number) -> tuple[float, float, float]:
     """A week of 10-minute sleeps on an RTC running DRIFT_PPM fast, synced whenever timesync says
     so, with exact samples: (largest |utc_now() - true| in s, last alarm error in s, rate)."""
     rtc = SimpleNamespace(value=float(START))  # the RTC, fractions of a second included

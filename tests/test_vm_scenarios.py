@@ -9,7 +9,9 @@ the records decoded by the host, the RTC the host keeps.
 from __future__ import annotations
 
 import json
+from collections.abc import Set as AbstractSet
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -36,7 +38,7 @@ def error_kinds(result: WakeResult) -> set[str]:
     return {line[8:].split(":")[0] for line in result.errors}
 
 
-def check(result: WakeResult, allowed: set[str] = frozenset()) -> WakeResult:
+def check(result: WakeResult, allowed: AbstractSet[str] = frozenset()) -> WakeResult:
     """A wake a field camera survives: deep sleep on a time alarm, only expected errors."""
     assert result.outcome == "sleep", result.console
     assert result.sleep_s is not None and 0 < result.sleep_s <= 86400 + 600, result.console
@@ -48,7 +50,7 @@ def check(result: WakeResult, allowed: set[str] = frozenset()) -> WakeResult:
     return result
 
 
-def run(board: VMBoard, wakes: int, allowed: set[str] = frozenset()) -> list[WakeResult]:
+def run(board: VMBoard, wakes: int, allowed: AbstractSet[str] = frozenset()) -> list[WakeResult]:
     return [check(board.wake(), allowed) for _ in range(wakes)]
 
 
@@ -115,7 +117,8 @@ def test_an_upload_wake_sends_a_batch_of_twenty(warm) -> None:
 
 
 # What fails, and the error kinds the firmware may report for it.
-PHASES = {
+# phase -> (how the network fails, the error kinds the firmware may report meanwhile)
+PHASES: dict[str, tuple[dict[str, Any], set[str]]] = {
     "access point away": ({"ap_up": False}, {"wifi"}),
     "DNS fails": ({"mode": "dns"}, {"network", "ntp", "time"}),
     "every host refuses": ({"mode": "refuse"}, {"network", "ntp", "time"}),

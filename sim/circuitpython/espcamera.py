@@ -5,6 +5,7 @@ __init__.c, identical in what is modelled here at 9.2.8, 10.0.3 and 10.1.0).
 """
 
 import errno
+from typing import ClassVar
 
 from sim import circuitpython as _hw
 
@@ -29,7 +30,30 @@ _ORDER = ("R96X96", "QQVGA", "QCIF", "HQVGA", "R240X240", "QVGA", "CIF", "HVGA",
 
 
 class FrameSize:
-    QQVGA: _Named  # the Camera's default; each of FRAME_SIZE_NAMES is set below
+    """The members, declared for type checkers, are set below from FRAME_SIZE_NAMES."""
+
+    R96X96: ClassVar[_Named]
+    R240X240: ClassVar[_Named]
+    QQVGA: ClassVar[_Named]
+    QCIF: ClassVar[_Named]
+    HQVGA: ClassVar[_Named]
+    QVGA: ClassVar[_Named]
+    CIF: ClassVar[_Named]
+    HVGA: ClassVar[_Named]
+    VGA: ClassVar[_Named]
+    SVGA: ClassVar[_Named]
+    XGA: ClassVar[_Named]
+    HD: ClassVar[_Named]
+    SXGA: ClassVar[_Named]
+    UXGA: ClassVar[_Named]
+    FHD: ClassVar[_Named]
+    P_HD: ClassVar[_Named]
+    P_3MP: ClassVar[_Named]
+    QXGA: ClassVar[_Named]
+    QHD: ClassVar[_Named]
+    WQXGA: ClassVar[_Named]
+    P_FHD: ClassVar[_Named]
+    QSXGA: ClassVar[_Named]
 
 
 for _name in FRAME_SIZE_NAMES:

@@ -1,9 +1,16 @@
 """`watchdog`: modes and the exception of the watchdog timer (the timer is
 `microcontroller.watchdog`, sim/circuitpython/microcontroller.py)."""
 
+from __future__ import annotations
+
+from typing import ClassVar
+
 
 class WatchDogMode:
     """An enum as on the board: `mode` takes its members (or None), nothing else."""
+
+    RAISE: ClassVar[WatchDogMode]
+    RESET: ClassVar[WatchDogMode]
 
     def __init__(self, name: str) -> None:
         self.name = name
@@ -14,8 +21,8 @@ class WatchDogMode:
     __str__ = __repr__
 
 
-WatchDogMode.RAISE = WatchDogMode("RAISE")  # type: ignore[attr-defined]
-WatchDogMode.RESET = WatchDogMode("RESET")  # type: ignore[attr-defined]
+WatchDogMode.RAISE = WatchDogMode("RAISE")
+WatchDogMode.RESET = WatchDogMode("RESET")
 
 
 class WatchDogTimeout(Exception):
