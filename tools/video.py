@@ -26,8 +26,7 @@ from fractions import Fraction
 from pathlib import Path
 from typing import Final
 
-import numpy as np
-from PIL import Image, ImageDraw, ImageFont, UnidentifiedImageError
+from PIL import Image, ImageDraw, ImageFont, ImageStat, UnidentifiedImageError
 from tqdm import tqdm
 
 # The firmware's names (timelapse/spool.py): ID_SEQ_YYYYMMDDTHHMMSS.jpg, or ID_SEQ.jpg while the
@@ -153,7 +152,7 @@ def load(photo: Photo) -> Image.Image:
 
 def brightness(image: Image.Image) -> float:
     """Mean luma, 0-255."""
-    return float(np.asarray(image.convert("L"), dtype=np.float32).mean())
+    return float(ImageStat.Stat(image.convert("L")).mean[0])
 
 
 def deflicker_gains(levels: list[float], window: int = DEFLICKER_WINDOW) -> list[float]:
@@ -172,8 +171,8 @@ def deflicker_gains(levels: list[float], window: int = DEFLICKER_WINDOW) -> list
 def apply_gain(image: Image.Image, gain: float) -> Image.Image:
     if abs(gain - 1.0) < 1e-3:
         return image
-    pixels = np.asarray(image, dtype=np.float32) * gain
-    return Image.fromarray(np.clip(pixels + 0.5, 0, 255).astype(np.uint8), "RGB")
+    table = [min(255, round(level * gain)) for level in range(256)]
+    return image.point(table * 3)
 
 
 def draw_time(image: Image.Image, photo: Photo) -> None:
