@@ -243,3 +243,26 @@ def test_a_simulated_day_becomes_a_film(tmp_path: Path) -> None:
 def test_a_simulated_week_becomes_a_film(tmp_path: Path) -> None:
     out = tmp_path / "run"
     check_simulated_film(out, simulated(7, out), tmp_path)
+
+
+def test_a_photo_gone_from_dropbox_is_skipped(tmp_path: Path, capsys, monkeypatch) -> None:
+    """Deleted between the listing and its download: a warning, and the film without it."""
+    paths = make_card(tmp_path / "card", [BASE + GAIN * i for i in range(4)])
+    listed = video.dropbox_photos
+
+    def listing_with_a_ghost(client, path: str) -> list[video.Photo]:
+        ghost = video.Photo("CAM1", 991, FIRST + STEP, 1, "/timelapse/cam1/gone (1).jpg")
+        return [*listed(client, path), ghost]
+
+    monkeypatch.setattr(video, "dropbox_photos", listing_with_a_ghost)
+    with LocalDropbox(tmp_path / "cloud") as cloud:
+        ca = cloud.folder / "ca.pem"
+        uploader = dbx.client(LOCAL_DROPBOX, f"localhost:{cloud.https_port}", ca)
+        for path in paths:
+            uploader.files_upload(path.read_bytes(), f"/timelapse/CAM1/{path.name}")
+        assert video.main(["dropbox:/timelapse/CAM1", "-o", str(tmp_path / "t.mp4"), "--quiet", "--local",
+                           f"localhost:{cloud.https_port}", "--local-ca", str(ca),
+                           "--settings", str(tmp_path / "none")]) == 0
+    captured = capsys.readouterr()
+    assert "warning: skipped /timelapse/cam1/gone (1).jpg" in captured.err
+    assert [index_of(level) for level in decoded(tmp_path / "t.mp4")["levels"]] == [0, 1, 2, 3]

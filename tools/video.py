@@ -131,11 +131,18 @@ def select(photos: list[Photo], camera: str | None, start: datetime | None, stop
 
 
 def download(client, photos: list[Photo], folder: Path, quiet: bool) -> list[Photo]:
-    """The photos fetched from Dropbox into `folder`, as local photos."""
+    """The photos fetched from Dropbox into `folder`, as local photos; one that Dropbox cannot
+    give (deleted meanwhile) is warned about and left out, like an unreadable one."""
+    from dropbox import exceptions
+
     local = []
     for index, photo in enumerate(tqdm(photos, desc="download", unit="photo", disable=quiet)):
         target = folder / f"{index:07d}.jpg"
-        client.files_download_to_file(str(target), photo.where)
+        try:
+            client.files_download_to_file(str(target), photo.where)
+        except exceptions.ApiError as problem:
+            tqdm.write(f"warning: skipped {photo.where}: {problem.error}", file=sys.stderr)
+            continue
         local.append(Photo(photo.camera, photo.seq, photo.taken, photo.copy, str(target)))
     return local
 
