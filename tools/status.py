@@ -209,7 +209,7 @@ def table(rows: list[Row]) -> list[str]:
         if row.problem:
             lines.append(["!", row.camera, "-", "-", "-", "-", "-", "-", "-", _cut(row.problem, 60)])
             continue
-        config = row.config or "-"
+        config = _cut(row.config or "-", 32)
         if row.config_source:
             config = f"{config} ({row.config_source})"
         lines.append([
@@ -221,7 +221,7 @@ def table(rows: list[Row]) -> list[str]:
             _or_dash(row.waiting, "%d"),
             _or_dash(row.clock_error_s, "%.1f s"),
             _or_dash(row.drift_ppm, "%.0f ppm"),
-            _cut(config, 40),
+            config,
             _cut(row.last_error or "-", 60),
         ])
     widths = [max(len(line[i]) for line in [heads, *lines]) for i in range(len(heads))]
