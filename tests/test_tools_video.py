@@ -170,6 +170,8 @@ def test_several_cameras_need_a_choice(tmp_path: Path, capsys) -> None:
     make_card(tmp_path / "card", [BASE + GAIN * (10 + i) for i in range(5)], camera="CAM_2")
     with pytest.raises(SystemExit, match=r"2 cameras \(CAM1, CAM_2\): choose one with --camera"):
         video.main([str(tmp_path / "card"), "-o", str(tmp_path / "t.mp4"), "--quiet"])
+    with pytest.raises(SystemExit, match="no photos of CAM9; there are photos of CAM1, CAM_2"):
+        video.main([str(tmp_path / "card"), "-o", str(tmp_path / "t.mp4"), "--quiet", "--camera", "CAM9"])
     film(capsys, str(tmp_path / "card"), "-o", str(tmp_path / "t.mp4"), "--camera", "CAM_2")
     assert [index_of(level) for level in decoded(tmp_path / "t.mp4")["levels"]] == [10, 11, 12, 13, 14]
 

@@ -52,8 +52,9 @@ class Photo:
     where: str                # a local path, or a Dropbox path
 
     @property
-    def order(self) -> tuple[str, int, int]:
-        return self.camera, self.seq, self.copy
+    def order(self) -> tuple[str, int, int, str]:
+        """Capture order; also what tells two photos apart (the same name in two folders is one)."""
+        return self.camera, self.seq, self.copy, self.taken.isoformat() if self.taken else ""
 
 
 def parse_name(name: str, where: str) -> Photo | None:
@@ -115,10 +116,12 @@ def select(photos: list[Photo], camera: str | None, start: datetime | None, stop
     """One camera's photos in capture order, within [start, stop]; one copy of each name."""
     cameras = sorted({photo.camera for photo in photos})
     if camera:
+        if camera not in cameras:
+            raise SystemExit(f"no photos of {camera}; there are photos of {', '.join(cameras) or 'no camera'}")
         photos = [photo for photo in photos if photo.camera == camera]
     elif len(cameras) > 1:
         raise SystemExit(f"photos of {len(cameras)} cameras ({', '.join(cameras)}): choose one with --camera")
-    unique: dict[tuple[str, int, int], Photo] = {}
+    unique: dict[tuple[str, int, int, str], Photo] = {}
     for photo in sorted(photos, key=lambda p: p.where):
         unique.setdefault(photo.order, photo)   # the same photo in two folders: once
     chosen = []
