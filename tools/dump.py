@@ -1,4 +1,4 @@
-"""Host reader of the camera's state: `python -m state.dump [--port P | --log FILE | --device DIR]`.
+"""Host reader of the camera's state: `python -m tools.dump [--port P | --log FILE | --device DIR]`.
 
 Reads the JSON line the firmware prints between the state markers on its serial console (a live
 serial port via pyserial, found automatically; or a saved console log), or decodes the
@@ -11,8 +11,11 @@ import json
 import sys
 from pathlib import Path
 
-from state import store
-from timelapse import summary
+from tools import firmware
+
+firmware.importable()  # the reader decodes with the firmware's own codec
+from state import store  # noqa: E402
+from timelapse import summary  # noqa: E402
 
 ESPRESSIF_VID = 0x303A  # USB vendor id of the ESP32-S3's native USB (CircuitPython keeps it)
 
@@ -81,7 +84,7 @@ def table(facts):
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(prog="python -m state.dump", description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(prog="python -m tools.dump", description=__doc__.splitlines()[0])
     source = parser.add_mutually_exclusive_group()
     source.add_argument("--port", help="serial port (default: the first CircuitPython board found)")
     source.add_argument("--log", type=Path, help="a saved console log")
