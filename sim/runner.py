@@ -7,7 +7,6 @@ sd/, and .sim/ with the sleep_memory and NVM images) and cloud/ (what the local 
 from __future__ import annotations
 
 import hashlib
-import importlib.util
 import json
 import math
 import random
@@ -69,21 +68,6 @@ def parse_start(text: str) -> float:
     return when.timestamp()
 
 
-def device_libraries(requirements: Path) -> list[Path]:
-    """The .py files of the libraries named in requirements.txt (circup's format), as installed
-    on the host by pip: the same versions the board gets from circup."""
-    files = []
-    for line in requirements.read_text().splitlines():
-        name = line.split("#")[0].strip().split("==")[0].strip()
-        if not name:
-            continue
-        spec = importlib.util.find_spec(name)
-        if spec is None or spec.origin is None:
-            raise SystemExit(f"{requirements}: device library {name!r} is not installed on the host")
-        files.append(Path(spec.origin))
-    return files
-
-
 LOCAL_DROPBOX = {"DBX_APP_KEY": "sim-app-key", "DBX_APP_SECRET": "sim-app-secret",
                  "DBX_REFRESH_TOKEN": "sim-refresh-token"}
 DROPBOX_KEYS = ("DBX_APP_KEY", "DBX_APP_SECRET", "DBX_REFRESH_TOKEN", "DBX_ACCESS_TOKEN", "DBX_EXPIRES_AT")
@@ -136,8 +120,8 @@ def install_firmware(firmware: Path, device: Path, config: Path | None, network:
     lib = device / "lib"
     lib.mkdir(exist_ok=True)
     requirements = firmware / manifest.REQUIREMENTS
-    for library in device_libraries(requirements if requirements.exists()
-                                    else FIRMWARE_DIR / manifest.REQUIREMENTS):
+    for library in manifest.libraries(requirements if requirements.exists()
+                                      else FIRMWARE_DIR / manifest.REQUIREMENTS):
         shutil.copy2(library, lib / library.name)
     (device / "settings.toml").write_text(board_settings(network, settings_file, settings))
 

@@ -35,8 +35,6 @@ from tools.firmware import FIRMWARE_DIR
 
 ROOT = Path(__file__).resolve().parent.parent
 VMBOARD = ROOT / "vmboard"
-SITE_PACKAGES = Path(str(__import__("adafruit_requests").__file__)).parent
-LIBRARIES = ("adafruit_requests", "adafruit_connection_manager", "adafruit_datetime", "adafruit_ntp")
 
 RTC_RESET = 946684800        # 2000-01-01T00:00:00Z: the RTC after a power loss
 # The board's heap: CircuitPython's VM heap on the ESP32-S3 grows into the IDF heap, the 8 MB
@@ -92,8 +90,8 @@ def install(circuitpy: Path, firmware: Path = FIRMWARE_DIR, config: str | None =
     if config is not None:
         (circuitpy / "camconfig.toml").write_text(config)
     (circuitpy / "lib").mkdir(exist_ok=True)
-    for library in LIBRARIES:
-        shutil.copy2(SITE_PACKAGES / f"{library}.py", circuitpy / "lib" / f"{library}.py")
+    for library in manifest.libraries(firmware / manifest.REQUIREMENTS):
+        shutil.copy2(library, circuitpy / "lib" / library.name)
     (circuitpy / "sd").mkdir(exist_ok=True)
     values = {"WIFI_SSID": "vm-field-ap", "WIFI_PASSWORD": "vm-wifi-password", **SETTINGS,
               **(settings or {})}

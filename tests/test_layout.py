@@ -67,3 +67,14 @@ def test_deploy_simulator_and_vm_install_the_same_firmware(tmp_path: Path) -> No
     for folder in (drive, sim_device, vm_drive):
         got = {name for name in drive_files(folder) if name not in extras and not name.startswith("lib/")}
         assert got == expected, folder.name
+
+
+def test_the_simulator_and_the_vm_put_the_libraries_of_requirements_txt_in_lib(tmp_path: Path) -> None:
+    named = {line.split("#")[0].strip() for line in (FIRMWARE_DIR / "requirements.txt").read_text().splitlines()}
+    named.discard("")
+    sim_device = tmp_path / "sim"
+    sim_device.mkdir()
+    install_firmware(FIRMWARE_DIR, sim_device, None, Network())
+    vm.install(tmp_path / "vm")
+    for folder in (sim_device, tmp_path / "vm"):
+        assert {p.stem for p in (folder / "lib").glob("*.py")} == named, folder.name

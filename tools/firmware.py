@@ -8,6 +8,7 @@ tests/test_layout.py checks it against the folder.
 
 from __future__ import annotations
 
+import importlib.util
 import shutil
 import sys
 from pathlib import Path
@@ -38,6 +39,22 @@ def python_files(folder: Path = FIRMWARE_DIR) -> list[Path]:
         path = folder / name
         files.extend(sorted(path.glob("*.py")) if path.is_dir() else [path])
     return sorted(files)
+
+
+def libraries(requirements: Path = FIRMWARE_DIR / REQUIREMENTS) -> list[Path]:
+    """The .py files of the libraries named in requirements.txt (circup's format), as installed
+    on the host by pip: the same versions the board gets from circup (the simulator and the VM
+    harness copy these to the drive's lib/)."""
+    files = []
+    for line in requirements.read_text().splitlines():
+        name = line.split("#")[0].strip().split("==")[0].strip()
+        if not name:
+            continue
+        spec = importlib.util.find_spec(name)
+        if spec is None or spec.origin is None:
+            raise SystemExit(f"{requirements}: device library {name!r} is not installed on the host")
+        files.append(Path(spec.origin))
+    return files
 
 
 def install(drive: Path, folder: Path = FIRMWARE_DIR, config: bool = True) -> list[str]:
