@@ -135,8 +135,11 @@ class Wake:
             return False
         from timelapse import online  # compiled only by wakes that go on the network
 
-        synced = online.run(self, upload_due, sync_due, sleep_s, utc)
-        self.cfg = self.local_zone(self.cfg)  # TIMEZONE's offset may have been asked for
+        synced, retry_at = online.run(self.state, cfg, upload_due, sync_due, sleep_s, utc,
+                                      self.mount_card, self.error, self.phase)
+        if retry_at is not None:
+            self.early(retry_at, "upload: Dropbox asked us to wait")
+        self.cfg = self.local_zone(cfg)  # TIMEZONE's offset may have been asked for
         return synced
 
     def calibrate(self):
@@ -373,12 +376,7 @@ class Wake:
         if self.state.save(alarm.sleep_memory, microcontroller.nvm, board_id(), self.write_backup):
             print("state: NVM written")
         if supervisor.runtime.usb_connected:
-            self.dump()
-
-    def dump(self):
-        utc = timesync.utc_now()
-        cfg = getattr(self, "cfg", None)
-        summary.print_dump(summary.facts(self.state, cfg, utc, timesync.valid(utc)))
+            summary.show(self.state, getattr(self, "cfg", None))
 
     def retry_time(self):
         """After a failed wake: the next slot if it can be planned, else a retry."""
@@ -406,7 +404,7 @@ def main():
         if supervisor.runtime.usb_connected and spool.exists(spool.MAINTENANCE_FILE):
             from timelapse import maintenance
 
-            maintenance.run(wake)
+            maintenance.run(wake.state, wake.cfg, wake.error)
     except Exception as failure:  # noqa: BLE001 - the wake must end in deep sleep, recorded
         wake.error("crash", "%s: %s" % (type(failure).__name__, failure))
         wake.next_utc = wake.retry_time()

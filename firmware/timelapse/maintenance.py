@@ -5,47 +5,53 @@ prints the state dump every few seconds. Delete the file to leave. Imported only
 
 import time
 
-from timelapse import power, timesync
+from timelapse import power, summary, timesync
 from timelapse.spool import MAINTENANCE_FILE, exists
 
 MAINTENANCE_S = 600
 DUMP_EVERY_S = 5
 
 
-def run(wake):
+def run(state, cfg, error):
+    """Stay awake (bounded) showing the dump of `state`; `error(kind, message)` records a
+    problem. Returns whether WiFi and Dropbox both answered."""
     print("maintenance: delete the file '%s' to leave (or wait %d s)" % (MAINTENANCE_FILE, MAINTENANCE_S))
-    check_wifi(wake)
+    working = check_wifi(state, error)
     until = time.monotonic() + MAINTENANCE_S
     while time.monotonic() < until and exists(MAINTENANCE_FILE):
         power.feed_watchdog()
-        wake.dump()
+        summary.show(state, cfg)
         time.sleep(DUMP_EVERY_S)
+    return working
 
 
-def check_wifi(wake):
+def check_wifi(state, error):
     """Join as a network wake does (fast reconnect, static address), and say how it went."""
     from timelapse import network
 
     try:
-        network.join(wake.state.hot)
+        network.join(state.hot)
     except network.NetworkError as problem:
-        wake.error("wifi", str(problem))
-        return
+        error("wifi", str(problem))
+        return False
     import wifi
 
     print("maintenance: WiFi joined %s, address %s" % (network.credentials()[0],
                                                        wifi.radio.ipv4_address))
-    check_dropbox(wake)
+    return check_dropbox(state.durable, error)
 
 
-def check_dropbox(wake):
+def check_dropbox(durable, error):
+    """Ask Dropbox for a token with the credentials of settings.toml: whether it gave one."""
     from timelapse import dropbox, network
 
-    client = dropbox.Dropbox(network.session(), wake.state.durable, time.monotonic() + 30)
+    client = dropbox.Dropbox(network.session(), durable, time.monotonic() + 30)
     try:
         client.refresh(timesync.utc_now())
         print("maintenance: Dropbox accepted the credentials of settings.toml")
+        return True
     except dropbox.DropboxError as problem:
-        wake.error(problem.kind, "maintenance: Dropbox: %s" % problem)
+        error(problem.kind, "maintenance: Dropbox: %s" % problem)
     except network.TRANSIENT as problem:
-        wake.error("network", "maintenance: Dropbox: %s: %s" % (type(problem).__name__, problem))
+        error("network", "maintenance: Dropbox: %s: %s" % (type(problem).__name__, problem))
+    return False

@@ -88,6 +88,13 @@ def render(f):
     return lines
 
 
+def show(state, cfg):
+    """Print the dump now: at the end of every wake with USB attached, and every few seconds
+    in maintenance mode. `cfg` is None when the wake failed before loading it."""
+    utc = timesync.utc_now()
+    print_dump(facts(state, cfg, utc, timesync.valid(utc)))
+
+
 def print_dump(f):
     print(BEGIN)
     for line in render(f):

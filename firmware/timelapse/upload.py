@@ -67,18 +67,15 @@ def remote_path(template, cam_id, seq, name):
             .replace("{seq}", "%06d" % seq).replace("{name}", name))
 
 
-
-def send(wake, dropbox, deadline, transient):
-    """Upload the queue oldest first until it is empty or `deadline` (monotonic) is near.
-    A transient failure (a 5xx without Retry-After, a dropped connection: `transient`) is retried
-    at once, a few times per batch; anything else ends the batch and is raised to the caller.
-    Returns the number of photos Dropbox acknowledged."""
+def send(hot, durable, cfg, dropbox, deadline, transient, error):
+    """Upload the queue (the card mounted) oldest first until it is empty or `deadline`
+    (monotonic) is near. A transient failure (a 5xx without Retry-After, a dropped connection:
+    `transient`) is retried at once, a few times per batch; anything else ends the batch and is
+    raised to the caller. `error(kind, message)` records a photo skipped or renamed. Returns the
+    number of photos Dropbox acknowledged."""
     from timelapse.dropbox import DropboxError, content_hash
 
-    hot, durable, cfg = wake.state.hot, wake.state.durable, wake.cfg
     sent, retries = 0, RETRIES_PER_BATCH
-    if not wake.mount_card():  # a wake that took no photo has not mounted it
-        return 0
     slowest = 2.0  # seconds one photo may take; learned from this batch
     try:
         while queue.waiting(hot) > 0:
@@ -89,7 +86,7 @@ def send(wake, dropbox, deadline, transient):
             seq = queue.next_up(hot)
             path = spool.find(seq)
             if path is None:
-                wake.error("upload", "photo %d is not on the card: skipped" % seq)
+                error("upload", "photo %d is not on the card: skipped" % seq)
                 queue.sent(hot, seq)
                 continue
             with open(path, "rb") as handle:
@@ -97,7 +94,7 @@ def send(wake, dropbox, deadline, transient):
             name = path.split("/")[-1]
             remote = remote_path(cfg["upload"]["path"], cfg["camera"]["id"], seq, name)
             try:
-                meta = store(wake, dropbox, remote, data, content_hash(data))
+                meta = store(dropbox, remote, data, content_hash(data), error)
             except transient + (DropboxError,) as problem:
                 again = not isinstance(problem, DropboxError) or (
                     problem.kind == "server" and not problem.retry_after)
@@ -121,7 +118,7 @@ def send(wake, dropbox, deadline, transient):
     return sent
 
 
-def store(wake, dropbox, remote, data, digest):
+def store(dropbox, remote, data, digest, error):
     """One photo to Dropbox: its metadata once acknowledged. Sent again after a lost answer it
     is no conflict (same content); a conflict means another photo holds the name."""
     from timelapse.dropbox import DropboxError
@@ -134,7 +131,7 @@ def store(wake, dropbox, remote, data, digest):
             raise
         meta = dropbox.metadata(remote, utc)
         if digest is None or meta.get("content_hash") != digest:
-            wake.error("upload", "%s exists with other content: uploaded renamed" % remote)
+            error("upload", "%s exists with other content: uploaded renamed" % remote)
             meta = dropbox.upload(remote, data, digest, utc, autorename=True)
     if meta.get("size", len(data)) != len(data) or (
             digest and meta.get("content_hash") not in (None, digest)):
