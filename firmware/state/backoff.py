@@ -16,17 +16,17 @@ SERVER_MAX_S = 3600       # the network or the server failed us: at most an hour
 SLACK_S = 30              # see failed()
 
 
-def active(hot, utc):
+def active(hot: dict, utc: int) -> bool:
     """Whether a recent failure says: not this wake."""
     return utc < hot["backoff"][RETRY_AT]
 
 
-def until(hot):
+def until(hot: dict) -> int:
     """UTC of the next try, 0 when none is pending."""
     return hot["backoff"][RETRY_AT]
 
 
-def failed(hot, utc, cap=MAX_S):
+def failed(hot: dict, utc: int, cap: int = MAX_S) -> int:
     """Count a failure and double the pause before the next try, up to `cap`. Returns it."""
     failures = hot["backoff"][FAILURES] + 1
     pause = min(FIRST_S * 2 ** min(failures - 1, 16), cap)
@@ -36,10 +36,10 @@ def failed(hot, utc, cap=MAX_S):
     return pause
 
 
-def defer(hot, utc, seconds):
+def defer(hot: dict, utc: int, seconds: int) -> None:
     """The server asked us to come back later (Retry-After): not a failure of ours."""
     hot["backoff"] = [hot["backoff"][FAILURES], int(utc + seconds)]
 
 
-def succeeded(hot):
+def succeeded(hot: dict) -> None:
     hot["backoff"] = [0, 0]

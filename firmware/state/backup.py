@@ -9,10 +9,13 @@ existing name removes it first (extmod/vfs_fat.c); a cut between leaves only the
 file, and the next write would truncate it.
 """
 
+if False:  # for type checkers only: the board compiles nothing for it
+    from collections.abc import Callable
+
 FILES = ("/state0.bin", "/state1.bin")  # in the card's folder, given by the caller
 
 
-def write(folder, data, nvm_seq, makedirs):
+def write(folder: str, data: bytes, nvm_seq: int, makedirs: "Callable[[str], None]") -> None:
     """Write the copy with write counter `nvm_seq` into `folder` (the card is mounted), making
     the folder with `makedirs` on a new card."""
     path = folder + FILES[nvm_seq % 2]
@@ -28,7 +31,7 @@ def write(folder, data, nvm_seq, makedirs):
         handle.close()
 
 
-def read(folder):
+def read(folder: str) -> list:
     """The bytes of each copy in `folder` on the card (mounted); missing files are skipped."""
     found = []
     for name in FILES:

@@ -10,20 +10,20 @@ WIFI = const(0)     # brownout_v: no WiFi below, ...
 CAPTURE = const(1)  # ... no capture below (0.0: none)
 
 
-def measured(hot, volts):
+def measured(hot: dict, volts: float) -> None:
     hot["battery_v"] = round(volts, 3)
 
 
-def volts(hot):
+def volts(hot: dict) -> float:
     return hot["battery_v"]
 
 
-def browned_out(durable):
+def browned_out(durable: dict) -> None:
     """safemode.py counts one."""
     durable["brownouts"] += 1
 
 
-def floors(durable, volts, margin, recharged):
+def floors(durable: dict, volts: float, margin: float, recharged: float) -> tuple:
     """(WiFi floor, capture floor), learned from a brown-out not yet seen: one while WiFi was
     allowed sets the WiFi floor, one below it the capture floor; cleared when recharged."""
     floor = durable["brownout_v"]

@@ -2,17 +2,17 @@
 last capture without a valid clock)."""
 
 
-def last_slot(hot):
+def last_slot(hot: dict) -> int:
     return hot["slot"]
 
 
-def took_slot(hot, slot):
+def took_slot(hot: dict, slot: int) -> None:
     hot["slot"] = slot
 
 
-def anchor(hot):
+def anchor(hot: dict) -> int:
     return hot["anchor"]
 
 
-def set_anchor(hot, utc):
+def set_anchor(hot: dict, utc: int) -> None:
     hot["anchor"] = utc

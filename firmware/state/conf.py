@@ -2,41 +2,41 @@
 config_hash, config_error, settings_error)."""
 
 
-def cached(durable):
+def cached(durable: dict) -> "dict | None":
     return durable["config"]
 
 
-def unchanged(hot, key):
+def unchanged(hot: dict, key: "list | None") -> bool:
     return key is not None and key == hot["config_key"]
 
 
-def seen(hot, key):
+def seen(hot: dict, key: "list | None") -> None:
     hot["config_key"] = key
 
 
-def same_text(durable, fingerprint):
+def same_text(durable: dict, fingerprint: int) -> "dict | None":
     return fingerprint == durable["config_hash"] and durable["config"]
 
 
-def loaded(durable, cfg, fingerprint):
+def loaded(durable: dict, cfg: dict, fingerprint: int) -> None:
     durable["config"] = cfg
     durable["config_hash"] = fingerprint
     durable["config_error"] = ""
 
 
-def problem(durable):
+def problem(durable: dict) -> str:
     return durable["config_error"]
 
 
-def set_problem(durable, message):
+def set_problem(durable: dict, message: str) -> None:
     durable["config_error"] = message
 
 
-def settings_problem(durable):
+def settings_problem(durable: dict) -> str:
     return durable["settings_error"]
 
 
-def set_settings_problem(durable, message):
+def set_settings_problem(durable: dict, message: str) -> bool:
     """Returns whether it changed (reported once per change)."""
     if message == durable["settings_error"]:
         return False

@@ -22,12 +22,12 @@ class RecordError(ValueError):
         self.empty = empty
 
 
-def encode(magic, version, fields):
+def encode(magic: bytes, version: int, fields: dict) -> bytes:
     payload = json.dumps(fields).encode()
     return struct.pack(HEADER, magic, version, len(payload), binascii.crc32(payload)) + payload
 
 
-def decode(memory, offset, size, magic, version):
+def decode(memory: "bytes | bytearray", offset: int, size: int, magic: bytes, version: int) -> dict:
     """The fields of the record at memory[offset:offset + size], or RecordError saying why not."""
     head = bytes(memory[offset:offset + HEADER_SIZE])
     if len(head) < HEADER_SIZE:  # a file cut short
@@ -52,7 +52,7 @@ def decode(memory, offset, size, magic, version):
     return fields
 
 
-def merged(defaults, fields):
+def merged(defaults: dict, fields: dict) -> dict:
     """The defaults overlaid with the fields of a record whose types match them."""
     result = {}
     for key, default in defaults.items():

@@ -11,6 +11,9 @@ by its write counter `nvm_seq` wins.
 
 from state import record
 
+if False:  # for type checkers only: the board compiles nothing for it
+    from collections.abc import Callable
+
 SLEEP_MAGIC = b"TLsm"
 SLEEP_VERSION = 1
 NVM_MAGIC = b"TLnv"
@@ -88,7 +91,7 @@ class State:
         self._durable_loaded = dict(durable)
 
     @classmethod
-    def load(cls, sleep_memory, nvm):
+    def load(cls, sleep_memory, nvm) -> "State":
         problems: list = []
         durable = read_nvm(nvm, problems)
         try:
@@ -113,7 +116,7 @@ class State:
         hot["oldest"] = max(1, durable["uploaded"] + 1) if durable["seq"] else 1
         hot["uploaded"] = durable["uploaded"]
 
-    def adopt(self, copies, board):
+    def adopt(self, copies: list, board: str) -> bool:
         """Take the newest valid copy of the durable record from the card (`copies`: the bytes
         of each file read) when it is newer than NVM's. A copy written by another board (a
         swapped card) is ignored. Returns whether one was taken; then NVM is rewritten."""
@@ -140,10 +143,10 @@ class State:
             self._hot_from_durable()
         return True
 
-    def count_power_on(self):
+    def count_power_on(self) -> None:
         self.durable["power_ons"] += 1
 
-    def nvm_seq(self):
+    def nvm_seq(self) -> int:
         """The durable record's write counter."""
         return self.durable["nvm_seq"]
 
@@ -154,22 +157,22 @@ class State:
         return (hot["wakes"], self.durable["power_ons"], hot["errors"], hot["error_counts"],
                 hot["timings"])
 
-    def note_error(self, kind, message, when):
+    def note_error(self, kind: str, message: str, when: int) -> None:
         errors = self.hot["errors"]
         errors.append([when, kind, message[:120]])
         del errors[:-MAX_ERRORS]
         counts = self.hot["error_counts"]
         counts[kind] = counts.get(kind, 0) + 1
 
-    def note_timings(self, timings):
+    def note_timings(self, timings: dict) -> None:
         history = self.hot["timings"]
         history.append(timings)
         del history[:-MAX_TIMINGS]
 
-    def durable_changed(self):
+    def durable_changed(self) -> bool:
         return self.durable != self._durable_loaded
 
-    def save(self, sleep_memory, nvm, board="", card=None):
+    def save(self, sleep_memory, nvm, board: str = "", card: "Callable[[bytes, int], None] | None" = None) -> bool:
         """Sleep memory always; when a durable field changed, the card copy (through `card`, a
         function given the copy's bytes and write counter; None without a card), then NVM.
         Returns whether NVM was written."""

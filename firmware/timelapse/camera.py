@@ -23,6 +23,9 @@ import espcamera
 
 from state import sensor
 
+if False:  # for type checkers only: the board compiles nothing for it
+    from collections.abc import Callable
+
 # sensor -> (the state it is left in, SCCB writes made while XCLK runs)
 SLEEP_WRITES = {
     "OV2640": ("soft_reset", (b"\xff\x01", b"\x12\x80")),  # sensor bank; COM7 = SRST
@@ -41,7 +44,7 @@ class CameraError(RuntimeError):
     pass
 
 
-def capture(settings, power_pin, hot, report):
+def capture(settings: dict, power_pin: "str | None", hot: dict, report: "Callable[[str, str], None]") -> "bytes | None":
     """A JPEG (bytes) taken with the [camera] settings, or None after reporting why not with
     report(kind, message). The hot record learns the sensor, the state it was left in, failed
     starts in a row and whether the power switch works (`cam_*`, state/README.md)."""

@@ -17,7 +17,7 @@ ESCAPES = {"b": "\b", "t": "\t", "n": "\n", "f": "\f", "r": "\r", '"': '"', "\\"
 DIGITS = "0123456789"
 
 
-def fingerprint(text):
+def fingerprint(text: str) -> int:
     """CRC32 of the file's text: equal text, equal configuration."""
     return binascii.crc32(text.encode())
 
@@ -54,7 +54,7 @@ class _Line:
         return self.pos >= len(self.text)
 
 
-def parse_toml(text):
+def parse_toml(text: str) -> dict:
     """The dict of a TOML document inside the subset, else ValueError('line N: ...')."""
     root: dict = {}
     table = root
@@ -348,7 +348,7 @@ SCHEMA: dict = {
 }
 
 
-def load(text):
+def load(text: str) -> dict:
     """The validated configuration of camconfig.toml's text, with defaults; ValueError naming
     the line or the key when anything is wrong. JSON-serialisable, for NVM."""
     document = parse_toml(text)
@@ -396,7 +396,7 @@ def _number_in(value, key, low, high):
     return float(value)
 
 
-def parse_duration(value, key):
+def parse_duration(value: object, key: str) -> int:
     """Seconds of "90s", "10m", "2h", "7d" or an integer of seconds; must be positive."""
     if isinstance(value, int) and not isinstance(value, bool):
         seconds = value
@@ -413,7 +413,7 @@ def parse_duration(value, key):
     return seconds
 
 
-def parse_clock(value, key):
+def parse_clock(value: object, key: str) -> int:
     """Minutes of the day of "HH:MM" (or a TOML local time)."""
     if isinstance(value, str):
         if len(value) != 5 or value[2] != ":":

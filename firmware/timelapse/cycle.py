@@ -389,14 +389,14 @@ class Wake:
             return utc + MAX_RETRY_S
 
 
-def board_id():
+def board_id() -> str:
     """The chip's id (its MAC): a card copy of the state is only trusted on its own board."""
     import binascii
 
     return binascii.hexlify(microcontroller.cpu.uid).decode()
 
 
-def main():
+def main() -> None:
     """Run one wake and deep sleep, whatever happens."""
     wake = Wake()
     try:

@@ -37,7 +37,7 @@ class Full(DropboxError):
     """The Dropbox account has no space left."""
 
 
-def content_hash(data):
+def content_hash(data: bytes) -> "str | None":
     """Dropbox's content hash: SHA-256 over the SHA-256 digests of each 4 MiB block. None on
     CircuitPython before 10.1, whose hashlib has only "sha1" (shared-module/hashlib): the upload
     then goes without it, TLS guards the bytes in transit and the stored size is checked."""
@@ -50,7 +50,7 @@ def content_hash(data):
     return binascii.hexlify(overall.digest()).decode()
 
 
-def header_json(value):
+def header_json(value: dict) -> str:
     """JSON safe in an HTTP header: every character outside ASCII as a \\u escape."""
     text = json.dumps(value)
     if all(ord(char) < 127 for char in text):
@@ -89,7 +89,7 @@ class Dropbox:
 
     # -- the access token --------------------------------------------------------------------
 
-    def token(self, utc):
+    def token(self, utc: int) -> str:
         """A valid access token, refreshed only when it is missing or about to expire."""
         durable = self.durable
         if not auth.token(durable):
@@ -100,7 +100,7 @@ class Dropbox:
             self.refresh(utc)
         return auth.token(durable)
 
-    def refresh(self, utc):
+    def refresh(self, utc: int) -> None:
         key, secret = os.getenv("DBX_APP_KEY"), os.getenv("DBX_APP_SECRET")
         refresh_token = os.getenv("DBX_REFRESH_TOKEN")
         if not (key and secret and refresh_token):
@@ -122,7 +122,7 @@ class Dropbox:
 
     # -- files ---------------------------------------------------------------------------------
 
-    def upload(self, path, data, digest, utc, autorename=False):
+    def upload(self, path: str, data: bytes, digest: "str | None", utc: int, autorename: bool = False) -> dict:
         """Store `data` at `path` (mode add). Returns the metadata Dropbox acknowledged it with.
 
         An existing file with the same content is no conflict for Dropbox, so a photo whose
@@ -142,7 +142,7 @@ class Dropbox:
             raise Full("dropbox_full", "the Dropbox account is full")
         raise self._failure(response, answer, "upload " + path)
 
-    def metadata(self, path, utc):
+    def metadata(self, path: str, utc: int) -> dict:
         response = self._authorised(API + "/2/files/get_metadata", header_json({"path": path}),
                                     {"Content-Type": "application/json"}, utc)
         answer = self._json(response)
@@ -178,7 +178,7 @@ class Dropbox:
             self.date_seen = ticks.now()
         return response
 
-    def date_sample(self):
+    def date_sample(self) -> "tuple | None":
         """The last Date header as a time sample for timesync: (seconds, fraction, precision),
         or None. The header has whole seconds, so the truth lies up to a second after it."""
         if self.server_date is None:
@@ -215,7 +215,7 @@ class Dropbox:
 MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 
 
-def parse_http_date(text):
+def parse_http_date(text: str) -> "int | None":
     """Epoch seconds of an RFC 7231 date ("Tue, 24 Nov 2026 12:00:00 GMT"), or None."""
     from timelapse import civil
 

@@ -8,11 +8,16 @@ import time
 from timelapse import power, summary, timesync
 from timelapse.spool import MAINTENANCE_FILE, exists
 
+if False:  # for type checkers only: the board compiles nothing for it
+    from collections.abc import Callable
+
+    from state.store import State
+
 MAINTENANCE_S = 600
 DUMP_EVERY_S = 5
 
 
-def run(state, cfg, error):
+def run(state: "State", cfg: dict, error: "Callable[[str, str], None]") -> bool:
     """Stay awake (bounded) showing the dump of `state`; `error(kind, message)` records a
     problem. Returns whether WiFi and Dropbox both answered."""
     print("maintenance: delete the file '%s' to leave (or wait %d s)" % (MAINTENANCE_FILE, MAINTENANCE_S))
@@ -25,7 +30,7 @@ def run(state, cfg, error):
     return working
 
 
-def check_wifi(state, error):
+def check_wifi(state: "State", error: "Callable[[str, str], None]") -> bool:
     """Join as a network wake does (fast reconnect, static address), and say how it went."""
     from timelapse import network
 
@@ -41,7 +46,7 @@ def check_wifi(state, error):
     return check_dropbox(state.durable, error)
 
 
-def check_dropbox(durable, error):
+def check_dropbox(durable: dict, error: "Callable[[str, str], None]") -> bool:
     """Ask Dropbox for a token with the credentials of settings.toml: whether it gave one."""
     from timelapse import dropbox, network
 

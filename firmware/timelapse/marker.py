@@ -15,7 +15,7 @@ GAP_US = 1000
 _pin = None
 
 
-def start(pin_name):
+def start(pin_name: "str | None") -> None:
     """Raise the marker (once per wake); a bad pin name only disables marking."""
     global _pin
     if _pin is not None or not pin_name:
@@ -30,7 +30,7 @@ def start(pin_name):
         print("[error] marker: %s: %s" % (pin_name, problem))
 
 
-def mark(phase):
+def mark(phase: str) -> None:
     if _pin is None or phase not in PHASES:
         return
     import microcontroller
@@ -43,13 +43,13 @@ def mark(phase):
     microcontroller.delay_us(GAP_US)
 
 
-def stop():
+def stop() -> None:
     """Low for deep sleep: the fall ends the last phase."""
     if _pin is not None:
         _pin.value = False
 
 
-def held():
+def held() -> tuple:
     """The DigitalInOuts to keep through deep sleep (`preserve_dios`): the marker, held low.
     Reset instead, it would be pulled up: high to the profiler all night, and about 23 uA from
     the ESP32-S3's 45 kOhm pull-up into the profiler's 100 kOhm pull-down."""

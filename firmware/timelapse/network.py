@@ -41,7 +41,7 @@ class NetworkError(Exception):
     """The access point could not be joined; the message says why."""
 
 
-def credentials():
+def credentials() -> tuple:
     """WIFI_SSID and WIFI_PASSWORD of settings.toml; each falls back to CircuitPython's own name
     (CIRCUITPY_WIFI_...) so that a camera set up with those still uploads while the state dump
     asks for the rename (cycle.check_settings). A value os.getenv cannot read (not a quoted
@@ -57,7 +57,7 @@ def credentials():
     return ssid, password or ""
 
 
-def join(hot):
+def join(hot: dict) -> None:
     """Associate with the access point of settings.toml, fast when a hint is kept in `hot`."""
     ssid, password = credentials()
     if not ssid:
@@ -97,7 +97,7 @@ def _static_address():
         ipv4_dns=ipaddress.IPv4Address(os.getenv("WIFI_IPV4_DNS") or gateway))
 
 
-def request_timeout(deadline):
+def request_timeout(deadline: float) -> float:
     """Seconds one call may wait without passing `deadline` (time.monotonic()): adafruit_requests
     tries a failed socket twice, the second time after a new TLS handshake."""
     import time
@@ -109,7 +109,7 @@ def pool():
     return adafruit_connection_manager.get_radio_socketpool(wifi.radio)
 
 
-def session(durable=None, deadline=None):
+def session(durable: "dict | None" = None, deadline: "float | None" = None) -> object:
     """One HTTPS session for the wake: sockets kept alive per host, certificates verified. With
     the durable state its sockets watch for stalled sends and pace them once one was seen, and
     each request on them waits at most request_timeout(deadline)."""
@@ -119,13 +119,13 @@ def session(durable=None, deadline=None):
     return adafruit_requests.Session(pool(), context)
 
 
-def pacing(durable):
+def pacing(durable: dict) -> bool:
     """Whether sends pause between TLS records: for PACE_BATCHES batches after a stall. This
     module alone keeps the durable `paced` (and the hot `wifi` hint)."""
     return queue.batches(durable) < durable["paced"]
 
 
-def paced_until(durable):
+def paced_until(durable: dict) -> int:
     """The batch count up to which sends pause (changes when a stall turned pacing on)."""
     return durable["paced"]
 
@@ -196,7 +196,7 @@ class _PacedSocket:
             raise
 
 
-def off():
+def off() -> None:
     """Radio off before deep sleep (the board would do it, but say so). Not while settings.toml
     has CIRCUITPY_WIFI_SSID: CircuitPython would find the radio off after code.py and join
     again, with a full scan, just before the board sleeps."""

@@ -10,11 +10,17 @@ import time
 from state import auth, backoff, queue
 from timelapse import dropbox, network, timesources, timesync, upload
 
+if False:  # for type checkers only: the board compiles nothing for it
+    from collections.abc import Callable
+
+    from state.store import State
+
 SYNC_MIN_S = 5            # the least awake budget an NTP exchange (and a retry) needs
 ZONE_CHECK_S = 86400      # ask for TIMEZONE's offset (daylight saving time) once a day
 
 
-def run(state, cfg, upload_due, sync_due, sleep_s, utc, mount, error, phase):
+def run(state: "State", cfg: dict, upload_due: str, sync_due: str, sleep_s: int, utc: int,
+        mount: "Callable[[], bool]", error: "Callable[[str, str], None]", phase: "Callable[[str], None]") -> tuple:
     """Join, then upload and/or sync. `mount()` mounts the card (once per wake) and says whether
     it is there, `error(kind, message)` records a problem, `phase(name)` closes a timed phase.
     Returns (synced, retry_at): whether the time was synced, and the UTC by which Dropbox
@@ -50,7 +56,8 @@ def run(state, cfg, upload_due, sync_due, sleep_s, utc, mount, error, phase):
                   "for the next %d batches" % (network.PACE_S * 1000, network.PACE_BATCHES))
 
 
-def send_queue(state, cfg, session, reason, deadline, mount, error):
+def send_queue(state: "State", cfg: dict, session: object, reason: str, deadline: float,
+               mount: "Callable[[], bool]", error: "Callable[[str, str], None]") -> tuple:
     """Upload within the budget. Returns the Dropbox client (its Date header is a time sample)
     and the UTC by which Dropbox asked us to come back, or None."""
     hot, durable = state.hot, state.durable
@@ -83,7 +90,8 @@ def send_queue(state, cfg, session, reason, deadline, mount, error):
     return client, retry_at
 
 
-def sync_time(state, cfg, session, client, reason, sleep_s, deadline, error):
+def sync_time(state: "State", cfg: dict, session: object, client: "dropbox.Dropbox | None", reason: str,
+              sleep_s: int, deadline: float, error: "Callable[[str, str], None]") -> bool:
     """Use the Dropbox Date header when it is precise enough, else SNTP, else HTTPS time."""
     hot, durable = state.hot, state.durable
     sample = client.date_sample() if client is not None else None
@@ -109,7 +117,7 @@ def sync_time(state, cfg, session, client, reason, sleep_s, deadline, error):
     return sample is not None
 
 
-def apply_time(hot, durable, source, sample, error):
+def apply_time(hot: dict, durable: dict, source: str, sample: tuple, error: "Callable[[str, str], None]") -> None:
     """Correct the clock by a time sample (seconds, fraction, precision) from `source`."""
     seconds, fraction, precision = sample
     correction = timesync.apply(hot, durable, seconds, fraction, precision)
@@ -119,7 +127,7 @@ def apply_time(hot, durable, source, sample, error):
         print("time: %s sync, clock was %+.2f s off" % (source, correction))
 
 
-def check_zone(durable, session, deadline, error):
+def check_zone(durable: dict, session: object, deadline: float, error: "Callable[[str, str], None]") -> None:
     """At most daily: the UTC offset of settings.toml's TIMEZONE from a time service."""
     utc = timesync.utc_now()
     name = os.getenv("TIMEZONE") if timesync.valid(utc) else None

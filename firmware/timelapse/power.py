@@ -21,7 +21,7 @@ BROWNOUT_MARGIN_V = 0.05  # above the voltage a brown-out happened at
 RECHARGED_V = 0.15        # this far above every floor: a new or recharged battery
 
 
-def arm_watchdog(budget_s):
+def arm_watchdog(budget_s: int) -> None:
     import watchdog
 
     dog = microcontroller.watchdog
@@ -30,12 +30,12 @@ def arm_watchdog(budget_s):
         dog.mode = watchdog.WatchDogMode.RESET
 
 
-def feed_watchdog():
+def feed_watchdog() -> None:
     if microcontroller.watchdog is not None:
         microcontroller.watchdog.feed()
 
 
-def battery_volts(settings):
+def battery_volts(settings: dict) -> float:
     """The battery voltage behind the [power] divider, or 0.0 when no pin is configured.
     A pin without ADC1 raises (cycle.run reports it)."""
     if not settings["battery_pin"]:
@@ -50,7 +50,7 @@ def battery_volts(settings):
         adc.deinit()
 
 
-def battery_mode(durable, settings, volts):
+def battery_mode(durable: dict, settings: dict, volts: float) -> str:
     """"ok", "low" (no WiFi: no upload, no time sync) or "critical" (no camera either, long
     sleeps). The configured thresholds, raised by what brown-outs taught: one while WiFi was
     still allowed sets the WiFi floor, one below it (camera, card) the capture floor."""
@@ -73,7 +73,7 @@ def _alarms(wake_rtc, wake_pin):
     return alarms
 
 
-def deep_sleep(wake_utc, wake_pin=None, hold=()):
+def deep_sleep(wake_utc: "int | None", wake_pin: "str | None" = None, hold: tuple = ()) -> None:
     """Sleep until the RTC reads `wake_utc`, and the wake pin if any; `hold` are DigitalInOuts
     kept as they are through the sleep (every other pin is reset, pulled up, when code.py ends).
 

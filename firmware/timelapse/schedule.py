@@ -31,6 +31,9 @@ Public API:
 
 from timelapse import sun
 
+if False:  # for type checkers only: the board compiles nothing for it
+    from collections.abc import Iterator
+
 DAY = 86400
 HORIZON_DAYS = 400  # next_slot looks no further ahead than this
 
@@ -75,7 +78,7 @@ def _daylight(day0, sched):
     return spans
 
 
-def windows(day0, sched):
+def windows(day0: int, sched: dict) -> list:
     """The day window of the local day starting at day0 (a local midnight): sorted, disjoint
     [a, b) spans inside [day0, day0 + DAY)."""
     spans = [(day0, day0 + DAY)]
@@ -149,13 +152,13 @@ def _next(after, sched, until):
     return None
 
 
-def next_slot(after, sched):
+def next_slot(after: int, sched: dict) -> "int | None":
     """The first slot strictly after `after`, or None (stop passed, or none within
     HORIZON_DAYS)."""
     return _next(after, sched, after + HORIZON_DAYS * DAY)
 
 
-def is_slot(t, sched):
+def is_slot(t: int, sched: dict) -> bool:
     """Whether t is a capture slot (straight from the rules, not via next_slot)."""
     start, stop = sched.get("start"), sched.get("stop")
     if (start is not None and t < start) or (stop is not None and t > stop):
@@ -169,7 +172,7 @@ def is_slot(t, sched):
     return bool(grid) and _ceil_grid(t, grid, day0) == t
 
 
-def slot_at(t, sched, tolerance):
+def slot_at(t: int, sched: dict, tolerance: int) -> "int | None":
     """The slot nearest t within `tolerance` seconds (the earlier one on a tie), or None."""
     best = None
     slot = _next(t - tolerance - 1, sched, t + tolerance)
@@ -180,7 +183,7 @@ def slot_at(t, sched, tolerance):
     return best
 
 
-def slots_between(a, b, sched):
+def slots_between(a: int, b: int, sched: dict) -> "Iterator[int]":
     """Every slot in [a, b), in order (a generator)."""
     slot = _next(a - 1, sched, b - 1)
     while slot is not None:

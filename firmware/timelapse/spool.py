@@ -13,7 +13,7 @@ MOUNT = "/sd"
 MAINTENANCE_FILE = "maintenance"  # create it on CIRCUITPY (USB attached) for maintenance mode
 
 
-def mount():
+def mount() -> None:
     """Mount the card at /sd; OSError when it is missing or unreadable."""
     import board
     import sdcardio
@@ -23,17 +23,17 @@ def mount():
     storage.mount(storage.VfsFat(card), MOUNT)
 
 
-def folder(seq):
+def folder(seq: int) -> str:
     return "%s/%03d" % (ROOT, seq // 1000)
 
 
-def image_name(cam_id, seq, stamp):
+def image_name(cam_id: str, seq: int, stamp: "str | None") -> str:
     if stamp:
         return "%s_%06d_%s.jpg" % (cam_id, seq, stamp)
     return "%s_%06d.jpg" % (cam_id, seq)
 
 
-def seq_of(name):
+def seq_of(name: str) -> int:
     """The sequence number in an image's file name, or -1 when it is not one of ours. Read
     from the right: the camera id may itself contain '_'."""
     if not name.endswith(".jpg"):
@@ -45,7 +45,7 @@ def seq_of(name):
     return int(digits) if len(digits) >= 6 and digits.isdigit() else -1
 
 
-def makedirs(path):
+def makedirs(path: str) -> None:
     """Every folder of `path`, relative or absolute (the leading "/" kept)."""
     parts = path.split("/")
     for end in range(1, len(parts) + 1):
@@ -58,7 +58,7 @@ def makedirs(path):
             pass  # exists
 
 
-def write_image(cam_id, seq, stamp, jpeg):
+def write_image(cam_id: str, seq: int, stamp: "str | None", jpeg: bytes) -> str:
     """Store a photo atomically; returns its path."""
     where = folder(seq)
     path = where + "/" + image_name(cam_id, seq, stamp)
@@ -81,7 +81,7 @@ def write_image(cam_id, seq, stamp, jpeg):
     return path
 
 
-def free_kb():
+def free_kb() -> int:
     stats = os.statvfs(MOUNT)
     return stats[0] * stats[4] // 1024
 
@@ -93,7 +93,7 @@ def _listing(seq):
         return []
 
 
-def find(seq):
+def find(seq: int) -> "str | None":
     """The path of photo `seq`, or None. Lists one folder: for upload and clean-up wakes only."""
     for name in _listing(seq):
         if seq_of(name) == seq:
@@ -101,7 +101,7 @@ def find(seq):
     return None
 
 
-def delete(seq):
+def delete(seq: int) -> int:
     path = find(seq)
     if path:
         size = os.stat(path)[6]
@@ -110,7 +110,7 @@ def delete(seq):
     return 0
 
 
-def recover():
+def recover() -> tuple:
     """After a power loss: (highest, lowest) sequence on the card, stale .tmp files removed.
 
     Power-on boots are rare, so listing the card here is affordable; normal wakes never do.
@@ -134,7 +134,7 @@ def recover():
     return highest, max(1, lowest)
 
 
-def exists(path):
+def exists(path: str) -> bool:
     try:
         os.stat(path)
         return True

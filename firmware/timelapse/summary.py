@@ -12,12 +12,15 @@ from state import auth, backoff, battery, card, conf, queue, sensor
 from timelapse import timesync
 from timelapse.civil import stamp
 
+if False:  # for type checkers only: the board compiles nothing for it
+    from state.store import State
+
 BEGIN = "=== timelapse state ==="
 END = "=== end of state ==="
 FIRMWARE_VERSION = "0.4.0"
 
 
-def facts(state, cfg, now_utc, clock_valid):
+def facts(state: "State", cfg: "dict | None", now_utc: "int | None", clock_valid: "bool | None") -> dict:
     """The dump's facts, from the hot and durable records (and the wake's context when known)."""
     hot, durable = state.hot, state.durable
     wakes, power_ons, errors, error_counts, timings = state.history()
@@ -59,7 +62,7 @@ def _rounded(seconds):
     return None if seconds is None else round(seconds, 2)
 
 
-def render(f):
+def render(f: dict) -> list:
     """A few lines a person reads at a glance."""
     counters, queue = f["counters"], f["queue"]
     lines = [
@@ -88,14 +91,14 @@ def render(f):
     return lines
 
 
-def show(state, cfg):
+def show(state: "State", cfg: "dict | None") -> None:
     """Print the dump now: at the end of every wake with USB attached, and every few seconds
     in maintenance mode. `cfg` is None when the wake failed before loading it."""
     utc = timesync.utc_now()
     print_dump(facts(state, cfg, utc, timesync.valid(utc)))
 
 
-def print_dump(f):
+def print_dump(f: dict) -> None:
     print(BEGIN)
     for line in render(f):
         print(line)

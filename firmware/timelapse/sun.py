@@ -87,7 +87,7 @@ def _events(n, latitude, longitude):
     return result[0], result[1]
 
 
-def solar_day(days, latitude, longitude):
+def solar_day(days: int, latitude: float, longitude: float) -> "tuple | None":
     """(sunrise, sunset) UTC epoch seconds of the solar day around noon UTC of `days`; the
     whole solar day on a polar day; None in a polar night."""
     noon = days * 86400 + 43200
@@ -100,7 +100,7 @@ def solar_day(days, latitude, longitude):
     return noon + int(round(events[0] * 86400)), noon + int(round(events[1] * 86400))
 
 
-def sun_times(days, latitude, longitude):
+def sun_times(days: int, latitude: float, longitude: float) -> tuple:
     """(sunrise, sunset) UTC epoch seconds that fall on the UTC date `days` (each None when
     none does), or (POLAR_DAY, POLAR_DAY) / (POLAR_NIGHT, POLAR_NIGHT)."""
     start, end = days * 86400, days * 86400 + 86400

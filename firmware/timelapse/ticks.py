@@ -13,10 +13,10 @@ import supervisor
 PERIOD = 1 << 29
 
 
-def now():
+def now() -> int:
     return supervisor.ticks_ms()
 
 
-def since(start):
+def since(start: int) -> int:
     """Milliseconds from `start` (a now() reading) to now."""
     return (supervisor.ticks_ms() - start) & (PERIOD - 1)

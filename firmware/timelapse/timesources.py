@@ -12,7 +12,7 @@ from timelapse import ticks
 NTP_TIMEOUT_S = 2
 
 
-def ntp(pool, server):
+def ntp(pool: object, server: str) -> tuple:
     """One SNTP exchange with adafruit_ntp (a few ms of airtime)."""
     import adafruit_ntp
 
@@ -23,7 +23,7 @@ def ntp(pool, server):
     return seconds, (nanoseconds - seconds * 1000000000) / 1e9, round_trip / 2 + 0.01
 
 
-def https(session, timeout):
+def https(session: object, timeout: float) -> tuple:
     """Adafruit IO's time service when settings.toml has its keys, else timeapi.io."""
     started = ticks.now()
     if _aio_keys():
@@ -35,7 +35,7 @@ def https(session, timeout):
     return seconds, milliseconds / 1000, 0.05 + ticks.since(started) / 2000
 
 
-def zone_offset(session, timeout, zone, utc):
+def zone_offset(session: object, timeout: float, zone: str, utc: int) -> int:
     """The current UTC offset (s) of the IANA `zone`, from Adafruit IO (with its keys) or
     timeapi.io; `utc` is our own time, good to seconds, against which a local time is read."""
     name = zone.replace("+", "%2B")

@@ -67,11 +67,11 @@ RESET_RTC_S = 3600        # a sync that finds the RTC this far off sets it (rare
 _offset = 0.0             # seconds to add to the RTC in this wake (float, small)
 
 
-def valid(utc):
+def valid(utc: int) -> bool:
     return utc >= VALID_AFTER
 
 
-def utc_now():
+def utc_now() -> int:
     """Corrected UTC, whole seconds."""
     return time.time() + int(_offset + 0.5 if _offset >= 0 else _offset - 0.5)
 
@@ -83,19 +83,19 @@ def _model(hot, durable):
     return hot["rate"]
 
 
-def predict(rate, temperature):
+def predict(rate: list, temperature: float) -> tuple:
     """(ppm, 1-sigma ppm) of the sleeping RTC at `temperature`."""
     x = temperature - TEMP_REF
     variance = rate[PAA] + 2 * x * rate[PAB] + x * x * rate[PBB] + MODEL_NOISE_PPM * MODEL_NOISE_PPM
     return rate[A] + rate[B] * x, variance ** 0.5
 
 
-def temperature(hot):
+def temperature(hot: dict) -> float:
     """The CPU temperature at this wake (C), as begin() was told."""
     return hot["temperature"]
 
 
-def begin(hot, durable, temperature):
+def begin(hot: dict, durable: dict, temperature: float) -> None:
     """At wake, told the CPU temperature now: correct the RTC reading for the sleep that just
     ended (the clock at the last sleep)."""
     global _offset
@@ -117,30 +117,30 @@ def begin(hot, durable, temperature):
     clock[BOUND] += slept * SIGMAS * sigma * 1e-6
 
 
-def learned_ppm(hot, durable):
+def learned_ppm(hot: dict, durable: dict) -> "float | None":
     """The learned rate error at 20 C (ppm), from sleep memory or else NVM; None before any."""
     rate = hot["rate"] or durable["rate"]
     return round(rate[A], 1) if rate else None
 
 
-def error_bound(hot):
+def error_bound(hot: dict) -> "float | None":
     """The error bound of utc_now() in seconds, or None when the time is unknown."""
     clock = hot["clock"]
     return clock[BOUND] + RTC_TICK_S if clock else None
 
 
-def due(hot, durable, cfg, utc, sleep_s):
+def due(hot: dict, durable: dict, cfg: dict, utc: int, sleep_s: int) -> str:
     """Why a sync is due before the next wake ("cold", "bound", "interval"), or ""."""
     if not hot["clock"] or not valid(utc):
         return "cold"
-    if sleep_s > horizon(hot, durable, cfg):
+    if sleep_s > horizon(hot, durable, cfg):  # type: ignore[operator]  # a clock: not None
         return "bound"
     if utc - hot["synced_at"] >= cfg["time"]["max_interval"]:
         return "interval"
     return ""
 
 
-def horizon(hot, durable, cfg):
+def horizon(hot: dict, durable: dict, cfg: dict) -> "float | None":
     """Seconds until the error bound reaches [time] max_error (negative: it already has; None
     when the time is unknown). While the rate is still being learned this is short."""
     if not hot["clock"]:
@@ -149,7 +149,7 @@ def horizon(hot, durable, cfg):
     return (cfg["time"]["max_error"] - error_bound(hot)) / (SIGMAS * sigma * 1e-6)
 
 
-def apply(hot, durable, sample, fraction, precision):
+def apply(hot: dict, durable: dict, sample: int, fraction: float, precision: float) -> "float | None":
     """A time sample (`sample` whole seconds + `fraction`, true to +-precision s). Returns the
     error it found in our time (s), or None when the sample was distrusted."""
     global _offset
@@ -159,7 +159,7 @@ def apply(hot, durable, sample, fraction, precision):
     clock = hot["clock"]
     if clock and valid(rtc_now):
         error = (rtc_now - sample) + (_offset - fraction)
-        if abs(error) > DISTRUST_S + 3 * error_bound(hot):
+        if abs(error) > DISTRUST_S + 3 * error_bound(hot):  # type: ignore[operator]  # a clock
             if not hot["distrust"] or abs(error - hot["distrust"]) > 10:
                 hot["distrust"] = error  # a second sample that agrees is believed
                 return None
@@ -207,7 +207,7 @@ def _learn(hot, durable, error, precision):
         durable["rate"] = [round(v, 3) for v in rate] + [hot["synced_at"]]
 
 
-def end(hot):
+def end(hot: dict) -> None:
     """Before deep sleep: remember the RTC and our correction at this moment."""
     clock = hot["clock"]
     if clock:
@@ -216,7 +216,7 @@ def end(hot):
         clock[TEMP] = hot["temperature"]
 
 
-def rtc_alarm(hot, durable, wake_utc):
+def rtc_alarm(hot: dict, durable: dict, wake_utc: int) -> int:
     """The RTC reading at which to wake so that the corrected time is `wake_utc`."""
     if not hot["clock"]:
         return wake_utc
@@ -226,18 +226,18 @@ def rtc_alarm(hot, durable, wake_utc):
     return rtc_now + int(span * (1 + ppm * 1e-6) + 0.5)
 
 
-def zone(durable):
+def zone(durable: dict) -> "int | None":
     """The UTC offset (s) a time service last gave for settings.toml's TIMEZONE, None without."""
     found = durable["zone"]
     return found[ZONE_OFFSET] if found else None
 
 
-def zone_age(durable, utc):
+def zone_age(durable: dict, utc: int) -> "int | None":
     """Seconds since that offset was asked for (None without one)."""
     found = durable["zone"]
     return utc - found[ZONE_CHECKED] if found else None
 
 
-def set_zone(durable, offset, utc):
+def set_zone(durable: dict, offset: "int | None", utc: int) -> None:
     """`offset` as the time service said at `utc`; None: no TIMEZONE (or no valid time)."""
     durable["zone"] = None if offset is None else [offset, utc]

@@ -13,13 +13,18 @@ import time
 from state import auth, backoff, queue
 from timelapse import spool, timesync
 
+if False:  # for type checkers only: the board compiles nothing for it
+    from collections.abc import Callable
+
+    from timelapse.dropbox import Dropbox
+
 UNDATED = "undated"     # {date} of a photo taken before the clock was ever set
 SETTINGS_FILE = "settings.toml"
 FULL_RETRY_S = 86400    # a full Dropbox account: look again a day later
 RETRIES_PER_BATCH = 2   # transient failures a batch absorbs before it gives up for this wake
 
 
-def settings_key():
+def settings_key() -> str:
     """Size and mtime of settings.toml: a broken authorisation waits for this to change."""
     try:
         stat = os.stat(SETTINGS_FILE)
@@ -28,7 +33,7 @@ def settings_key():
         return "missing"
 
 
-def due(hot, durable, cfg, utc, local, volts):
+def due(hot: dict, durable: dict, cfg: dict, utc: int, local: "int | None", volts: float) -> str:
     """Why this wake should upload ("batch", "delay"), or "" when it should not. A broken
     authorisation says no until auth.recheck() saw settings.toml change."""
     upload = cfg["upload"]
@@ -47,7 +52,7 @@ def due(hot, durable, cfg, utc, local, volts):
     return ""
 
 
-def in_window(local, window):
+def in_window(local: "int | None", window: "list | None") -> bool:
     """Whether local epoch seconds fall in a [start, end) window of minutes (may span midnight);
     no window, or no valid local time, means always."""
     if window is None or local is None:
@@ -57,7 +62,7 @@ def in_window(local, window):
     return start <= minute < end if start < end else minute >= start or minute < end
 
 
-def remote_path(template, cam_id, seq, name):
+def remote_path(template: str, cam_id: str, seq: int, name: str) -> str:
     """The Dropbox path of a photo, from its file name alone (so a resend hits the same path)."""
     stamp = name[:-4].split("_")[-1]
     date = UNDATED
@@ -67,7 +72,8 @@ def remote_path(template, cam_id, seq, name):
             .replace("{seq}", "%06d" % seq).replace("{name}", name))
 
 
-def send(hot, durable, cfg, dropbox, deadline, transient, error):
+def send(hot: dict, durable: dict, cfg: dict, dropbox: "Dropbox", deadline: float, transient: tuple,
+         error: "Callable[[str, str], None]") -> int:
     """Upload the queue (the card mounted) oldest first until it is empty or `deadline`
     (monotonic) is near. A transient failure (a 5xx without Retry-After, a dropped connection:
     `transient`) is retried at once, a few times per batch; anything else ends the batch and is
@@ -118,7 +124,8 @@ def send(hot, durable, cfg, dropbox, deadline, transient, error):
     return sent
 
 
-def store(dropbox, remote, data, digest, error):
+def store(dropbox: "Dropbox", remote: str, data: bytes, digest: "str | None",
+          error: "Callable[[str, str], None]") -> dict:
     """One photo to Dropbox: its metadata once acknowledged. Sent again after a lost answer it
     is no conflict (same content); a conflict means another photo holds the name."""
     from timelapse.dropbox import DropboxError
