@@ -78,3 +78,25 @@ def test_the_simulator_and_the_vm_put_the_libraries_of_requirements_txt_in_lib(t
     vm.install(tmp_path / "vm")
     for folder in (sim_device, tmp_path / "vm"):
         assert {p.stem for p in (folder / "lib").glob("*.py")} == named, folder.name
+
+
+def test_type_hints_bring_no_import_to_the_board() -> None:
+    """Public module-level functions are annotated, and what the annotations name is imported
+    only under `if False:` (the board's compiler emits nothing for it): no `typing` at run time."""
+    import ast
+
+    bare, runtime = [], []
+    for path in firmware.python_files():
+        tree = ast.parse(path.read_text())
+        guarded = {id(n) for node in tree.body if isinstance(node, ast.If)
+                   and isinstance(node.test, ast.Constant) and node.test.value is False
+                   for n in ast.walk(node)}
+        for node in ast.walk(tree):
+            if isinstance(node, (ast.Import, ast.ImportFrom)) and id(node) not in guarded:
+                names = [a.name for a in node.names] if isinstance(node, ast.Import) else [node.module or ""]
+                runtime += [f"{path.name}: {n}" for n in names if n.split(".")[0] in ("typing", "collections")]
+        for node in tree.body:
+            if isinstance(node, ast.FunctionDef) and not node.name.startswith("_") and node.returns is None:
+                bare.append(f"{path.relative_to(FIRMWARE_DIR)}: {node.name}")
+    assert not runtime, runtime
+    assert not bare, bare

@@ -203,7 +203,7 @@ class State:
         return True
 
 
-def read_nvm(nvm, problems):
+def read_nvm(nvm, problems: list) -> "dict | None":
     """The durable record in NVM (merged with the defaults), or None when there is none."""
     try:
         fields = record.decode(nvm, 0, NVM_SIZE, NVM_MAGIC, NVM_VERSION)

@@ -105,7 +105,7 @@ def request_timeout(deadline: float) -> float:
     return max(1, min(REQUEST_TIMEOUT_S, (deadline - time.monotonic() - HANDSHAKE_S) / 2))
 
 
-def pool():
+def pool() -> object:
     return adafruit_connection_manager.get_radio_socketpool(wifi.radio)
 
 
