@@ -36,4 +36,4 @@ clean:
 
 deploy: $(STAMP)
 	@test -n "$(CIRCUITPY)" || (echo "usage: make deploy CIRCUITPY=/path/to/CIRCUITPY" && false)
-	$(PY) tools/deploy.py "$(CIRCUITPY)" $(if $(REPLACE_CONFIG),--replace-config)
+	$(PY) -m tools.deploy "$(CIRCUITPY)" $(if $(REPLACE_CONFIG),--replace-config)

@@ -18,7 +18,8 @@ import tempfile
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
-from sim.runner import PROJECT, RunOptions, run
+from sim.runner import RunOptions, run
+from tools.firmware import FIRMWARE_DIR
 
 BASELINES = Path(__file__).resolve().parent / "baselines"
 
@@ -42,8 +43,7 @@ SAVINGS = {
 
 def without(saving: str, target: Path) -> Path:
     """A copy of our firmware with one saving taken out."""
-    shutil.copytree(PROJECT, target, ignore=shutil.ignore_patterns(
-        ".*", "out", "sim", "tests", "power_tests", "__pycache__"))
+    shutil.copytree(FIRMWARE_DIR, target, ignore=shutil.ignore_patterns("__pycache__"))
     name, edits = SAVINGS[saving]
     path = target / name
     text = path.read_text()
@@ -67,7 +67,7 @@ def compare(days: float, config: Path | None, profile: Path | None, out: Path, s
     out.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory() as scratch:
         firmwares = {  # label: (firmware folder, run folder under `out`)
-            "ours": (PROJECT, "ours"),
+            "ours": (FIRMWARE_DIR, "ours"),
             "ours, camera only deinitialised": (without("camera sleep state", Path(scratch) / "a"),
                                                 "ours_no_standby"),
             "naive": (BASELINES / "naive", "naive"),

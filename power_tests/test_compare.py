@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from power_tests.compare import SAVINGS, without
-from sim.runner import PROJECT
+from tools.firmware import FIRMWARE_DIR
 
 pytestmark = pytest.mark.slow  # firmware compared over simulated days: left out by `make check`
 
@@ -18,7 +18,7 @@ def test_every_saving_can_be_taken_out(tmp_path: Path, saving: str) -> None:
     copy = without(saving, tmp_path / "firmware")
     name, edits = SAVINGS[saving]
     text = (copy / name).read_text()
-    assert text != (PROJECT / name).read_text()
+    assert text != (FIRMWARE_DIR / name).read_text()
     for _, stand_in in edits:
         assert stand_in in text
     compile(text, name, "exec")  # the variant still runs

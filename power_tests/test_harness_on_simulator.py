@@ -13,7 +13,8 @@ from sim.cloud import LocalDropbox
 from sim.device import Device
 from sim.network import Network
 from sim.profile import load_profile
-from sim.runner import PROJECT, install_firmware, live_once, parse_start
+from sim.runner import install_firmware, live_once, parse_start
+from tools.firmware import FIRMWARE_DIR
 
 RATE = 100_000
 MARKER_GPIO = 2  # board.D1 on the simulated XIAO
@@ -45,11 +46,11 @@ def board(tmp_path_factory) -> Device:
     """Our firmware with `marker_pin = "D1"`, up to its first upload wake."""
     home = tmp_path_factory.mktemp("marked")
     config = home / "camconfig.toml"
-    config.write_text((PROJECT / "camconfig.toml").read_text().replace(
+    config.write_text((FIRMWARE_DIR / "camconfig.toml").read_text().replace(
         "[power]\n", '[power]\nmarker_pin = "D1"\n'))
     network = Network()
     (home / "device").mkdir()
-    install_firmware(PROJECT, home / "device", config, network)
+    install_firmware(FIRMWARE_DIR, home / "device", config, network)
     start = parse_start("2026-06-02T05:00:00Z")
     device = Device(home / "device", load_profile(), start_utc=start, network=network)
     with LocalDropbox(home / "cloud", network, clock=lambda: device.clock.true,

@@ -8,7 +8,8 @@ import sys
 from pathlib import Path
 
 from sim.circuitpython import versions
-from sim.runner import PROJECT, RunOptions, run
+from sim.runner import RunOptions, run
+from tools.firmware import FIRMWARE_DIR
 
 SUMMARY_KEYS = ("circuitpython", "sensor", "camera_sleep_state", "wakes", "scheduled_slots", "captures",
                 "missed_slots", "uploaded", "pending", "lost_images", "duplicate_uploads", "upload_batches",
@@ -26,7 +27,7 @@ def main(argv: list[str] | None = None) -> int:
     runner.add_argument("--settings", type=Path,
                         help="your settings.toml: its WiFi and other keys, the local Dropbox's DBX_* keys")
     runner.add_argument("--profile", type=Path, help="power profile TOML (default: profiles/reference.toml)")
-    runner.add_argument("--firmware", type=Path, default=PROJECT, help="firmware folder (default: this project)")
+    runner.add_argument("--firmware", type=Path, default=FIRMWARE_DIR, help="firmware folder (default: firmware/)")
     runner.add_argument("--seed", type=int, default=1)
     runner.add_argument("--rtc-drift-ppm", type=float,
                         help="mean RTC rate error in deep sleep (default: the profile's)")

@@ -20,7 +20,6 @@ from sim.device import Device, dump_json
 from sim.network import Network
 from sim.profile import load_profile
 from sim.runner import (
-    PROJECT,
     RunOptions,
     build_report,
     camera_site,
@@ -29,6 +28,7 @@ from sim.runner import (
     parse_start,
     still_running,
 )
+from tools.firmware import FIRMWARE_DIR
 
 
 def run_fleet(cameras: int, days: float, out: Path, seed: int = 1, config: Path | None = None,
@@ -39,7 +39,7 @@ def run_fleet(cameras: int, days: float, out: Path, seed: int = 1, config: Path 
     profile = load_profile(None)
     network = Network()
     first, end = parse_start(start), parse_start(start) + days * 86400
-    text = (config or PROJECT / "camconfig.toml").read_text()
+    text = (config or FIRMWARE_DIR / "camconfig.toml").read_text()
     current: list[Device] = []
     cloud = LocalDropbox(out / "cloud", network, clock=lambda: current[0].clock.true,
                          delay=lambda seconds: current[0].server_delay(seconds),
@@ -50,7 +50,7 @@ def run_fleet(cameras: int, days: float, out: Path, seed: int = 1, config: Path 
         (folder / "device").mkdir(parents=True)
         (folder / "camconfig.toml").write_text(
             re.sub(r'(?m)^id = ".*?"', f'id = "CAM{n:02d}"', text, count=1))
-        install_firmware(PROJECT, folder / "device", folder / "camconfig.toml", network)
+        install_firmware(FIRMWARE_DIR, folder / "device", folder / "camconfig.toml", network)
         # Switched on within the first minutes, as an installer goes from pole to pole.
         device = Device(folder / "device", profile, start_utc=first + rng.uniform(0, 600),
                         seed=seed * 100 + n, network=network, label=f"CAM{n:02d}",

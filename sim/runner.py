@@ -7,12 +7,10 @@ sd/, and .sim/ with the sleep_memory and NVM images) and cloud/ (what the local 
 from __future__ import annotations
 
 import hashlib
-import importlib.util
 import json
 import math
 import random
 import shutil
-import sys
 import time as host_time
 import tomllib
 from dataclasses import asdict, dataclass
@@ -31,12 +29,12 @@ from sim.network import Network
 from sim.plots import write_plots
 from sim.preview import write_preview
 from sim.profile import load_profile
+from tools import firmware as manifest
+from tools.firmware import FIRMWARE_DIR
 
-PROJECT = Path(__file__).resolve().parent.parent
 END_GUARD_S = 10
 AWAKE_S_PER_DAY = 200  # about what the shipped configuration is awake a day (where awake cuts fall)
 NVM_WRITES_PER_DAY = 10  # ... and how often it writes NVM
-HOST_ONLY = {"sim", "tests", "power_tests", "out", "lib", "__pycache__"}
 
 
 @dataclass
@@ -44,7 +42,7 @@ class RunOptions:
     days: float = 7.0
     config: Path | None = None
     profile: Path | None = None
-    firmware: Path = PROJECT
+    firmware: Path = FIRMWARE_DIR
     seed: int = 1
     rtc_drift_ppm: float | None = None
     power_cuts: int = 0
@@ -68,21 +66,6 @@ def parse_start(text: str) -> float:
     if when.tzinfo is None:
         when = when.replace(tzinfo=UTC)
     return when.timestamp()
-
-
-def device_libraries(requirements: Path) -> list[Path]:
-    """The .py files of the libraries named in requirements.txt (circup's format), as installed
-    on the host by pip: the same versions the board gets from circup."""
-    files = []
-    for line in requirements.read_text().splitlines():
-        name = line.split("#")[0].strip().split("==")[0].strip()
-        if not name:
-            continue
-        spec = importlib.util.find_spec(name)
-        if spec is None or spec.origin is None:
-            raise SystemExit(f"{requirements}: device library {name!r} is not installed on the host")
-        files.append(Path(spec.origin))
-    return files
 
 
 LOCAL_DROPBOX = {"DBX_APP_KEY": "sim-app-key", "DBX_APP_SECRET": "sim-app-secret",
@@ -126,22 +109,19 @@ def board_settings(network: Network, settings_file: Path | None = None, extra: s
 
 def install_firmware(firmware: Path, device: Path, config: Path | None, network: Network,
                      settings: str = "", settings_file: Path | None = None) -> None:
-    """Lay out CIRCUITPY as a user would: firmware, camconfig.toml, settings.toml, lib/."""
-    for entry in sorted(firmware.iterdir()):
-        if entry.name.startswith(".") or entry.name in HOST_ONLY:
-            continue
-        if entry.suffix == ".py":
-            shutil.copy2(entry, device / entry.name)
-        elif entry.is_dir() and (entry / "__init__.py").exists():
-            shutil.copytree(entry, device / entry.name, ignore=shutil.ignore_patterns("__pycache__"))
+    """Lay out CIRCUITPY as a user would: firmware (what of the manifest `firmware` holds),
+    camconfig.toml, settings.toml, lib/. A folder without camconfig.toml or requirements.txt
+    (a baseline, a test board) gets the project's."""
+    manifest.install(device, firmware, config=False)
     if config is None:
-        config = firmware / "camconfig.toml"
-        config = config if config.exists() else PROJECT / "camconfig.toml"
-    shutil.copy2(config, device / "camconfig.toml")
+        config = firmware / manifest.CONFIG
+        config = config if config.exists() else FIRMWARE_DIR / manifest.CONFIG
+    shutil.copy2(config, device / manifest.CONFIG)
     lib = device / "lib"
     lib.mkdir(exist_ok=True)
-    requirements = firmware / "requirements.txt"
-    for library in device_libraries(requirements if requirements.exists() else PROJECT / "requirements.txt"):
+    requirements = firmware / manifest.REQUIREMENTS
+    for library in manifest.libraries(requirements if requirements.exists()
+                                      else FIRMWARE_DIR / manifest.REQUIREMENTS):
         shutil.copy2(library, lib / library.name)
     (device / "settings.toml").write_text(board_settings(network, settings_file, settings))
 
@@ -213,7 +193,7 @@ def run(options: RunOptions) -> dict:
     if options.preview:
         write_preview(device.sd, out)
         write_plots(device.meter.trace, start, end, profile["battery"]["capacity_mAh"], out,
-                    "this firmware" if Path(options.firmware) == PROJECT else Path(options.firmware).name)
+                    "this firmware" if Path(options.firmware) == FIRMWARE_DIR else Path(options.firmware).name)
     report["wall_s"] = round(host_time.perf_counter() - wall_start, 2)
     dump_json(out / "report.json", report)
     return report
@@ -302,12 +282,10 @@ def _iso_or_none(t: float | None) -> str | None:
 
 def firmware_modules() -> SimpleNamespace:
     """The project's own firmware modules, imported on the host for judging a run."""
-    sys.path.insert(0, str(PROJECT))
-    try:
-        from state.store import State
-        from timelapse import civil, config, schedule, timesync, upload
-    finally:
-        sys.path.remove(str(PROJECT))
+    manifest.importable()
+    from state.store import State
+    from timelapse import civil, config, schedule, timesync, upload
+
     return SimpleNamespace(civil=civil, config=config, schedule=schedule, timesync=timesync,
                            upload=upload, State=State)
 

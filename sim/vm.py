@@ -30,12 +30,11 @@ from pathlib import Path
 from typing import Any
 
 from sim.profile import Profile, load_profile
+from tools import firmware as manifest
+from tools.firmware import FIRMWARE_DIR
 
 ROOT = Path(__file__).resolve().parent.parent
 VMBOARD = ROOT / "vmboard"
-SITE_PACKAGES = Path(str(__import__("adafruit_requests").__file__)).parent
-LIBRARIES = ("adafruit_requests", "adafruit_connection_manager", "adafruit_datetime", "adafruit_ntp")
-FIRMWARE = ("code.py", "boot.py", "camconfig.toml", "state", "timelapse")
 
 RTC_RESET = 946684800        # 2000-01-01T00:00:00Z: the RTC after a power loss
 # The board's heap: CircuitPython's VM heap on the ESP32-S3 grows into the IDF heap, the 8 MB
@@ -82,23 +81,17 @@ def _release() -> None:
 atexit.register(_release)
 
 
-def install(circuitpy: Path, firmware: Path = ROOT, config: str | None = None,
+def install(circuitpy: Path, firmware: Path = FIRMWARE_DIR, config: str | None = None,
             settings: dict | None = None) -> None:
     """Lay out CIRCUITPY as a user would: the firmware, camconfig.toml, settings.toml, the real
     Adafruit libraries in lib/, and the /sd mount point CircuitPython creates."""
     circuitpy.mkdir(parents=True, exist_ok=True)
-    for name in FIRMWARE:
-        source = firmware / name
-        if source.is_dir():
-            shutil.copytree(source, circuitpy / name, dirs_exist_ok=True,
-                            ignore=shutil.ignore_patterns("__pycache__", "dump.py"))
-        else:
-            shutil.copy2(source, circuitpy / name)
+    manifest.install(circuitpy, firmware)
     if config is not None:
         (circuitpy / "camconfig.toml").write_text(config)
     (circuitpy / "lib").mkdir(exist_ok=True)
-    for library in LIBRARIES:
-        shutil.copy2(SITE_PACKAGES / f"{library}.py", circuitpy / "lib" / f"{library}.py")
+    for library in manifest.libraries(firmware / manifest.REQUIREMENTS):
+        shutil.copy2(library, circuitpy / "lib" / library.name)
     (circuitpy / "sd").mkdir(exist_ok=True)
     values = {"WIFI_SSID": "vm-field-ap", "WIFI_PASSWORD": "vm-wifi-password", **SETTINGS,
               **(settings or {})}
@@ -547,13 +540,9 @@ class VMBoard:
 
     def state(self) -> dict:
         """The hot and durable records as the firmware's own codec reads them."""
-        import sys
+        manifest.importable()
+        from state.store import State
 
-        sys.path.insert(0, str(ROOT))
-        try:
-            from state.store import State
-        finally:
-            sys.path.pop(0)
         state = State.load(bytearray(self.sleep_memory), bytearray(self.nvm))
         return {"hot": state.hot, "durable": state.durable, "cold": state.cold}
 
@@ -575,7 +564,7 @@ def measure_fuel(folder: Path, batch_size: int = 6, wakes: int = 16) -> dict:
     """Fuel (WebAssembly instructions) of the firmware's wakes on the shipped camconfig.toml
     with `batch_size`: the first capture-only wake, the first upload wake (and its photos), and
     the VM's own start (boot.py and a code.py that only sleeps) that both include."""
-    config = (ROOT / "camconfig.toml").read_text().replace("batch_size = 6", f"batch_size = {batch_size}")
+    config = (FIRMWARE_DIR / "camconfig.toml").read_text().replace("batch_size = 6", f"batch_size = {batch_size}")
     board = VMBoard(folder / "board", start_utc=FUEL_START, config=config)
     report: dict = {}
     for _ in range(wakes):

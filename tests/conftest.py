@@ -1,22 +1,21 @@
-"""Shared fixtures: the project root on sys.path, and simulator runs in temporary folders."""
+"""Shared fixtures: the firmware importable (tools.firmware.importable), and simulator runs in
+temporary folders."""
 
 from __future__ import annotations
 
 import shutil
-import sys
 from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parent.parent
-# After the standard library: the board's code.py must not shadow CPython's `code` (pdb uses it).
-if str(ROOT) not in sys.path:
-    sys.path.append(str(ROOT))
+from sim.device import Device
+from sim.network import Network
+from sim.profile import load_profile
+from sim.runner import RunOptions, install_firmware, parse_start, run
+from tools import firmware
+from tools.firmware import ROOT
 
-from sim.device import Device  # noqa: E402
-from sim.network import Network  # noqa: E402
-from sim.profile import load_profile  # noqa: E402
-from sim.runner import RunOptions, install_firmware, parse_start, run  # noqa: E402
+firmware.importable()  # tests import state.* and timelapse.*
 
 START = parse_start(RunOptions.start)
 BOOT_S = load_profile().boot_s(RunOptions.circuitpython)  # wake alarm to code.py, default release
@@ -37,8 +36,6 @@ def durable_copies(nvm: bytes, sd: Path) -> list[dict]:
             pass
     return found
 
-FIRMWARE_FILES = ["code.py", "boot.py", "safemode.py", "camconfig.toml", "requirements.txt", "state", "timelapse"]
-
 
 def roomy_battery_profile(folder: Path, capacity_mAh: float = 6000.0) -> Path:
     """The reference profile with a battery that outlasts a month: an OV2640 board (soft reset,
@@ -56,13 +53,7 @@ def roomy_battery_profile(folder: Path, capacity_mAh: float = 6000.0) -> Path:
 def firmware_copy(tmp_path: Path) -> Path:
     """A copy of the firmware folder that a test may break."""
     target = tmp_path / "firmware"
-    target.mkdir()
-    for name in FIRMWARE_FILES:
-        source = ROOT / name
-        if source.is_dir():
-            shutil.copytree(source, target / name, ignore=shutil.ignore_patterns("__pycache__"))
-        else:
-            shutil.copy2(source, target / name)
+    shutil.copytree(firmware.FIRMWARE_DIR, target, ignore=shutil.ignore_patterns("__pycache__"))
     return target
 
 

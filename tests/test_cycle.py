@@ -13,10 +13,10 @@ import pytest
 from astral import Observer
 from astral.sun import sunrise, sunset
 
-from sim.runner import PROJECT
 from timelapse import config, schedule
+from tools.firmware import FIRMWARE_DIR
 
-SHIPPED = (PROJECT / "camconfig.toml").read_text()
+SHIPPED = (FIRMWARE_DIR / "camconfig.toml").read_text()
 
 
 def events(out: Path, kind: str | None = None) -> list[dict]:
@@ -163,7 +163,7 @@ def test_config_change_costs_one_nvm_write_and_broken_edit_keeps_last_good(simul
 
     folder = tmp_path / "device"
     folder.mkdir()
-    install_firmware(PROJECT, folder, None, Network())
+    install_firmware(FIRMWARE_DIR, folder, None, Network())
     device = Device(folder, load_profile(), start_utc=parse_start("2026-06-01T10:00:00Z"), drift_ppm=0)
 
     def wake() -> None:
@@ -205,7 +205,7 @@ def test_garbled_sleep_memory_and_nvm_record_are_detected_and_replaced(simulate,
 
     folder = tmp_path / "device"
     folder.mkdir()
-    install_firmware(PROJECT, folder, None, Network())
+    install_firmware(FIRMWARE_DIR, folder, None, Network())
     device = Device(folder, load_profile(), start_utc=parse_start("2026-06-01T10:00:00Z"), drift_ppm=0)
     outcome, target = device.wake()
     assert outcome == "sleep" and isinstance(target, float)
@@ -247,7 +247,7 @@ def test_capture_only_wake_imports_no_network_stack(tmp_path: Path) -> None:
 
     folder = tmp_path / "device"
     folder.mkdir()
-    install_firmware(PROJECT, folder, None, Network())
+    install_firmware(FIRMWARE_DIR, folder, None, Network())
     device = Device(folder, load_profile(), start_utc=parse_start("2026-06-01T10:00:00Z"))
     # No cloud here: the first wake's join fails and the next wake retries (backoff 10 min);
     # the third backs off (20 min) and only captures.

@@ -19,7 +19,8 @@ from sim.clock import RTC_RESET_EPOCH
 from sim.device import Device
 from sim.network import Network
 from sim.profile import load_profile
-from sim.runner import PROJECT, RunOptions, install_firmware, live_once, parse_start
+from sim.runner import RunOptions, install_firmware, live_once, parse_start
+from tools.firmware import FIRMWARE_DIR, ROOT
 
 START = parse_start(RunOptions.start)
 SLEEP_60 = "alarm.exit_and_deep_sleep_until_alarms(alarm.time.TimeAlarm(monotonic_time=time.monotonic() + 60))\n"
@@ -52,7 +53,7 @@ def firmware_board(tmp_path: Path):
             cfg = tmp_path / "camconfig.toml"
             cfg.write_text(config)
         network = options.pop("network", None) or Network()
-        install_firmware(PROJECT, folder, cfg, network)
+        install_firmware(FIRMWARE_DIR, folder, cfg, network)
         if code is not None:
             (folder / "code.py").write_text(code)
         return Device(folder, profile or load_profile(), start_utc=START, network=network, **options)
@@ -65,7 +66,7 @@ def console(device: Device) -> str:
 
 
 def small_profile(tmp_path: Path, capacity_mAh: float, ohm: float | None = None) -> Path:
-    text = (PROJECT / "profiles" / "reference.toml").read_text()
+    text = (ROOT / "profiles" / "reference.toml").read_text()
     text = re.sub(r"(?m)^capacity_mAh = \S+", f"capacity_mAh = {capacity_mAh}", text)
     if ohm is not None:
         text = re.sub(r"(?m)^internal_resistance_ohm = \S+", f"internal_resistance_ohm = {ohm}", text)
@@ -150,7 +151,7 @@ def test_pin_alarm_rtc_pins_only_and_its_sleep_current(awake) -> None:
 
 
 def test_a_wake_pin_that_cannot_wake_is_dropped_not_the_sleep(firmware_board) -> None:
-    config = (PROJECT / "camconfig.toml").read_text().replace("[power]\n", '[power]\nwake_pin = "D6"\n')
+    config = (FIRMWARE_DIR / "camconfig.toml").read_text().replace("[power]\n", '[power]\nwake_pin = "D6"\n')
     device = firmware_board(config=config)
     outcome = device.wake()
     assert outcome[0] == "sleep" and outcome[1] is not None
@@ -193,7 +194,7 @@ def test_digitalinout_refuses_what_the_binding_refuses(awake) -> None:
 
 def test_the_marker_stays_low_through_deep_sleep(firmware_board) -> None:
     """The firmware holds its marker low (preserve_dios); reset, it would read high all night."""
-    config = (PROJECT / "camconfig.toml").read_text().replace("[power]\n", '[power]\nmarker_pin = "D1"\n')
+    config = (FIRMWARE_DIR / "camconfig.toml").read_text().replace("[power]\n", '[power]\nmarker_pin = "D1"\n')
     device = firmware_board(config=config)
     outcome = device.wake()
     assert outcome[0] == "sleep"
@@ -358,7 +359,7 @@ def test_microcontroller_reset_loses_sleep_memory(make_board) -> None:
 def test_a_small_battery_ends_the_run_cleanly(simulate, tmp_path: Path) -> None:
     # Every 10 minutes, day and night: the last 3 % of the charge (3.45 V down to 3.30 V, about
     # 45 minutes at the OV2640's 4 mA) always holds some wakes that see the critical voltage.
-    shipped = (PROJECT / "camconfig.toml").read_text()
+    shipped = (FIRMWARE_DIR / "camconfig.toml").read_text()
     config = shipped.replace('active_hours = ["06:00", "20:00"]\n', "").replace('night_interval = "60m"', "")
     assert config != shipped
     report, out = simulate(days=5, config_text=config, profile=small_profile(tmp_path, 100))

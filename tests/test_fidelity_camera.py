@@ -14,9 +14,10 @@ from sim.circuitpython import busio, espcamera
 from sim.device import camera_sleep_mA
 from sim.profile import load_profile
 from sim.scene import render_jpeg
-from state import dump
 from tests.conftest import ROOT, START
 from timelapse import config
+from tools import dump
+from tools.firmware import FIRMWARE_DIR
 
 # The binding's espcamera.FrameSize names (ports/espressif/bindings/espcamera/__init__.c, the same
 # at 9.2.8, 10.0.3 and 10.1.0), copied here as the oracle.
@@ -214,8 +215,8 @@ finally:
 print("RESULT", jpeg[:2] == b"\\xff\\xd8", len(jpeg) > 1000, hot["cam_sleep"], notes)
 ''' + SLEEP
     device = make_board("refused", code)
-    shutil.copytree(ROOT / "timelapse", device.folder / "timelapse")
-    shutil.copytree(ROOT / "state", device.folder / "state")  # camera.py's owner of the cam_* fields
+    shutil.copytree(FIRMWARE_DIR / "timelapse", device.folder / "timelapse")
+    shutil.copytree(FIRMWARE_DIR / "state", device.folder / "state")  # camera.py's owner of the cam_* fields
     assert device.wake()[0] == "sleep", device.console.getvalue()
     assert "RESULT True True deinit_only ['camera_sleep']" in device.console.getvalue()
 
@@ -265,7 +266,7 @@ def test_a_locked_bus_is_reported_plainly(simulate, firmware_copy) -> None:
 
 
 def test_camera_power_switch_reaches_the_lowest_figure(simulate) -> None:
-    shipped = (ROOT / "camconfig.toml").read_text()
+    shipped = (FIRMWARE_DIR / "camconfig.toml").read_text()
     switched = shipped.replace('# camera_power_pin = "D3"', 'camera_power_pin = "D3"')
     assert switched != shipped
     report, out = simulate(days=1, config_text=switched, camera_switch="D3")
@@ -280,7 +281,7 @@ def test_camera_power_switch_reaches_the_lowest_figure(simulate) -> None:
 def test_camera_power_pin_without_a_switch_is_found_out(simulate) -> None:
     """The configuration names a pin but the board has no switch: the firmware notices that the
     camera answers with its power off, says so, and keeps the OV2640 in a state that returns."""
-    shipped = (ROOT / "camconfig.toml").read_text()
+    shipped = (FIRMWARE_DIR / "camconfig.toml").read_text()
     switched = shipped.replace('# camera_power_pin = "D3"', 'camera_power_pin = "D3"')
     report, out = simulate(days=1, config_text=switched)
     assert report["camera_sleep_state"] == "soft_reset"

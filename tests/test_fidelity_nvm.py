@@ -22,10 +22,11 @@ from sim.circuitpython import microcontroller
 from sim.device import NVM_READ_S, NVM_WRITE_S, Device, PowerCut
 from sim.network import Network
 from sim.profile import load_profile
-from sim.runner import PROJECT, RunOptions, image_census, install_firmware, live_once, parse_start, run
+from sim.runner import RunOptions, image_census, install_firmware, live_once, parse_start, run
 from state import record
 from state.store import DURABLE, NVM_MAGIC, NVM_SIZE, NVM_VERSION
 from tests.conftest import durable_copies, roomy_battery_profile
+from tools.firmware import FIRMWARE_DIR
 
 BLOB = 8192  # CIRCUITPY_INTERNAL_NVM_SIZE for the espressif port (mpconfigport.h)
 
@@ -154,7 +155,7 @@ def test_durable_state_survives_a_cut_that_empties_nvm(tmp_path: Path) -> None:
     network = Network()
     folder = tmp_path / "device"
     folder.mkdir()
-    install_firmware(PROJECT, folder, None, network)
+    install_firmware(FIRMWARE_DIR, folder, None, network)
     start = parse_start("2026-06-02T06:00:00Z")
     device = Device(folder, load_profile(), start_utc=start, network=network)
     with LocalDropbox(tmp_path / "cloud", network, clock=lambda: device.clock.true,
@@ -201,7 +202,7 @@ def test_a_cut_inside_the_card_copy_keeps_the_previous_record(tmp_path: Path, mo
 
     folder = tmp_path / "device"
     folder.mkdir()
-    install_firmware(PROJECT, folder, None, Network())
+    install_firmware(FIRMWARE_DIR, folder, None, Network())
     start = parse_start("2026-06-02T10:00:00Z")
     board = Device(folder, load_profile(), start_utc=start, drift_ppm=0)
     live_once(board, start + 86400)
@@ -216,7 +217,7 @@ def test_a_cut_inside_the_card_copy_keeps_the_previous_record(tmp_path: Path, mo
         return original(self, data)
 
     monkeypatch.setattr(sim_device.CardFile, "write", cut_in_copy)
-    (folder / "camconfig.toml").write_text((PROJECT / "camconfig.toml").read_text().replace(
+    (folder / "camconfig.toml").write_text((FIRMWARE_DIR / "camconfig.toml").read_text().replace(
         'interval = "10m"', 'interval = "5m"'))  # a durable change: the config
     outcome, detail = board.wake()
     assert (outcome, detail) == ("power_cut", "card")
@@ -285,8 +286,8 @@ def test_nvm_emptied_with_no_card_copy_rereads_the_config(tmp_path: Path) -> Non
     folder = tmp_path / "device"
     folder.mkdir()
     config = tmp_path / "camconfig.toml"
-    config.write_text((PROJECT / "camconfig.toml").read_text().replace('interval = "10m"', 'interval = "5m"'))
-    install_firmware(PROJECT, folder, config, Network())
+    config.write_text((FIRMWARE_DIR / "camconfig.toml").read_text().replace('interval = "10m"', 'interval = "5m"'))
+    install_firmware(FIRMWARE_DIR, folder, config, Network())
     start = parse_start("2026-06-02T10:00:00Z")
     board = Device(folder, load_profile(), start_utc=start, drift_ppm=0)
     for _ in range(2):

@@ -26,7 +26,8 @@ from sim.circuitpython import (
 )
 from sim.circuitpython import board as pins
 from sim.device import Device
-from sim.runner import PROJECT, RunOptions, parse_start
+from sim.runner import RunOptions, parse_start
+from tools.firmware import FIRMWARE_DIR
 
 START = parse_start(RunOptions.start)
 DEINITED = "Object has been deinitialized and can no longer be used. Create a new object."
@@ -48,7 +49,7 @@ def awake(make_board):
 
 def config_with(**power) -> str:
     """The shipped camconfig.toml with [power] keys replaced or added."""
-    text = (PROJECT / "camconfig.toml").read_text()
+    text = (FIRMWARE_DIR / "camconfig.toml").read_text()
     for key, value in power.items():
         line = '%s = "%s"' % (key, value)
         text, count = re.subn(r"(?m)^%s = \S+" % key, line, text)
@@ -145,7 +146,7 @@ def test_phase_timings_stay_right_across_the_wrap(make_board) -> None:
                                  "print('ticks', start, ticks.now(), ticks.since(start))\n")
     import shutil
 
-    shutil.copytree(PROJECT / "timelapse", device.folder / "timelapse")
+    shutil.copytree(FIRMWARE_DIR / "timelapse", device.folder / "timelapse")
     device.wake()
     start, end, since = (int(v) for v in device.console.getvalue().split("ticks ")[1].split()[:3])
     assert end < start            # the count wrapped in between

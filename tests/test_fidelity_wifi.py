@@ -22,7 +22,8 @@ from sim.device import Device, WakeRecord
 from sim.network import Network
 from sim.parts.state import read_settings
 from sim.profile import load_profile
-from sim.runner import PROJECT, RunOptions, board_settings, install_firmware, parse_start
+from sim.runner import RunOptions, board_settings, install_firmware, parse_start
+from tools.firmware import FIRMWARE_DIR
 
 START = parse_start("2026-06-01T10:00:00Z")
 AP = Network()
@@ -43,7 +44,7 @@ def board(tmp_path: Path, code: str | None = None, settings: str | None = None, 
     folder = home / "device"
     folder.mkdir(parents=True)
     if code is None:
-        install_firmware(PROJECT, folder, None, network)
+        install_firmware(FIRMWARE_DIR, folder, None, network)
     else:
         firmware = home / "firmware"
         firmware.mkdir()
@@ -258,7 +259,7 @@ def test_usb_fake_sleep_runs_code_py_again_without_a_reset(tmp_path: Path) -> No
 # ---- the firmware ------------------------------------------------------------------------------
 
 def test_settings_example_and_simulator_use_the_firmwares_keys(tmp_path: Path) -> None:
-    example = (PROJECT / "settings.toml.example").read_text()
+    example = (FIRMWARE_DIR / "settings.toml.example").read_text()
     keys = [line.split("=")[0].strip() for line in example.splitlines() if "=" in line and not line.startswith("#")]
     assert "WIFI_SSID" in keys and "WIFI_PASSWORD" in keys
     assert not [key for key in keys if key.startswith("CIRCUITPY_WIFI")]

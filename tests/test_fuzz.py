@@ -37,7 +37,7 @@ from state import record, store
 from timelapse import config
 
 ROOT = Path(__file__).resolve().parent.parent
-SHIPPED = (ROOT / "camconfig.toml").read_text()
+SHIPPED = (ROOT / "firmware" / "camconfig.toml").read_text()
 SLEEP_SIZE = 4096
 NVM_SIZE = 8192
 

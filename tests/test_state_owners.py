@@ -7,11 +7,10 @@ import ast
 import re
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-HOST_ONLY = {ROOT / "state" / "dump.py"}  # the host's reader of the dump, never deployed
-FIRMWARE = sorted(p for p in [ROOT / "code.py", ROOT / "boot.py", ROOT / "safemode.py",
-                              *(ROOT / "state").glob("*.py"), *(ROOT / "timelapse").glob("*.py")]
-                  if p not in HOST_ONLY)
+from tools.firmware import FIRMWARE_DIR as ROOT
+from tools.firmware import python_files
+
+FIRMWARE = python_files()
 
 
 def module_name(path: Path) -> str:

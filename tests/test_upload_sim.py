@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from sim.runner import PROJECT
+from tools.firmware import FIRMWARE_DIR
 
-SHIPPED = (PROJECT / "camconfig.toml").read_text()
+SHIPPED = (FIRMWARE_DIR / "camconfig.toml").read_text()
 FAULT_MIX = "expired_token,rate_limit,server_error,drop,slow,ap_down@2-3"
 
 

@@ -12,9 +12,10 @@ from sim.cloud import LocalDropbox
 from sim.device import Device
 from sim.network import Network
 from sim.profile import load_profile
-from sim.runner import PROJECT, install_firmware, parse_start
-from state import dump
+from sim.runner import install_firmware, parse_start
+from tools import dump
 from tools.deploy import deploy
+from tools.firmware import FIRMWARE_DIR, ROOT
 
 SECRETS = [Network().password, "sim-app-secret", "sim-refresh-token"]
 
@@ -45,18 +46,18 @@ def test_host_reader_decodes_the_memory_images(simulate) -> None:
     assert facts["counters"]["captured"] == report["captures"]
     assert facts["counters"]["wakes_since_power_on"] == report["wakes"]
     assert facts["problems"] == [] and facts["camera"] == "CAM1"
-    shown = subprocess.run([sys.executable, "-m", "state.dump", "--device", str(out / "device"), "--json"],
-                           cwd=PROJECT, capture_output=True, text=True, check=True)
+    shown = subprocess.run([sys.executable, "-m", "tools.dump", "--device", str(out / "device"), "--json"],
+                           cwd=ROOT, capture_output=True, text=True, check=True)
     assert json.loads(shown.stdout)["counters"] == facts["counters"]
-    table = subprocess.run([sys.executable, "-m", "state.dump", "--device", str(out / "device")],
-                           cwd=PROJECT, capture_output=True, text=True, check=True).stdout
+    table = subprocess.run([sys.executable, "-m", "tools.dump", "--device", str(out / "device")],
+                           cwd=ROOT, capture_output=True, text=True, check=True).stdout
     assert f"counters.captured              {report['captures']}" in table
 
 
 def test_host_reader_reads_a_saved_log(simulate, tmp_path: Path) -> None:
     report, out = simulate(days=0.2, usb=True)
-    shown = subprocess.run([sys.executable, "-m", "state.dump", "--log", str(out / "console.log"), "--json"],
-                           cwd=PROJECT, capture_output=True, text=True, check=True)
+    shown = subprocess.run([sys.executable, "-m", "tools.dump", "--log", str(out / "console.log"), "--json"],
+                           cwd=ROOT, capture_output=True, text=True, check=True)
     assert json.loads(shown.stdout)["counters"]["captured"] == report["captures"]
 
 
@@ -64,7 +65,7 @@ def test_maintenance_mode_is_bounded_and_ends_in_deep_sleep(tmp_path: Path) -> N
     folder = tmp_path / "device"
     folder.mkdir()
     network = Network()
-    install_firmware(PROJECT, folder, None, network)
+    install_firmware(FIRMWARE_DIR, folder, None, network)
     (folder / "maintenance").write_text("")
     start = parse_start("2026-06-01T10:00:00Z")
     device = Device(folder, load_profile(), start_utc=start, usb=True, network=network)
@@ -85,10 +86,10 @@ def test_deploy_keeps_the_users_files(tmp_path: Path) -> None:
     (drive / "camconfig.toml").write_text("# mine\n")
     (drive / "settings.toml").write_text('CIRCUITPY_WIFI_SSID = "home"\n')
     done = deploy(drive)
-    assert (drive / "code.py").read_text() == (PROJECT / "code.py").read_text()
+    assert (drive / "code.py").read_text() == (FIRMWARE_DIR / "code.py").read_text()
     assert (drive / "timelapse" / "cycle.py").exists() and (drive / "state" / "store.py").exists()
     assert not (drive / "state" / "dump.py").exists()
     assert (drive / "camconfig.toml").read_text() == "# mine\n"
     assert "kept your camconfig.toml" in done and "kept your settings.toml" in done
     deploy(drive, replace_config=True)
-    assert (drive / "camconfig.toml").read_text() == (PROJECT / "camconfig.toml").read_text()
+    assert (drive / "camconfig.toml").read_text() == (FIRMWARE_DIR / "camconfig.toml").read_text()

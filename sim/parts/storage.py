@@ -108,7 +108,7 @@ class Storage(Power):
         self.nvm[:] = blob
 
     def save_memory(self) -> None:
-        """The sleep_memory and NVM images, for `python -m state.dump --device`."""
+        """The sleep_memory and NVM images, for `python -m tools.dump --device`."""
         folder = self.folder / ".sim"
         folder.mkdir(exist_ok=True)
         (folder / "sleep_memory.bin").write_bytes(bytes(self.sleep_memory))

@@ -1,0 +1,142 @@
+"""The photos on the microSD card, and the upload queue as a range of sequence numbers.
+
+Images live in sd/timelapse/NNN/ (NNN = seq // 1000, so no folder grows past 1000 files) as
+ID_SEQ_YYYYMMDDTHHMMSS.jpg (local time), or ID_SEQ.jpg while the clock is unknown. Each is
+written to a .tmp name, flushed and renamed, so a power cut never leaves a half photo under a
+final name. The queue is (uploaded, seq]: a capture-only wake lists no directory.
+"""
+
+import os
+
+ROOT = "sd/timelapse"
+MOUNT = "/sd"
+MAINTENANCE_FILE = "maintenance"  # create it on CIRCUITPY (USB attached) for maintenance mode
+
+
+def mount() -> None:
+    """Mount the card at /sd; OSError when it is missing or unreadable."""
+    import board
+    import sdcardio
+    import storage
+
+    card = sdcardio.SDCard(board.SPI(), board.SDCS)
+    storage.mount(storage.VfsFat(card), MOUNT)
+
+
+def folder(seq: int) -> str:
+    return "%s/%03d" % (ROOT, seq // 1000)
+
+
+def image_name(cam_id: str, seq: int, stamp: "str | None") -> str:
+    if stamp:
+        return "%s_%06d_%s.jpg" % (cam_id, seq, stamp)
+    return "%s_%06d.jpg" % (cam_id, seq)
+
+
+def seq_of(name: str) -> int:
+    """The sequence number in an image's file name, or -1 when it is not one of ours. Read
+    from the right: the camera id may itself contain '_'."""
+    if not name.endswith(".jpg"):
+        return -1
+    parts = name[:-4].split("_")
+    if len(parts) >= 3 and len(parts[-1]) == 15 and parts[-1][8] == "T":
+        parts.pop()  # the capture time
+    digits = parts[-1] if len(parts) >= 2 else ""
+    return int(digits) if len(digits) >= 6 and digits.isdigit() else -1
+
+
+def makedirs(path: str) -> None:
+    """Every folder of `path`, relative or absolute (the leading "/" kept)."""
+    parts = path.split("/")
+    for end in range(1, len(parts) + 1):
+        built = "/".join(parts[:end])
+        if not built:
+            continue  # the empty name before an absolute path's "/"
+        try:
+            os.mkdir(built)
+        except OSError:
+            pass  # exists
+
+
+def write_image(cam_id: str, seq: int, stamp: "str | None", jpeg: bytes) -> str:
+    """Store a photo atomically; returns its path."""
+    where = folder(seq)
+    path = where + "/" + image_name(cam_id, seq, stamp)
+    temporary = path + ".tmp"
+    try:
+        handle = open(temporary, "wb")
+    except OSError:
+        makedirs(where)
+        handle = open(temporary, "wb")
+    try:
+        try:
+            handle.write(jpeg)
+            handle.flush()
+        finally:
+            handle.close()
+    except OSError:
+        os.remove(temporary)  # a full card keeps no half photo
+        raise
+    os.rename(temporary, path)
+    return path
+
+
+def free_kb() -> int:
+    stats = os.statvfs(MOUNT)
+    return stats[0] * stats[4] // 1024
+
+
+def _listing(seq):
+    try:
+        return os.listdir(folder(seq))
+    except OSError:
+        return []
+
+
+def find(seq: int) -> "str | None":
+    """The path of photo `seq`, or None. Lists one folder: for upload and clean-up wakes only."""
+    for name in _listing(seq):
+        if seq_of(name) == seq:
+            return folder(seq) + "/" + name
+    return None
+
+
+def delete(seq: int) -> int:
+    path = find(seq)
+    if path:
+        size = os.stat(path)[6]
+        os.remove(path)
+        return size // 1024
+    return 0
+
+
+def recover() -> tuple:
+    """After a power loss: (highest, lowest) sequence on the card, stale .tmp files removed.
+
+    Power-on boots are rare, so listing the card here is affordable; normal wakes never do.
+    """
+    try:
+        folders = sorted(n for n in os.listdir(ROOT) if n.isdigit())
+    except OSError:
+        return 0, 1
+    highest, lowest = 0, 0
+    for index, name in enumerate(folders):
+        if 0 < index < len(folders) - 1:
+            continue  # only the first and the last folder bound the range
+        for entry in os.listdir(ROOT + "/" + name):
+            if entry.endswith(".tmp"):
+                os.remove(ROOT + "/" + name + "/" + entry)
+                continue
+            seq = seq_of(entry)
+            if seq > 0:
+                highest = max(highest, seq)
+                lowest = seq if lowest == 0 else min(lowest, seq)
+    return highest, max(1, lowest)
+
+
+def exists(path: str) -> bool:
+    try:
+        os.stat(path)
+        return True
+    except OSError:
+        return False

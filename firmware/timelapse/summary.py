@@ -1,0 +1,106 @@
+"""The state dump: the facts of the camera as a short human summary and one JSON line.
+
+Printed on the serial console at every wake with USB attached, between fixed markers that the
+host reader (`python -m tools.dump`) looks for. Secrets (WiFi password, app secret, tokens) are
+never part of the facts, not even truncated: only whether a token is held and until when.
+"""
+
+import json
+import os
+
+from state import auth, backoff, battery, card, conf, queue, sensor
+from timelapse import timesync
+from timelapse.civil import stamp
+
+if False:  # for type checkers only: the board compiles nothing for it
+    from state.store import State
+
+BEGIN = "=== timelapse state ==="
+END = "=== end of state ==="
+FIRMWARE_VERSION = "0.4.0"
+
+
+def facts(state: "State", cfg: "dict | None", now_utc: "int | None", clock_valid: "bool | None") -> dict:
+    """The dump's facts, from the hot and durable records (and the wake's context when known)."""
+    hot, durable = state.hot, state.durable
+    wakes, power_ons, errors, error_counts, timings = state.history()
+    return {
+        "camera": cfg["camera"]["id"] if cfg else None,
+        "firmware": FIRMWARE_VERSION,
+        "circuitpython": os.uname()[2],  # the release: uploads carry content_hash from 10.1
+        "time": now_utc,
+        "clock_valid": clock_valid,
+        "clock_error_s": _rounded(timesync.error_bound(hot)),
+        "counters": {
+            "captured": queue.last(hot),
+            "uploaded": queue.uploaded(hot),
+            "wakes_since_power_on": wakes,
+            "power_ons": power_ons,
+            "upload_batches": queue.batches(durable),
+        },
+        "queue": {"length": queue.waiting(hot),
+                  "oldest_waiting": queue.next_up(hot) if queue.waiting(hot) > 0 else None,
+                  "oldest_on_card": queue.oldest(hot)},
+        "last_upload": queue.last_upload(durable) or None,
+        "token_valid_until": auth.expiry(durable) if auth.token(durable) else None,
+        "auth": auth.broken(durable) or "ok",
+        "drift_ppm": timesync.learned_ppm(hot, durable) or 0.0,
+        "backoff_until": backoff.until(hot) or None,
+        "battery_v": battery.volts(hot),
+        "sensor": sensor.facts(hot, durable),
+        "card": card.problem(hot) or "ok",
+        "card_free_kb": card.free(hot),
+        "config": conf.problem(durable) or "ok",
+        "settings": conf.settings_problem(durable) or "ok",
+        "errors": errors,
+        "error_counts": error_counts,
+        "timings_ms": timings,
+    }
+
+
+def _rounded(seconds):
+    return None if seconds is None else round(seconds, 2)
+
+
+def render(f: dict) -> list:
+    """A few lines a person reads at a glance."""
+    counters, queue = f["counters"], f["queue"]
+    lines = [
+        "camera %s, firmware %s on CircuitPython %s, time %s%s" % (
+            f["camera"], f["firmware"], f["circuitpython"], stamp(f["time"]) + "Z" if f["time"] else "unknown",
+            "" if f["clock_valid"] is not False else " (clock not set)"),
+        "captured %d, uploaded %d, waiting %d (oldest #%s), wakes %d, power-ons %d" % (
+            counters["captured"], counters["uploaded"], queue["length"], queue["oldest_waiting"],
+            counters["wakes_since_power_on"], counters["power_ons"]),
+        "battery %.2f V, card %s (%s kB free), config %s, auth %s, token until %s, drift %.0f ppm" % (
+            f["battery_v"], f["card"], f["card_free_kb"], f["config"], f["auth"],
+            f["token_valid_until"], f["drift_ppm"]),
+        "sensor %s, left in %s, failed starts in a row %d%s" % (
+            f["sensor"]["name"] or "not seen yet", f["sensor"]["sleep_state"] or "-",
+            f["sensor"]["failed_starts"],
+            ", power switch " + f["sensor"]["power_switch"] if f["sensor"]["power_switch"] else ""),
+    ]
+    if f.get("settings", "ok") != "ok":
+        lines.append("settings.toml: " + f["settings"])
+    for when, kind, message in f["errors"][-3:]:
+        lines.append("error at %s: %s: %s" % (when, kind, message))
+    if f["timings_ms"]:
+        last = f["timings_ms"][-1]
+        lines.append("last wake (ms): " + ", ".join(
+            "%s %s" % (k, last[k]) for k in sorted(last) if k != "t"))
+    return lines
+
+
+def show(state: "State", cfg: "dict | None") -> None:
+    """Print the dump now: at the end of every wake with USB attached, and every few seconds
+    in maintenance mode. `cfg` is None when the wake failed before loading it."""
+    utc = timesync.utc_now()
+    print_dump(facts(state, cfg, utc, timesync.valid(utc)))
+
+
+def print_dump(f: dict) -> None:
+    print(BEGIN)
+    for line in render(f):
+        print(line)
+    print(json.dumps(f))
+    print(END)

@@ -1,0 +1,83 @@
+"""Where a sync gets the time: SNTP first, then the HTTPS time services of the original project,
+and where local time gets its UTC offset when settings.toml names a TIMEZONE.
+
+Each time source returns (seconds, fraction, precision): UTC whole seconds, the fraction of a
+second to add, and how far (s) the answer may be from the truth. Imported only by network wakes.
+"""
+
+import os
+
+from timelapse import ticks
+
+NTP_TIMEOUT_S = 2
+
+
+def ntp(pool: object, server: str) -> tuple:
+    """One SNTP exchange with adafruit_ntp (a few ms of airtime)."""
+    import adafruit_ntp
+
+    started = ticks.now()
+    nanoseconds = adafruit_ntp.NTP(pool, server=server, socket_timeout=NTP_TIMEOUT_S).utc_ns
+    round_trip = ticks.since(started) / 1000
+    seconds = nanoseconds // 1000000000
+    return seconds, (nanoseconds - seconds * 1000000000) / 1e9, round_trip / 2 + 0.01
+
+
+def https(session: object, timeout: float) -> tuple:
+    """Adafruit IO's time service when settings.toml has its keys, else timeapi.io."""
+    started = ticks.now()
+    if _aio_keys():
+        text = _aio(session, timeout, "seconds")
+        if not text.isdigit():
+            raise OSError("io.adafruit.com answered %r" % text[:20])
+        return int(text), 0.5, 0.5 + ticks.since(started) / 2000
+    seconds, milliseconds = _timeapi(session, timeout, "UTC")
+    return seconds, milliseconds / 1000, 0.05 + ticks.since(started) / 2000
+
+
+def zone_offset(session: object, timeout: float, zone: str, utc: int) -> int:
+    """The current UTC offset (s) of the IANA `zone`, from Adafruit IO (with its keys) or
+    timeapi.io; `utc` is our own time, good to seconds, against which a local time is read."""
+    name = zone.replace("+", "%2B")
+    if _aio_keys():
+        text = _aio(session, timeout, "strftime", "&tz=%s&fmt=%%25z" % name)
+        if len(text) != 5 or text[0] not in "+-" or not text[1:].isdigit():
+            raise OSError("io.adafruit.com answered %r for %s" % (text[:20], zone))
+        seconds = int(text[1:3]) * 3600 + int(text[3:5]) * 60
+        return seconds if text[0] == "+" else -seconds
+    local, _ = _timeapi(session, timeout, name)
+    return (local - utc + 450) // 900 * 900  # offsets are whole quarter hours
+
+
+def _aio_keys():
+    return os.getenv("ADAFRUIT_AIO_USERNAME") and os.getenv("ADAFRUIT_AIO_KEY")
+
+
+def _aio(session, timeout, what, query=""):
+    """The text Adafruit IO's time integration answers for `what` (seconds, strftime)."""
+    url = "https://io.adafruit.com/api/v2/%s/integrations/time/%s?x-aio-key=%s%s" % (
+        os.getenv("ADAFRUIT_AIO_USERNAME"), what, os.getenv("ADAFRUIT_AIO_KEY"), query)
+    response = session.get(url, timeout=timeout)
+    try:
+        text = response.text.strip()
+    finally:
+        response.close()
+    if response.status_code != 200:
+        raise OSError("io.adafruit.com answered HTTP %d" % response.status_code)
+    return text
+
+
+def _timeapi(session, timeout, zone):
+    """(local epoch seconds, milliseconds) of `zone` now, from timeapi.io."""
+    response = session.get("https://timeapi.io/api/Time/current/zone?timeZone=" + zone, timeout=timeout)
+    try:
+        answer = response.json()
+    finally:
+        response.close()
+    if response.status_code != 200 or "year" not in answer:
+        raise OSError("timeapi.io answered HTTP %d for %s" % (response.status_code, zone))
+    from timelapse import civil
+
+    seconds = civil.epoch(answer["year"], answer["month"], answer["day"], answer["hour"],
+                          answer["minute"], answer["seconds"])
+    return seconds, answer.get("milliSeconds", 0)

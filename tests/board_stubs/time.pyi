@@ -1,0 +1,23 @@
+# CircuitPython's `time` for the firmware's type check (tests/test_gates.py): circuitpython-stubs
+# ships no `time` (it would clash with CPython's), and typeshed's says time() is a float where
+# the board's is an int. Signatures as documented in shared-bindings/time/__init__.c (10.1.0).
+from collections.abc import Sequence
+
+class struct_time:
+    tm_year: int
+    tm_mon: int
+    tm_mday: int
+    tm_hour: int
+    tm_min: int
+    tm_sec: int
+    tm_wday: int
+    tm_yday: int
+    tm_isdst: int
+    def __init__(self, time_tuple: Sequence[int]) -> None: ...
+
+def monotonic() -> float: ...
+def sleep(seconds: float) -> None: ...
+def time() -> int: ...
+def monotonic_ns() -> int: ...
+def localtime(secs: int | None = None) -> struct_time: ...
+def mktime(t: struct_time) -> int: ...
