@@ -39,7 +39,7 @@ def hm(day0: int, hour: int, minute: int = 0, second: int = 0) -> int:
                                    hm(D0, 3, 9, 59), hm(D0, 2, 59, 59)])
 def test_ten_minutes_fire_on_the_clock_whatever_the_wake_time(after: int) -> None:
     slot = schedule.next_slot(after, plan())
-    assert slot > after and slot - after <= 600 and slot % 600 == 0
+    assert slot is not None and slot > after and slot - after <= 600 and slot % 600 == 0
     assert civil.split(slot)[4] in (0, 10)
 
 
@@ -55,7 +55,7 @@ def test_grid_restarts_at_midnight_and_long_intervals_use_the_epoch() -> None:
     assert len(slots) == 5 and all(s % (2 * DAY) == 0 for s in slots)
     week = plan(interval=7 * DAY + 3600)
     slot = schedule.next_slot(D0, week)
-    assert slot % (7 * DAY + 3600) == 0 and 0 < slot - D0 <= 7 * DAY + 3600
+    assert slot is not None and slot % (7 * DAY + 3600) == 0 and 0 < slot - D0 <= 7 * DAY + 3600
 
 
 def test_is_slot_and_next_slot_of_a_slot() -> None:
@@ -301,7 +301,7 @@ def test_micropython_gives_the_same_slots_and_sun_times() -> None:
                                   wall_timeout_seconds=60)
     assert result.stderr.strip() == ""
     theirs = json.loads(result.stdout.strip().splitlines()[-1])
-    ours = [schedule.next_slot(after, p) for after, p in MP_CASES]
+    ours: list[object] = [schedule.next_slot(after, p) for after, p in MP_CASES]
     ours += [schedule.slot_at(after + 301, p, 600) for after, p in MP_CASES]
     ours += [list(sun.sun_times(*c)) for c in SUN_CASES]
     assert theirs == ours

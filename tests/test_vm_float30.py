@@ -50,7 +50,9 @@ def run_week(monkeypatch, number) -> tuple[float, float, float]:
         true += rtc_sleep / (1 + DRIFT_PPM * 1e-6)
         rtc.value = float(target)
         alarm_error = abs(true - wake_utc) if wake > 144 else alarm_error
-    return worst, alarm_error, timesync.learned_ppm(hot, durable)
+    rate = timesync.learned_ppm(hot, durable)
+    assert rate is not None, "a week of syncs learned no rate"
+    return worst, alarm_error, rate
 
 
 @pytest.mark.parametrize("precision", ["double", "30-bit"])
