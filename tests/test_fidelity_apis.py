@@ -95,7 +95,8 @@ def test_monotonic_ns_is_an_int_in_steps_of_a_32768th_second(awake) -> None:
         device.spend("idle", 1e-6, 1.0)
         seen.add(time_.monotonic_ns())
     assert 3 <= len(seen) <= 5
-    steps = {b - a for a, b in zip(sorted(seen), sorted(seen)[1:])}
+    ordered = sorted(seen)
+    steps = {b - a for a, b in zip(ordered, ordered[1:], strict=False)}
     assert all(30_400 < step < 30_600 for step in steps)
 
 
@@ -154,14 +155,20 @@ def test_mkdir_refuses_as_fat_does(awake) -> None:
 
 
 def test_the_firmware_spool_works_with_fat_listings(awake) -> None:
-    """spool.makedirs swallows EEXIST (and the mount point's), recover() and find() do not
-    depend on listdir's order."""
+    """spool.makedirs swallows EEXIST (the mount point's too); recover(), find() and delete()
+    do not depend on the order listdir gives."""
     device = awake()
     mount_card()
-    spool = load_firmware_module("timelapse/spool.py")
-    spool.makedirs("/sd/DCIM/0001")
-    spool.makedirs("/sd/DCIM/0001")
-    assert (device.sd / "DCIM" / "0001").is_dir()
+    spool = load_firmware_module("timelapse/spool.py", open=device.open_file)
+    spool.makedirs("/sd/timelapse/000")
+    spool.makedirs("/sd/timelapse/000")
+    for seq in range(990, 1006):  # two folders, 000 and 001
+        spool.write_image("CAM1", seq, "20260601T%06d" % seq, b"x" * 2048)
+    (device.sd / "timelapse" / "001" / "CAM1_001006.jpg.tmp").write_bytes(b"half")
+    assert spool.recover() == (1005, 990)
+    assert not (device.sd / "timelapse" / "001" / "CAM1_001006.jpg.tmp").exists()
+    assert spool.find(999) == "sd/timelapse/000/CAM1_000999_20260601T000999.jpg"
+    assert spool.delete(1003) == 2 and spool.find(1003) is None
 
 
 def load_firmware_module(relative: str, **replaced):
@@ -513,7 +520,7 @@ def test_a_new_call_to_an_unlisted_api_fails_the_audit(tmp_path: Path) -> None:
 def test_every_covered_by_cell_names_tests_that_exist() -> None:
     """A row is covered by tests (file::name, which must exist) or says it is not modelled."""
     defined: dict[str, set[str]] = {}
-    for row_module, (apis, covered) in audit_table(LEDGER.read_text()).items():
+    for row_module, (_, covered) in audit_table(LEDGER.read_text()).items():
         references = re.findall(r"(tests/[\w/]+\.py)::(\w+)", covered)
         assert references or "Not modelled yet" in covered, row_module
         for file, name in references:
@@ -521,3 +528,32 @@ def test_every_covered_by_cell_names_tests_that_exist() -> None:
                 tree = ast.parse((PROJECT / file).read_text())
                 defined[file] = {node.name for node in tree.body if isinstance(node, ast.FunctionDef)}
             assert name in defined[file], "%s::%s (row %s)" % (file, name, row_module)
+
+
+def test_the_vm_harness_sleeps_and_counts_ns_as_the_board(tmp_path: Path) -> None:
+    """vmboard/cp_time.py holds MicroPython's `time` to the same rules."""
+    from sim.vm import VMBoard
+
+    board = VMBoard(tmp_path / "board", start_utc=1780300805)
+    (board.circuitpy / "code.py").write_text("""
+import alarm, time
+def attempt(what):
+    try:
+        print(what())
+    except Exception as e:
+        print(type(e).__name__, e)
+attempt(lambda: time.sleep("1"))
+attempt(lambda: time.sleep(-0.002))
+attempt(lambda: time.sleep(-0.001))
+start = time.monotonic_ns()
+time.sleep(0.02)
+print(type(start).__name__, time.monotonic_ns() - start)
+alarm.exit_and_deep_sleep_until_alarms(alarm.time.TimeAlarm(monotonic_time=time.monotonic() + 60))
+""")
+    result = board.wake()
+    assert result.outcome == "sleep", result.console
+    printed = result.console.strip().splitlines()
+    assert printed[:3] == ["TypeError can't convert str to float", "ValueError seconds must be >= 0", "None"]
+    kind, elapsed = printed[3].split()
+    # 655 subticks (20 ms) between two reads, each read in whole subticks: 655 +- 1 subtick
+    assert kind == "int" and abs(int(elapsed) - 655 * 1e9 / 32768) < 2 * 30518
