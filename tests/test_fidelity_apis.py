@@ -142,6 +142,9 @@ def test_mkdir_refuses_as_fat_does(awake) -> None:
     with pytest.raises(OSError) as readonly:
         os_.mkdir("/lib")  # exists, but CIRCUITPY is read-only to code.py: EROFS comes first
     assert_board_oserror(readonly, 30, "Read-only filesystem")
+    with pytest.raises(OSError) as unmounted:
+        os_.mkdir("/sd")  # no card: CIRCUITPY's folder, not a volume's root
+    assert_board_oserror(unmounted, 30, "Read-only filesystem")
     mount_card()
     os_.mkdir("/sd/DCIM")
     assert (device.sd / "DCIM").is_dir()

@@ -108,16 +108,21 @@ def _to_int(value: float) -> int:
     return int(value)
 
 
+def _rounded(function, x) -> int:
+    value = get_float(x)
+    return _to_int(function(value) if _m.isfinite(value) else value)
+
+
 def ceil(x):
-    return _to_int(_m.ceil(get_float(x)) if _m.isfinite(get_float(x)) else get_float(x))
+    return _rounded(_m.ceil, x)
 
 
 def floor(x):
-    return _to_int(_m.floor(get_float(x)) if _m.isfinite(get_float(x)) else get_float(x))
+    return _rounded(_m.floor, x)
 
 
 def trunc(x):
-    return _to_int(_m.trunc(get_float(x)) if _m.isfinite(get_float(x)) else get_float(x))
+    return _rounded(_m.trunc, x)
 
 
 def frexp(x):

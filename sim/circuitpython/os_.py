@@ -190,9 +190,9 @@ def mkdir(path) -> None:
     existing name, ENOENT for a missing parent."""
     host = _path(_path_str(path))
     device = _hw.device()
-    if host in (str(device.folder), str(device.sd)):
+    if host == str(device.folder) or (host == str(device.sd) and device.card.mounted):
         raise board_error(EEXIST)
-    if _unmounted_card(host) or not device.on_card(host):
+    if _unmounted_card(host) or not device.on_card(host):  # CIRCUITPY, its /sd folder too
         if device.drive_readonly:
             raise board_error(EROFS)
         if _unmounted_card(host):
