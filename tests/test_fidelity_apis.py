@@ -331,6 +331,7 @@ def test_errno_has_the_boards_24_names_with_newlib_numbers() -> None:
     assert network.ETIMEDOUT == errno_.ETIMEDOUT == 116
     error = board_error(116)
     assert type(error) is OSError and error.args == (116,) and str(error) == "[Errno 116] ETIMEDOUT"
+    assert str(board_error(32)) == "32" and board_error(32).errno == 32  # no name on the board
 
 
 def test_a_wake_imports_the_boards_errno_math_and_binascii(make_board) -> None:

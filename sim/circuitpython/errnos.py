@@ -41,9 +41,12 @@ _BY_NUMBER = {number: name for name, number in NAMES.items()}
 
 def board_error(number: int, name: str | None = None) -> OSError:
     """The OSError of mp_raise_OSError(number): args is `(number,)`, `errno` the number and
-    str() "[Errno 2] No such file/directory" or "[Errno 116] ETIMEDOUT" (py/objexcept.c). No
-    subclass: FileNotFoundError and friends do not exist on the board."""
+    str() "[Errno 2] No such file/directory" or "[Errno 116] ETIMEDOUT" (py/objexcept.c), a
+    number `errno` has no name for as the bare number ("32"). No subclass: FileNotFoundError
+    and friends do not exist on the board. `name` is for the reader of the call only."""
     error = OSError(number)
     error.errno = number
-    error.strerror = _WORDS.get(number) or _BY_NUMBER.get(number) or name
+    text = _WORDS.get(number) or _BY_NUMBER.get(number)
+    if text is not None:
+        error.strerror = text
     return error
