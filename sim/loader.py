@@ -19,13 +19,14 @@ from types import ModuleType
 from sim import circuitpython
 
 # CPython modules that the board's modules or the libraries need: imported before a wake swaps
-# `time`, `os`, `ssl`, `ipaddress` and `hashlib`, so that they bind CPython's own.
+# `time`, `os`, `ssl`, `ipaddress`, `hashlib`, `binascii`, `errno` and `math`, so that they
+# bind CPython's own.
 for _name in ("json", "errno", "binascii", "struct", "hashlib", "traceback", "linecache",
               "socket", "ssl", "io", "zlib", "random", "math", "gc", "array", "collections"):
     importlib.import_module(_name)
 
 _code_cache: dict[tuple[str, int, int], object] = {}
-SHADOWED_CPYTHON = {"time", "os", "ssl", "ipaddress", "hashlib"}
+SHADOWED_CPYTHON = {"time", "os", "ssl", "ipaddress", "hashlib", "binascii", "errno", "math"}
 
 
 class DeviceLoader(importlib.machinery.SourceFileLoader):
@@ -105,7 +106,7 @@ class WakeImports:
     @property
     def imported(self) -> set[str]:
         """The modules this wake imported from the board, CIRCUITPY and lib/ (not CPython's
-        own names, `time`, `os`, `ssl`, `ipaddress` and `hashlib`, which are always in place)."""
+        own names in SHADOWED_CPYTHON, which are always in place)."""
         return set(self.finder.loaded)
 
     def _device_top_names(self) -> set[str]:

@@ -20,7 +20,9 @@ def monotonic():
 
 
 def monotonic_ns():
-    return int(_board.monotonic_s() * 1000) * 1000000
+    """shared-module/time/__init__.c: ticks of 1/1024 s and subticks of 1/32768 s, in ns."""
+    ticks, sub = divmod(int(_board.monotonic_s() * 32768), 32)
+    return 976562 * ticks + ticks // 2 + 30518 * sub
 
 
 def time():
@@ -32,9 +34,15 @@ def time_ns():
 
 
 def sleep(seconds):
-    if seconds < 0:
-        raise ValueError("sleep length must be non-negative")
-    _board.spend(seconds)
+    """shared-bindings/time/__init__.c time_sleep: whole ms as (int)(1000 * s + 0.5) in single
+    precision, below 0 "seconds must be >= 0"; mp_hal_delay_ms waits whole 1/32768 s."""
+    if not isinstance(seconds, (int, float)):
+        raise TypeError("can't convert %s to float" % type(seconds).__name__)
+    value = _board.float30(_single(seconds)) if isinstance(seconds, float) else _single(seconds)
+    ms = int(_single(_single(1000.0 * value) + 0.5))
+    if ms < 0:
+        raise ValueError("seconds must be >= 0")
+    _board.spend((ms * 32768 // 1000) / 32768)
 
 
 class struct_time:

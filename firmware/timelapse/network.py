@@ -83,18 +83,24 @@ def join(hot: dict) -> None:
 
 
 def _static_address():
-    """WIFI_IPV4_ADDRESS, _NETMASK, _GATEWAY (and _DNS) in settings.toml: no DHCP wait."""
-    address = os.getenv("WIFI_IPV4_ADDRESS")
-    if not address:
-        return
-    import ipaddress
+    """WIFI_IPV4_ADDRESS, _NETMASK, _GATEWAY (and _DNS) in settings.toml: no DHCP wait. The
+    board takes ipaddress.IPv4Address objects only; a missing gateway or a malformed address
+    (ValueError) is a NetworkError that names the keys, not a crash."""
+    try:
+        address = os.getenv("WIFI_IPV4_ADDRESS")
+        if not address:
+            return
+        import ipaddress
 
-    gateway = os.getenv("WIFI_IPV4_GATEWAY") or ""
-    wifi.radio.set_ipv4_address(
-        ipv4=ipaddress.IPv4Address(address),
-        netmask=ipaddress.IPv4Address(os.getenv("WIFI_IPV4_NETMASK") or "255.255.255.0"),
-        gateway=ipaddress.IPv4Address(gateway),
-        ipv4_dns=ipaddress.IPv4Address(os.getenv("WIFI_IPV4_DNS") or gateway))
+        gateway = os.getenv("WIFI_IPV4_GATEWAY") or ""
+        wifi.radio.set_ipv4_address(
+            ipv4=ipaddress.IPv4Address(address),
+            netmask=ipaddress.IPv4Address(os.getenv("WIFI_IPV4_NETMASK") or "255.255.255.0"),
+            gateway=ipaddress.IPv4Address(gateway),
+            ipv4_dns=ipaddress.IPv4Address(os.getenv("WIFI_IPV4_DNS") or gateway))
+    except ValueError as problem:
+        raise NetworkError("settings.toml: WIFI_IPV4_ADDRESS, _GATEWAY, _NETMASK, _DNS must be "
+                           "quoted dotted addresses (%s)" % problem)
 
 
 def request_timeout(deadline: float) -> float:

@@ -4,9 +4,20 @@ Paths are the board's: relative to the current directory `/` (the device folder)
 Everything else of CPython's `os` stays reachable for CPython's own modules imported in a wake.
 """
 
+import calendar
 import os as _host_os
+import stat as _host_stat
+import time as _host_time
+import zlib
 
 from sim import circuitpython as _hw
+from sim.circuitpython.errnos import EEXIST, EIO, ENOENT, EROFS, board_error
+
+S_IFDIR = 0x4000  # MP_S_IFDIR, the only mode bits the board reports
+S_IFREG = 0x8000
+FAT_EPOCH = 315532800  # 1980-01-01, FAT's first date
+FAT_END = 4354819198   # 2107-12-31 23:59:58, its last
+FAT_ROOT_TIME = 946684800  # fat_vfs_stat of a volume's root: fdate 0x2821, 2000-01-01
 
 sep = "/"
 
@@ -101,22 +112,95 @@ def _quoted(value: str) -> str:
         out += character.encode("latin-1")
 
 
-def listdir(path: str = ".") -> list:
-    return sorted(_host_os.listdir(_path(path)))
+def _path_str(path) -> str:
+    """mp_obj_str_get_str: a str or bytes, else `TypeError: can't convert 'int' object to str
+    implicitly` (py/objstr.c)."""
+    if isinstance(path, bytes):
+        return path.decode()
+    if not isinstance(path, str):
+        raise TypeError("can't convert '%s' object to str implicitly" % type(path).__name__)
+    return path
 
 
-def stat(path: str):
-    s = _host_os.stat(_path(path))
-    return (s.st_mode, s.st_ino, 0, s.st_nlink, 0, 0, s.st_size, int(s.st_atime), int(s.st_mtime), int(s.st_ctime))
+def _board_oserror(error: OSError) -> OSError:
+    """FatFs's FRESULT as fresult_to_errno_table (extmod/vfs_fat_file.c) makes it: a plain
+    OSError; FR_NO_FILE and FR_NO_PATH (a missing folder, or a file where a folder is wanted)
+    are both ENOENT."""
+    number = error.errno or EIO
+    if isinstance(error, (FileNotFoundError, NotADirectoryError)):
+        number = ENOENT
+    return board_error(number)
+
+
+def _unmounted_card(host: str) -> bool:
+    """With the card not mounted, /sd is CIRCUITPY's empty mount-point folder."""
+    device = _hw.device()
+    return device.on_card(host) and not device.card.mounted
+
+
+def _fat_seconds(epoch: float) -> int:
+    """A FAT timestamp (local date, 2-second steps, 1980..2107) read back as fat_vfs_stat does."""
+    t = _host_time.gmtime(max(FAT_EPOCH, min(int(epoch), FAT_END)))
+    return calendar.timegm((t.tm_year, t.tm_mon, t.tm_mday, t.tm_hour, t.tm_min, t.tm_sec - t.tm_sec % 2))
+
+
+def listdir(path=".") -> list:
+    """common_hal_os_listdir over fat_vfs_ilistdir: the names (str) in directory order -- FatFs
+    lists slots as they lie, not sorted. The fake lists in a fixed order by the names' CRC, so
+    code that assumes a sorted listing fails here as it would there. Missing: ENOENT."""
+    host = _path(_path_str(path))
+    if _unmounted_card(host):
+        if host == str(_hw.device().sd):
+            return []
+        raise board_error(ENOENT)
+    try:
+        names = _host_os.listdir(host)
+    except OSError as error:
+        raise _board_oserror(error) from None
+    return sorted(names, key=lambda name: (zlib.crc32(name.encode()), name))
+
+
+def stat(path):
+    """fat_vfs_stat (extmod/vfs_fat.c): a 10-tuple (mode, 0, 0, 0, 0, 0, size, t, t, t): mode
+    only S_IFDIR 0x4000 or S_IFREG 0x8000, t the FAT time in 2-second steps (the root of a
+    volume: 2000-01-01); missing: OSError ENOENT."""
+    host = _path(_path_str(path))
+    device = _hw.device()
+    unmounted = _unmounted_card(host)
+    if host == str(device.folder) or (host == str(device.sd) and not unmounted):
+        return (S_IFDIR, 0, 0, 0, 0, 0, 0, FAT_ROOT_TIME, FAT_ROOT_TIME, FAT_ROOT_TIME)
+    if unmounted and host != str(device.sd):  # only CIRCUITPY's empty /sd folder is there
+        raise board_error(ENOENT)
+    try:
+        info = _host_os.stat(host)
+    except OSError as error:
+        raise _board_oserror(error) from None
+    folder = _host_stat.S_ISDIR(info.st_mode)
+    when = _fat_seconds(info.st_mtime)
+    return (S_IFDIR if folder else S_IFREG, 0, 0, 0, 0, 0, 0 if folder else info.st_size, when, when, when)
 
 
 def statvfs(path: str):
     return _hw.device().statvfs(_path(path))
 
 
-def mkdir(path: str) -> None:
-    _hw.device().check_card_path(_path(path))
-    _host_os.mkdir(_path(path))
+def mkdir(path) -> None:
+    """common_hal_os_mkdir, fat_vfs_mkdir: a volume's root is EEXIST; a read-only volume
+    (CIRCUITPY, to code.py) EROFS even for a folder that exists; then f_mkdir: EEXIST for an
+    existing name, ENOENT for a missing parent."""
+    host = _path(_path_str(path))
+    device = _hw.device()
+    if host == str(device.folder) or (host == str(device.sd) and device.card.mounted):
+        raise board_error(EEXIST)
+    if _unmounted_card(host) or not device.on_card(host):  # CIRCUITPY, its /sd folder too
+        if device.drive_readonly:
+            raise board_error(EROFS)
+        if _unmounted_card(host):
+            raise board_error(ENOENT)
+    try:
+        _host_os.mkdir(host)
+    except OSError as error:
+        raise _board_oserror(error) from None
 
 
 def rmdir(path: str) -> None:

@@ -16,7 +16,12 @@ def monotonic() -> float:
 
 
 def monotonic_ns() -> int:
-    return int(_hw.device().clock.monotonic * 1e9)
+    """shared-module/time/__init__.c (9.2.8, 10.0.3, 10.1.0): an int of nanoseconds from the
+    port's raw ticks (1/1024 s) and subticks (1/32768 s; ports/espressif/supervisor/port.c
+    `port_get_raw_ticks`), so it moves in steps of about 30.5 us."""
+    subticks = int(_hw.device().clock.monotonic * 32768)
+    ticks, sub = divmod(subticks, 32)
+    return 976562 * ticks + ticks // 2 + 30518 * sub
 
 
 def time() -> int:
@@ -70,9 +75,18 @@ def mktime(t) -> int:
     return days * 86400 + hour * 3600 + minute * 60 + second
 
 
-def sleep(seconds: float) -> None:
+def sleep(seconds) -> None:
+    """shared-bindings/time/__init__.c `time_sleep` (9.2.8, 10.0.3, 10.1.0): a number (else
+    `TypeError: can't convert str to float`), made whole milliseconds as `(int)(1000 * s + 0.5)`
+    in single precision (C truncates toward zero, so down to -1.5 ms still sleeps 0), below 0
+    `ValueError: seconds must be >= 0`; mp_hal_delay_ms then waits whole 1/32768 s subticks."""
+    from sim.circuitpython.floats import get_float, single
+
+    milliseconds = int(single(single(1000.0 * get_float(seconds)) + 0.5))
+    if milliseconds < 0:
+        raise ValueError("seconds must be >= 0")
     board = _hw.device()
-    board.spend("idle", float(seconds), board.awake_mA())
+    board.spend("idle", (milliseconds * 32768 // 1000) / 32768, board.awake_mA())
 
 
 def __getattr__(name):

@@ -153,11 +153,24 @@ class Radio:
         world = _hw.device().network
         return Network(world.ssid, world.bssid, world.channel)
 
-    def set_ipv4_address(self, *, ipv4, netmask, gateway, ipv4_dns=None) -> None:
-        def address(value):
-            return value if isinstance(value, IPv4Address) else IPv4Address(value)
-
-        self._state.static = (address(ipv4), address(netmask), address(gateway))
+    def set_ipv4_address(self, *args, **kwargs) -> None:
+        """shared-bindings/wifi/Radio.c: `ipv4`, `netmask`, `gateway` required, `ipv4_dns`
+        optional, all keyword-only (mp_arg_parse_all's TypeErrors); common-hal stops DHCP, then
+        takes `ipaddress.IPv4Address` objects only (`ValueError: Only IPv4 addresses supported`,
+        ports/espressif/common-hal/wifi/__init__.c `ipaddress_ipaddress_to_esp_idf_ip4`): a str
+        is refused, and so is `ipv4_dns=None` given explicitly."""
+        if args:
+            raise TypeError("extra positional arguments given")
+        for name in kwargs:
+            if name not in ("ipv4", "netmask", "gateway", "ipv4_dns"):
+                raise TypeError("unexpected keyword argument '%s'" % name)
+        for name in ("ipv4", "netmask", "gateway"):
+            if name not in kwargs:
+                raise TypeError("'%s' argument required" % name)
+        values = [kwargs[name] for name in ("ipv4", "netmask", "gateway", "ipv4_dns") if name in kwargs]
+        if not all(isinstance(value, IPv4Address) for value in values):
+            raise ValueError("Only IPv4 addresses supported")
+        self._state.static = tuple(values[:3])
 
     def set_ipv4_address_to_dhcp(self) -> None:
         self._state.static = None
