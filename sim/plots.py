@@ -76,3 +76,45 @@ def write_plots(trace, run_start: float, run_end: float, capacity_mAh: float, ou
     battery_over_deployment(trace, run_start, capacity_mAh, out / "battery.png",
                             f"{label}: battery over the deployment")
     return [out / "current_day.png", out / "battery.png"]
+
+
+def plan_figure(plan: dict, path: Path) -> None:
+    """`python -m sim plan`'s figure (plan.png): charge per day and photos per month, where
+    the charge goes, and the battery days of each change tried."""
+    months = [m["month"] for m in plan["months"]]
+    xs = range(len(months))
+    figure, ((rate, photos), (phases, changes)) = plt.subplots(2, 2, figsize=(13, 8))
+    rate.bar(xs, [m["mAh_per_day"] for m in plan["months"]], color="tab:blue", label="your camconfig.toml")
+    best = plan.get("best")
+    if best:
+        rate.plot(xs, best["months_mAh_per_day"], "o-", color="tab:orange", label=best["change"])
+    rate.axhline(plan["mAh_per_day"], linestyle="--", color="tab:gray",
+                 label=f"mean {plan['mAh_per_day']:.1f} mAh/day: {plan['battery_days']} battery days")
+    rate.set_xticks(list(xs), months, rotation=45, ha="right")
+    rate.set_ylabel("mAh per day")
+    rate.set_title(f"charge per day, battery {plan['battery_mAh']:g} mAh")
+    rate.legend(loc="lower right", fontsize=8)
+    width = 0.4
+    photos.bar([x - width / 2 for x in xs], [m["photos"] for m in plan["months"]], width, label="photos")
+    photos.bar([x + width / 2 for x in xs], [m["uploads"] for m in plan["months"]], width, label="uploads")
+    photos.set_xticks(list(xs), months, rotation=45, ha="right")
+    photos.set_title("photos and uploads per month")
+    photos.legend(fontsize=8)
+    shares = list(plan["per_phase_share"].items())[:10][::-1]
+    phases.barh([phase for phase, _ in shares], [share * 100 for _, share in shares], color="tab:green")
+    phases.set_xlabel("share of the charge (%)")
+    phases.set_title("where the charge goes")
+    rows = [("your camconfig.toml", plan["battery_days"])] + [
+        (row["change"], row["battery_days"]) for row in plan["candidates"]]
+    rows = rows[::-1]
+    changes.barh(range(len(rows)), [days for _, days in rows],
+                 color=["tab:blue" if label == "your camconfig.toml" else "tab:orange" for label, _ in rows])
+    changes.set_yticks(range(len(rows)), [label[:48] for label, _ in rows], fontsize=7)
+    changes.set_xlabel("battery days")
+    changes.set_title("one change at a time")
+    for axes in (rate, photos, phases, changes):
+        axes.grid(True, alpha=0.3)
+    figure.suptitle(f"plan from {plan['start'][:10]} for {plan['days']:g} days ({plan['method']})", fontsize=9)
+    figure.tight_layout()
+    figure.savefig(path, dpi=110)
+    plt.close(figure)
