@@ -55,7 +55,7 @@ def main(argv: list[str] | None = None) -> int:
     planner.add_argument("--start", default=RunOptions.start, help="virtual UTC start, ISO 8601")
     planner.add_argument("--days", type=float, default=365.0)
     planner.add_argument("--full", action="store_true", help="simulate every day (slow), not a sample a month")
-    planner.add_argument("--sample-days", type=int, default=7, help="days simulated per month (default 7)")
+    planner.add_argument("--sample-days", type=int, default=3, help="days simulated per month (default 3)")
     planner.add_argument("--warmup-days", type=float, default=0.5,
                          help="simulated before each sample and not counted (default 0.5)")
     planner.add_argument("--no-candidates", action="store_true", help="do not try configuration changes")

@@ -43,7 +43,7 @@ class PlanOptions:
     days: float = 365.0
     out: Path = Path("out/plan")
     full: bool = False                 # every day of the period, one run
-    sample_days: int = 7               # per month, when not full
+    sample_days: int = 3               # per month, when not full (docs/simulator.md: as good as 7)
     warmup_days: float = 0.5           # simulated before each sample, not counted
     seed: int = 1
     workers: int = 2

@@ -58,11 +58,12 @@ blink(3, 200)
 memory = alarm.sleep_memory
 seq = int.from_bytes(memory[0:4], "little") + 1
 memory[0:4] = seq.to_bytes(4, "little")
+connected = False
 try:
     wifi.radio.connect(os.getenv("WIFI_SSID", ""), os.getenv("WIFI_PASSWORD", ""))
     pool = socketpool.SocketPool(wifi.radio)
+    connected = True
 except Exception as failure:  # noqa: BLE001 - a baseline only has to keep going
-    pool = None
     print("[error] wifi: %s" % failure)
 
 i2c = busio.I2C(board.CAM_SCL, board.CAM_SDA)
@@ -73,7 +74,7 @@ cam = espcamera.Camera(data_pins=list(board.CAM_DATA), external_clock_pin=board.
                        grab_mode=espcamera.GrabMode.LATEST)
 
 last_sync = int.from_bytes(memory[4:8], "little")
-if pool is not None and (last_sync == 0 or time.time() - last_sync > NTP_EVERY):
+if connected and (last_sync == 0 or time.time() - last_sync > NTP_EVERY):
     try:
         rtc.RTC().datetime = adafruit_ntp.NTP(pool, server="pool.ntp.org", socket_timeout=10).datetime
         memory[4:8] = int(time.time()).to_bytes(4, "little")
@@ -90,7 +91,7 @@ assert isinstance(frame, memoryview)  # JPEG: a read-only memoryview (None after
 jpeg = bytes(frame)
 cam.deinit()
 
-if pool is not None:
+if connected:
     stamp = "%04d%02d%02dT%02d%02d%02d" % time.localtime(time.time() + OFFSET)[:6]
     name = "CAM1_%06d_%s.jpg" % (seq, stamp)
     try:

@@ -51,12 +51,13 @@ def token(requests, memory):
 memory = alarm.sleep_memory
 seq = int.from_bytes(memory[0:4], "little") + 1
 memory[0:4] = seq.to_bytes(4, "little")
+connected = False
 try:
     wifi.radio.connect(os.getenv("WIFI_SSID", ""), os.getenv("WIFI_PASSWORD", ""))
     pool = socketpool.SocketPool(wifi.radio)
+    connected = True
     rtc.RTC().datetime = adafruit_ntp.NTP(pool, server="pool.ntp.org", socket_timeout=5).datetime
 except Exception as failure:  # noqa: BLE001 - a baseline only has to keep going
-    pool = None
     print("[error] wifi/ntp: %s" % failure)
 
 i2c = busio.I2C(board.CAM_SCL, board.CAM_SDA)
@@ -76,7 +77,7 @@ storage.mount(storage.VfsFat(sdcardio.SDCard(board.SPI(), board.SDCS)), "/sd")
 with open("sd/" + name, "wb") as handle:
     handle.write(jpeg)
 
-if pool is not None:
+if connected:
     try:
         requests = adafruit_requests.Session(pool, ssl.create_default_context())
         requests.post("https://content.dropboxapi.com/2/files/upload", data=jpeg, headers={
