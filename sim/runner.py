@@ -1,7 +1,8 @@
 """`python -m sim run`: one device, wake after wake, from --start for --days; the report.
 
-Writes under --out: report.json, events.jsonl, daily.json (sim/ledger.py), console.log, device/ (the CIRCUITPY folder with
-sd/, and .sim/ with the sleep_memory and NVM images) and cloud/ (what the local Dropbox holds).
+Writes under --out: report.json, events.jsonl, daily.json (sim/ledger.py), console.log, device/
+(the CIRCUITPY folder with sd/, and .sim/ with the sleep_memory and NVM images) and cloud/ (what
+the local Dropbox holds).
 """
 
 from __future__ import annotations
