@@ -245,26 +245,30 @@ def plan(options: PlanOptions) -> dict:
             path.write_text(edited)
             configs[candidate.name] = (candidate.change, path)
     plan_windows = windows(options)
-    jobs = {(label, w.month): (w, _run_options(options, path, w, out / "runs" / label / w.month, capacity))
-            for label, (_, path) in configs.items() for w in plan_windows}
-    ledgers: dict[tuple[str, str], list[dict]] = {}
-    bar = tqdm(total=round(sum(o.days for _, o in jobs.values()), 1), unit="day", desc="plan",
+    # One run per distinct (start, length): with --full every month reads the same run.
+    runs = {(w.run_start, w.run_days): w for w in plan_windows}
+    jobs = {(label, key): _run_options(options, path, w, out / "runs" / label / ("period" if options.full else w.month),
+                                       capacity)
+            for label, (_, path) in configs.items() for key, w in runs.items()}
+    ledgers: dict[tuple[str, tuple[float, float]], list[dict]] = {}
+    bar = tqdm(total=round(sum(o.days for o in jobs.values()), 1), unit="day", desc="plan",
                disable=not options.progress or None, leave=False)
     try:
         if options.workers <= 1:
-            for key, (_, run_options) in jobs.items():
-                ledgers[key] = _simulate(run_options, options.keep_runs)
+            for job, run_options in jobs.items():
+                ledgers[job] = _simulate(run_options, options.keep_runs)
                 bar.update(run_options.days)
         else:
             with ProcessPoolExecutor(max_workers=options.workers) as pool:
-                futures = {pool.submit(_simulate, run_options, options.keep_runs): key
-                           for key, (_, run_options) in jobs.items()}
+                futures = {pool.submit(_simulate, run_options, options.keep_runs): job
+                           for job, run_options in jobs.items()}
                 for future in as_completed(futures):
                     ledgers[futures[future]] = future.result()
-                    bar.update(jobs[futures[future]][1].days)
+                    bar.update(jobs[futures[future]].days)
     finally:
         bar.close()
-    variants = [Variant(label, change, [month_from(w, ledgers[(label, w.month)]) for w in plan_windows])
+    variants = [Variant(label, change, [month_from(w, ledgers[(label, (w.run_start, w.run_days))])
+                                              for w in plan_windows])
                 for label, (change, _) in configs.items()]
     result = summary(variants, capacity, options, skipped)
     (out / "plan.json").write_text(json.dumps(result, indent=2) + "\n")

@@ -17,14 +17,14 @@ from sim.candidates import set_key
 from sim.plan import PlanOptions, plan, windows
 from sim.runner import PROJECT
 
-START = "2026-06-30T00:00:00Z"  # two days that cross a month: June 30 and July 1
+START = "2026-06-30T12:00:00Z"  # a day that crosses a month: half in June, half in July
 
 
 @pytest.fixture(scope="module")
 def plain_run(tmp_path_factory: pytest.TempPathFactory) -> tuple[dict, list[dict]]:
-    """`python -m sim run` over the two days: its report and events."""
+    """`python -m sim run` over the day: its report and events."""
     out = tmp_path_factory.mktemp("plain")
-    assert main(["run", "--days", "2", "--start", START, "--quiet", "--no-preview", "--out", str(out)]) == 0
+    assert main(["run", "--days", "1", "--start", START, "--quiet", "--no-preview", "--out", str(out)]) == 0
     events = [json.loads(line) for line in (out / "events.jsonl").read_text().splitlines()]
     return json.loads((out / "report.json").read_text()), events
 
@@ -32,17 +32,17 @@ def plain_run(tmp_path_factory: pytest.TempPathFactory) -> tuple[dict, list[dict
 def test_a_full_plan_splits_the_run_into_months_that_add_up_to_its_meter(
         tmp_path: Path, plain_run: tuple[dict, list[dict]]) -> None:
     report, events = plain_run
-    result = plan(PlanOptions(start=START, days=2, full=True, try_candidates=False, workers=1,
+    result = plan(PlanOptions(start=START, days=1, full=True, try_candidates=False, workers=1,
                               progress=False, out=tmp_path))
     assert [m["month"] for m in result["months"]] == ["2026-06", "2026-07"]
-    assert [m["days"] for m in result["months"]] == [1.0, 1.0]
+    assert [m["days"] for m in result["months"]] == [0.5, 0.5]
     assert result["charge_mAh"] == pytest.approx(report["charge_mAh"], rel=1e-4)
     assert sum(m["charge_mAh"] for m in result["months"]) == pytest.approx(report["charge_mAh"], rel=1e-4)
     assert result["photos"] == report["captures"]
     assert result["uploads"] == report["uploaded"]
     per_month = Counter(event["t"][:7] for event in events if event["kind"] == "capture")
     assert [m["photos"] for m in result["months"]] == [per_month["2026-06"], per_month["2026-07"]]
-    assert result["battery_days"] == pytest.approx(3000 / (report["charge_mAh"] / 2), abs=0.1)
+    assert result["battery_days"] == pytest.approx(3000 / report["charge_mAh"], abs=0.1)
     assert (tmp_path / "plan.png").stat().st_size > 10_000
     assert "2026-07" in (tmp_path / "plan.txt").read_text()
 
@@ -50,7 +50,7 @@ def test_a_full_plan_splits_the_run_into_months_that_add_up_to_its_meter(
 def test_a_sampled_plan_agrees_with_a_plain_run_over_the_same_days(
         tmp_path: Path, plain_run: tuple[dict, list[dict]]) -> None:
     report, _ = plain_run
-    result = plan(PlanOptions(start=START, days=2, sample_days=1, warmup_days=0.5, try_candidates=False,
+    result = plan(PlanOptions(start=START, days=1, sample_days=1, warmup_days=0.5, try_candidates=False,
                               workers=1, progress=False, out=tmp_path))
     assert "sample" in result["method"]
     assert result["charge_mAh"] == pytest.approx(report["charge_mAh"], rel=0.01)
@@ -74,11 +74,11 @@ def test_a_night_interval_is_found_to_help_a_camera_that_shoots_round_the_clock(
                        if not line.startswith(("active_hours", "night_interval")))
     path = tmp_path / "round_the_clock.toml"
     path.write_text(config)
-    result = plan(PlanOptions(config=path, start="2026-06-10T00:00:00Z", days=1, sample_days=1, warmup_days=0,
+    result = plan(PlanOptions(config=path, start="2026-06-10T00:00:00Z", days=0.5, sample_days=1, warmup_days=0,
                               only=("night_interval",), workers=1, progress=False, out=tmp_path / "plan"))
-    assert result["photos"] == 144  # every 10 minutes, day and night
+    assert result["photos"] == 72  # 01:00-13:00 local every 10 minutes
     (night,) = result["candidates"]
-    assert night["photos_per_day"] == 14 * 6 + 10  # 06:00-20:00 every 10 min, hourly for 10 h
+    assert night["photos_per_day"] == (5 + 7 * 6) * 2  # hourly 01:00-05:00, then every 10 min from 06:00
     assert night["gain_days"] > 0
     assert result["best"]["label"] == "night_interval"
     assert "night_interval" in (tmp_path / "plan" / "plan.txt").read_text()
