@@ -311,6 +311,7 @@ def summary(variants: list[Variant], capacity_mAh: float, options: PlanOptions,
         "empty_inside_period": inside,
         "months": [{"month": m.month, "days": round(m.days, 3), "simulated_days": round(m.counted_days, 3),
                     "charge_mAh": round(m.charge_mAh, 3), "mAh_per_day": round(m.mAh_per_day, 2),
+                    "sleep_mAh_per_day": round(m.per_phase_mAh.get("sleep", 0.0) / m.days, 2) if m.days else 0.0,
                     "battery_days": round(capacity_mAh / m.mAh_per_day, 1) if m.mAh_per_day else None,
                     "runs_out": bool(m.mAh_per_day and capacity_mAh / m.mAh_per_day < _month_length(m.month)),
                     "photos": round(m.photos), "uploads": round(m.uploads), "syncs": round(m.syncs)}
