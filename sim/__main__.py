@@ -56,8 +56,8 @@ def main(argv: list[str] | None = None) -> int:
     planner.add_argument("--days", type=float, default=365.0)
     planner.add_argument("--full", action="store_true", help="simulate every day (slow), not a sample a month")
     planner.add_argument("--sample-days", type=int, default=3, help="days simulated per month (default 3)")
-    planner.add_argument("--warmup-days", type=float, default=0.5,
-                         help="simulated before each sample and not counted (default 0.5)")
+    planner.add_argument("--warmup-days", type=float, default=1.0,
+                         help="simulated before each sample and not counted (default 1)")
     planner.add_argument("--no-candidates", action="store_true", help="do not try configuration changes")
     planner.add_argument("--candidates", default="",
                          help="try only these, comma-separated: batch_size, max_delay, frame_size, "

@@ -44,7 +44,7 @@ class PlanOptions:
     out: Path = Path("out/plan")
     full: bool = False                 # every day of the period, one run
     sample_days: int = 3               # per month, when not full (docs/simulator.md: as good as 7)
-    warmup_days: float = 0.5           # simulated before each sample, not counted
+    warmup_days: float = 1.0           # simulated before each sample, not counted
     seed: int = 1
     workers: int = 2
     try_candidates: bool = True
