@@ -285,15 +285,17 @@ def summary(variants: list[Variant], capacity_mAh: float, options: PlanOptions,
     total = yours.charge_mAh
     empty_days, inside = yours.empty_after(capacity_mAh)
     start = parse_start(options.start)
-    tried: list[dict[str, Any]] = sorted(({"change": v.change, "label": v.label,
-                     "battery_days": round(v.battery_days(capacity_mAh), 1),
-                     "gain_days": round(v.battery_days(capacity_mAh) - yours.battery_days(capacity_mAh), 2),
-                     "mAh_per_day": round(v.mAh_per_day, 2),
-                     "photos_per_day": round(sum(m.photos for m in v.months) / v.days, 1),
-                     "uploads_per_day": round(sum(m.uploads for m in v.months) / v.days, 1),
-                     "months_mAh_per_day": [round(m.mAh_per_day, 2) for m in v.months]}
-                    for v in others), key=lambda row: -row["gain_days"])
-    best = tried[0] if tried and tried[0]["gain_days"] > 0 else None
+    ranked = sorted(others, key=lambda v: v.mAh_per_day)  # most days first, unrounded
+    tried: list[dict[str, Any]] = [
+        {"change": v.change, "label": v.label,
+         "battery_days": round(v.battery_days(capacity_mAh), 1),
+         "gain_days": round(v.battery_days(capacity_mAh) - yours.battery_days(capacity_mAh), 2),
+         "mAh_per_day": round(v.mAh_per_day, 2),
+         "photos_per_day": round(sum(m.photos for m in v.months) / v.days, 1),
+         "uploads_per_day": round(sum(m.uploads for m in v.months) / v.days, 1),
+         "months_mAh_per_day": [round(m.mAh_per_day, 2) for m in v.months]}
+        for v in ranked]
+    best = tried[0] if ranked and ranked[0].mAh_per_day < yours.mAh_per_day else None
     return {
         "method": ("every day simulated (--full)" if options.full else
                    f"one {options.sample_days}-day sample per month (mid-month, after a "
@@ -358,11 +360,12 @@ def text_report(result: dict) -> str:
     if result["candidates"]:
         lines += ["", "changes tried (each run the same way):"]
         for row in result["candidates"]:
-            lines.append(f"  {row['gain_days']:+6.1f} days -> {row['battery_days']:6.1f}  {row['change']}  "
+            lines.append(f"  {row['gain_days']:+6.2f} days -> {row['battery_days']:6.1f}  {row['change']}  "
                          f"({row['photos_per_day']} photos/day, {row['uploads_per_day']} uploads/day)")
         best = result["best"]
         lines.append(f"best change: {best['change']}: {best['battery_days']} battery days "
-                     f"({best['gain_days']:+.1f})" if best else "best change: none of those adds days")
+                     f"({best['gain_days']:+.2f}, {best['mAh_per_day']} mAh/day)" if best
+                     else "best change: none of those adds days")
     for note in result["not_tried"]:
         lines.append(f"not tried: {note}")
     return "\n".join(lines) + "\n"
