@@ -72,6 +72,9 @@ def compare(days: float, config: Path | None, profile: Path | None, out: Path, s
                                                 "ours_no_standby"),
             "naive": (BASELINES / "naive", "naive"),
             "always_on": (BASELINES / "always_on", "always_on"),
+            # Peers users pick instead (power_tests/baselines/README.md, with their sources).
+            "Time Leap Cam": (BASELINES / "time_leap_cam", "time_leap_cam"),
+            "EspCamPicPusher": (BASELINES / "espcampicpusher", "espcampicpusher"),
         }
         if savings:
             for n, saving in enumerate(list(SAVINGS)[1:]):
@@ -101,7 +104,8 @@ def compare(days: float, config: Path | None, profile: Path | None, out: Path, s
             "x_floor": round(per_day / floor_per_day, 2),
             "ended": "day %g: %s" % (report["ended_day"], report["ended"]) if emptied else "",
             "captures": report["captures"],
-            "uploaded": report["uploaded"],
+            # A firmware that keeps no copy on the card (EspCamPicPusher): what the cloud took.
+            "uploaded": report["uploaded"] if report["captures"] else report["cloud"].get("upload", 0),
             "lost_images": report["lost_images"],
         })
     rows.append({"firmware": "floor (least any firmware could spend)", "camera_in_sleep": ours["floor_camera_state"],

@@ -48,6 +48,29 @@ def main(argv: list[str] | None = None) -> int:
     runner.add_argument("--quiet", action="store_true", help="no progress bar, no summary")
     runner.add_argument("--no-preview", action="store_true",
                         help="skip preview.gif, contact_sheet.jpg and the current and battery plots")
+    runner.add_argument("--battery-mAh", type=float, help="battery capacity (default: the profile's)")
+    planner = commands.add_parser("plan", help="how long the battery lasts over a year (sim/plan.py)")
+    planner.add_argument("--config", type=Path, help="camconfig.toml (default: the firmware's)")
+    planner.add_argument("--profile", type=Path, help="power profile TOML (default: profiles/reference.toml)")
+    planner.add_argument("--battery-mAh", type=float, help="battery capacity (default: the profile's)")
+    planner.add_argument("--start", default=RunOptions.start, help="virtual UTC start, ISO 8601")
+    planner.add_argument("--days", type=float, default=365.0)
+    planner.add_argument("--full", action="store_true", help="simulate every day (slow), not a sample a month")
+    planner.add_argument("--sample-days", type=int, default=3, help="days simulated per month (default 3)")
+    planner.add_argument("--warmup-days", type=float, default=1.0,
+                         help="simulated before each sample and not counted (default 1)")
+    planner.add_argument("--no-candidates", action="store_true", help="do not try configuration changes")
+    planner.add_argument("--candidates", default="",
+                         help="try only these, comma-separated: batch_size, max_delay, frame_size, "
+                              "night_interval, daylight (default: all that apply)")
+    planner.add_argument("--workers", type=int, default=2, help="runs at once (processes)")
+    planner.add_argument("--seed", type=int, default=1)
+    planner.add_argument("--circuitpython", default=versions.DEFAULT, choices=sorted(versions.SUPPORTED))
+    planner.add_argument("--sensor", default="OV2640", choices=("OV2640", "OV3660", "OV5640"))
+    planner.add_argument("--camera-switch", metavar="PIN", help="as for `sim run`")
+    planner.add_argument("--keep-runs", action="store_true", help="keep each run's photos and cloud")
+    planner.add_argument("--out", type=Path, default=Path("out/plan"))
+    planner.add_argument("--quiet", action="store_true", help="no progress bar")
     fleet = commands.add_parser("fleet", help="many cameras sharing one Dropbox account (sim/fleet.py)")
     fleet.add_argument("--cameras", type=int, default=10)
     fleet.add_argument("--days", type=float, default=2.0)
@@ -60,6 +83,10 @@ def main(argv: list[str] | None = None) -> int:
         from sim import fleet as fleet_module
 
         return fleet_module.main(args)
+    if args.command == "plan":
+        from sim import plan as plan_module
+
+        return plan_module.main(args)
     options = RunOptions(days=args.days, config=args.config, profile=args.profile,
                          firmware=args.firmware.resolve(), seed=args.seed,
                          rtc_drift_ppm=args.rtc_drift_ppm, power_cuts=args.power_cuts,
@@ -67,7 +94,7 @@ def main(argv: list[str] | None = None) -> int:
                          cold_rtc=args.cold_rtc, card_mb=args.card_mb, progress=not args.quiet,
                          circuitpython=args.circuitpython, settings_file=args.settings,
                          sensor=args.sensor, camera_switch=args.camera_switch,
-                         preview=not args.no_preview)
+                         preview=not args.no_preview, battery_mAh=args.battery_mAh)
     report = run(options)
     if not args.quiet:
         width = max(map(len, SUMMARY_KEYS))

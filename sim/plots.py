@@ -76,3 +76,47 @@ def write_plots(trace, run_start: float, run_end: float, capacity_mAh: float, ou
     battery_over_deployment(trace, run_start, capacity_mAh, out / "battery.png",
                             f"{label}: battery over the deployment")
     return [out / "current_day.png", out / "battery.png"]
+
+
+def plan_figure(plan: dict, path: Path) -> None:
+    """`python -m sim plan`'s figure (plan.png): charge per day and photos per month, where
+    the charge goes (deep sleep apart), and the battery days each change tried gains."""
+    months = [m["month"] for m in plan["months"]]
+    xs = range(len(months))
+    figure, ((rate, photos), (phases, changes)) = plt.subplots(2, 2, figsize=(13, 8))
+    sleep = [m["sleep_mAh_per_day"] for m in plan["months"]]
+    rate.bar(xs, sleep, color="tab:blue", alpha=0.45, label="deep sleep")
+    rate.bar(xs, [m["mAh_per_day"] - s for m, s in zip(plan["months"], sleep, strict=True)], bottom=sleep,
+             color="tab:blue", label="awake (your camconfig.toml)")
+    best = plan.get("best")
+    if best:
+        rate.plot(xs, best["months_mAh_per_day"], "o-", color="tab:orange", label=best["change"][:50])
+    rate.axhline(plan["mAh_per_day"], linestyle="--", color="tab:gray",
+                 label=f"mean {plan['mAh_per_day']:.1f} mAh/day: {plan['battery_days']} battery days")
+    rate.set_xticks(list(xs), months, rotation=45, ha="right")
+    rate.set_ylabel("mAh per day")
+    rate.set_title(f"charge per day, battery {plan['battery_mAh']:g} mAh")
+    rate.legend(loc="lower right", fontsize=8)
+    width = 0.4
+    photos.bar([x - width / 2 for x in xs], [m["photos"] for m in plan["months"]], width, label="photos")
+    photos.bar([x + width / 2 for x in xs], [m["uploads"] for m in plan["months"]], width, label="uploads")
+    photos.set_xticks(list(xs), months, rotation=45, ha="right")
+    photos.set_title("photos and uploads per month")
+    photos.legend(fontsize=8)
+    shares = list(plan["per_phase_share"].items())[:10][::-1]
+    phases.barh([phase for phase, _ in shares], [share * 100 for _, share in shares], color="tab:green")
+    phases.set_xlabel("share of the charge (%)")
+    phases.set_title("where the charge goes")
+    rows = [(row["change"], row["gain_days"], row["battery_days"]) for row in plan["candidates"]][::-1]
+    changes.barh(range(len(rows)), [gain for _, gain, _ in rows],
+                 color=["tab:orange" if gain > 0 else "tab:gray" for _, gain, _ in rows])
+    changes.set_yticks(range(len(rows)), [f"{label[:55]}\n-> {days} days" for label, _, days in rows], fontsize=7)
+    changes.axvline(0, color="black", linewidth=0.8)
+    changes.set_xlabel(f"battery days gained (yours: {plan['battery_days']})")
+    changes.set_title("one change at a time")
+    for axes in (rate, photos, phases, changes):
+        axes.grid(True, alpha=0.3)
+    figure.suptitle(f"plan from {plan['start'][:10]} for {plan['days']:g} days ({plan['method']})", fontsize=9)
+    figure.tight_layout()
+    figure.savefig(path, dpi=110)
+    plt.close(figure)

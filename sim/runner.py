@@ -1,7 +1,8 @@
 """`python -m sim run`: one device, wake after wake, from --start for --days; the report.
 
-Writes under --out: report.json, events.jsonl, console.log, device/ (the CIRCUITPY folder with
-sd/, and .sim/ with the sleep_memory and NVM images) and cloud/ (what the local Dropbox holds).
+Writes under --out: report.json, events.jsonl, daily.json (sim/ledger.py), console.log, device/
+(the CIRCUITPY folder with sd/, and .sim/ with the sleep_memory and NVM images) and cloud/ (what
+the local Dropbox holds).
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from sim.device import Device, camera_sleep_mA, dump_json, iso
 from sim.faults import apply_cloud as apply_cloud_faults
 from sim.faults import parse as parse_faults
 from sim.hardware import RETURNING_STATES
+from sim.ledger import daily
 from sim.network import Network
 from sim.plots import write_plots
 from sim.preview import write_preview
@@ -59,6 +61,7 @@ class RunOptions:
     circuitpython: str = versions.DEFAULT  # the CircuitPython release the board runs
     sensor: str = "OV2640"                 # the camera module (sim.hardware.SENSORS)
     camera_switch: str | None = None       # pin of a load switch on the camera's 3.3 V, if fitted
+    battery_mAh: float | None = None       # the battery's capacity instead of the profile's
 
 
 def parse_start(text: str) -> float:
@@ -145,6 +148,8 @@ def run(options: RunOptions) -> dict:
     device_dir.mkdir()
     cloud_dir.mkdir()
     profile = load_profile(options.profile)
+    if options.battery_mAh is not None:
+        profile["battery"]["capacity_mAh"] = options.battery_mAh
     network = Network()
     install_firmware(Path(options.firmware), device_dir, options.config, network, options.settings,
                      options.settings_file)
@@ -190,6 +195,7 @@ def run(options: RunOptions) -> dict:
             handle.write(json.dumps(event) + "\n")
     report = build_report(device, options, profile, start, end, cloud_dir)
     report["cloud"] = dict(sorted(cloud.stats.items()))
+    dump_json(out / "daily.json", daily(device, start, end))
     if options.preview:
         write_preview(device.sd, out)
         write_plots(device.meter.trace, start, end, profile["battery"]["capacity_mAh"], out,
