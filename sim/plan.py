@@ -28,7 +28,8 @@ from tqdm import tqdm
 from sim.candidates import candidates
 from sim.circuitpython import versions
 from sim.profile import load_profile
-from sim.runner import PROJECT, RunOptions, firmware_modules, parse_start, run
+from sim.runner import RunOptions, firmware_modules, parse_start, run
+from tools.firmware import FIRMWARE_DIR
 
 DAY = 86400
 RUN_mAh_PER_DAY = 1000  # the runs' battery: this per simulated day at least (always_on draws ~970)
@@ -51,7 +52,7 @@ class PlanOptions:
     only: tuple[str, ...] = ()         # try only the candidates of these names (sim/candidates.py)
     progress: bool = True
     keep_runs: bool = False            # keep each run's device/ and cloud/ folders
-    firmware: Path = PROJECT
+    firmware: Path = FIRMWARE_DIR
     circuitpython: str = versions.DEFAULT
     sensor: str = "OV2640"
     camera_switch: str | None = None
@@ -211,7 +212,7 @@ def _run_options(options: PlanOptions, config: Path, window: Window, out: Path,
 
 def _config_text(options: PlanOptions) -> str:
     path = options.config or options.firmware / "camconfig.toml"
-    return Path(path if Path(path).exists() else PROJECT / "camconfig.toml").read_text()
+    return Path(path if Path(path).exists() else FIRMWARE_DIR / "camconfig.toml").read_text()
 
 
 def plan(options: PlanOptions) -> dict:

@@ -15,7 +15,7 @@ import pytest
 from sim.__main__ import main
 from sim.candidates import set_key
 from sim.plan import PlanOptions, plan, windows
-from sim.runner import PROJECT
+from tools.firmware import FIRMWARE_DIR
 
 START = "2026-06-30T12:00:00Z"  # a day that crosses a month: half in June, half in July
 
@@ -69,7 +69,7 @@ def test_a_year_is_twelve_months_each_with_a_week_from_its_middle() -> None:
 
 
 def test_a_night_interval_is_found_to_help_a_camera_that_shoots_round_the_clock(tmp_path: Path) -> None:
-    config = (PROJECT / "camconfig.toml").read_text()
+    config = (FIRMWARE_DIR / "camconfig.toml").read_text()
     config = "\n".join(line for line in config.splitlines()
                        if not line.startswith(("active_hours", "night_interval")))
     path = tmp_path / "round_the_clock.toml"
