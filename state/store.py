@@ -43,6 +43,7 @@ HOT: dict = {
     "errors": [],
     "error_counts": {},
     "battery_v": 0.0,
+    "battery_ref": None,
     "card_error": "",
     "cam_sensor": "",
     "cam_sleep": "",
@@ -65,6 +66,9 @@ DURABLE: dict = {
     "config": None,
     "config_hash": 0,
     "config_error": "",
+    "config_source": "default",  # state/conf.py: where `config` came from
+    "remote_tag": "",            # ... the ETag of the remote camconfig.toml last fetched
+    "remote_error": "",          # ... and why it was rejected
     "auth_broken": "",
     "zone": None,
     "settings_error": "",

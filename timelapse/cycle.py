@@ -85,9 +85,9 @@ class Wake:
             self.error("battery_pin", "%s: %s: %s" % (cfg["power"]["battery_pin"],
                                                       type(problem).__name__, problem))
             volts = 0.0
-        battery.measured(hot, volts)
-        self.battery = power.battery_mode(self.state.durable, cfg["power"], volts)
         utc = timesync.utc_now()
+        battery.measured(hot, volts, utc if timesync.valid(utc) else None)
+        self.battery = power.battery_mode(self.state.durable, cfg["power"], volts)
         if self.battery == "critical":
             self.error("battery", "%.2f V is below critical: no capture, no WiFi" % volts)
             self.next_utc = utc + CRITICAL_SLEEP_S
@@ -378,7 +378,7 @@ class Wake:
     def dump(self):
         utc = timesync.utc_now()
         cfg = getattr(self, "cfg", None)
-        summary.print_dump(summary.facts(self.state, cfg, utc, timesync.valid(utc)))
+        summary.print_dump(summary.facts(self.state, cfg, utc, timesync.valid(utc), self.next_utc))
 
     def retry_time(self):
         """After a failed wake: the next slot if it can be planned, else a retry."""

@@ -55,6 +55,8 @@ def send_queue(wake, session, reason, deadline):
     try:
         upload.send(wake, client, deadline, network.TRANSIENT)
         backoff.succeeded(hot)
+        wake.phase("upload")
+        after_batch(wake, client, deadline)
     except dropbox.AuthBroken as problem:
         auth.stop(durable, problem.kind, upload.settings_key())
         wake.error(problem.kind, "%s: uploads stop until settings.toml changes" % problem)
@@ -75,6 +77,21 @@ def send_queue(wake, session, reason, deadline):
         backoff.failed(hot, timesync.utc_now(), backoff.SERVER_MAX_S)
         wake.error("network", "%s: %s" % (type(problem).__name__, problem))
     return client
+
+
+def after_batch(wake, client, deadline):
+    """After a batch Dropbox took: the remote config and status.json (timelapse/remote.py), on
+    the same connection. Their failure is recorded; it does not hold the uploads back."""
+    from timelapse import remote
+
+    try:
+        remote.after_batch(wake, client, deadline)
+    except dropbox.DropboxError as problem:
+        wake.error("remote", str(problem))
+    except network.TRANSIENT as problem:
+        wake.error("remote", "%s: %s" % (type(problem).__name__, problem))
+    finally:
+        wake.phase("remote")
 
 
 def sync_time(wake, session, client, reason, sleep_s, deadline):

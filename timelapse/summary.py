@@ -17,8 +17,9 @@ END = "=== end of state ==="
 FIRMWARE_VERSION = "0.4.0"
 
 
-def facts(state, cfg, now_utc, clock_valid):
-    """The dump's facts, from the hot and durable records (and the wake's context when known)."""
+def facts(state, cfg, now_utc, clock_valid, next_utc=None):
+    """The dump's facts, from the hot and durable records (and the wake's context when known).
+    status.json (timelapse/remote.py) is built from them."""
     hot, durable = state.hot, state.durable
     wakes, power_ons, errors, error_counts, timings = state.history()
     return {
@@ -37,6 +38,7 @@ def facts(state, cfg, now_utc, clock_valid):
         },
         "queue": {"length": queue.waiting(hot),
                   "oldest_waiting": queue.next_up(hot) if queue.waiting(hot) > 0 else None,
+                  "since": queue.queued_since(hot) or None,
                   "oldest_on_card": queue.oldest(hot)},
         "last_upload": queue.last_upload(durable) or None,
         "token_valid_until": auth.expiry(durable) if auth.token(durable) else None,
@@ -44,14 +46,17 @@ def facts(state, cfg, now_utc, clock_valid):
         "drift_ppm": timesync.learned_ppm(hot, durable) or 0.0,
         "backoff_until": backoff.until(hot) or None,
         "battery_v": battery.volts(hot),
+        "battery_trend_v_per_day": battery.trend(hot),
         "sensor": sensor.facts(hot, durable),
         "card": card.problem(hot) or "ok",
         "card_free_kb": card.free(hot),
-        "config": conf.problem(durable) or "ok",
+        "config": "; ".join(p for p in (conf.problem(durable), conf.remote_problem(durable)) if p) or "ok",
+        "config_source": conf.source(durable),
         "settings": conf.settings_problem(durable) or "ok",
         "errors": errors,
         "error_counts": error_counts,
         "timings_ms": timings,
+        "next_wake": None if next_utc is None else int(next_utc),
     }
 
 
@@ -69,8 +74,8 @@ def render(f):
         "captured %d, uploaded %d, waiting %d (oldest #%s), wakes %d, power-ons %d" % (
             counters["captured"], counters["uploaded"], queue["length"], queue["oldest_waiting"],
             counters["wakes_since_power_on"], counters["power_ons"]),
-        "battery %.2f V, card %s (%s kB free), config %s, auth %s, token until %s, drift %.0f ppm" % (
-            f["battery_v"], f["card"], f["card_free_kb"], f["config"], f["auth"],
+        "battery %.2f V, card %s (%s kB free), config %s (%s), auth %s, token until %s, drift %.0f ppm" % (
+            f["battery_v"], f["card"], f["card_free_kb"], f["config"], f["config_source"], f["auth"],
             f["token_valid_until"], f["drift_ppm"]),
         "sensor %s, left in %s, failed starts in a row %d%s" % (
             f["sensor"]["name"] or "not seen yet", f["sensor"]["sleep_state"] or "-",
