@@ -42,6 +42,7 @@ from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
+from sim import dropbox_files
 from sim.network import Network
 
 HOSTS = ("api.dropboxapi.com", "content.dropboxapi.com", "io.adafruit.com", "timeapi.io", "pool.ntp.org")
@@ -547,7 +548,8 @@ class LocalDropbox:
         reply = self._fault_reply(fault) if fault else self._answer(request)
         handler.send_response(reply.status)
         handler.send_header("Content-Type", reply.content_type)
-        handler.send_header("Content-Length", str(len(reply.body)))
+        if reply.status != 304:  # a 304 has no body, and no length of one
+            handler.send_header("Content-Length", str(len(reply.body)))
         handler.send_header("X-Dropbox-Request-Id", os.urandom(8).hex())
         for name, value in reply.headers.items():
             handler.send_header(name, value)
@@ -641,9 +643,10 @@ class LocalDropbox:
             arg = request.arg_of_header(function)
         try:
             with self.lock:
-                return getattr(self, method)(arg, request.body)
+                reply = getattr(self, method)(arg, request.body)
         except RouteError as error:
             return route_error_reply(error.error, error.status)
+        return dropbox_files.conditional(request, reply)  # ETag, 304 (sim/dropbox_files.py)
 
     def _authorise(self, request: Request, function: str) -> Reply | None:
         header = request.headers.get("authorization", "")

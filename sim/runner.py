@@ -61,6 +61,7 @@ class RunOptions:
     circuitpython: str = versions.DEFAULT  # the CircuitPython release the board runs
     sensor: str = "OV2640"                 # the camera module (sim.hardware.SENSORS)
     camera_switch: str | None = None       # pin of a load switch on the camera's 3.3 V, if fitted
+    remote_config: tuple[str, ...] = ()    # "PATH@DAY": PATH into the camera's Dropbox folder on DAY
 
 
 def parse_start(text: str) -> float:
@@ -197,10 +198,17 @@ def run(options: RunOptions) -> dict:
                     events=events, console=console)
     bar = tqdm(total=round(options.days * 86400), unit="s", unit_scale=True, desc="simulated",
                disable=not options.progress or None, leave=False)
+    from sim.dropbox_files import Placement, RemoteConfigs, camera_folder, parse_placement
+    remote = RemoteConfigs(cloud, camera_folder(device_dir / "camconfig.toml"), start,
+                           [Placement(*parse_placement(text)) for text in options.remote_config])
+
+    def before_wake(t: float) -> None:
+        apply_cloud_faults(faults, cloud.faults, t)
+        remote.before_wake(t)
+
     try:
         with cloud:
-            run_until(device, end, bar,
-                      before_wake=lambda t: apply_cloud_faults(faults, cloud.faults, t))
+            run_until(device, end, bar, before_wake=before_wake)
     finally:
         bar.close()
         console.close()
@@ -210,6 +218,8 @@ def run(options: RunOptions) -> dict:
             handle.write(json.dumps(event) + "\n")
     report = build_report(device, options, profile, start, end, cloud_dir)
     report["cloud"] = dict(sorted(cloud.stats.items()))
+    if remote.placements:
+        report["remote_configs"] = remote.report(out / "console.log")
     if options.preview:
         write_preview(device.sd, out)
         write_plots(device.meter.trace, start, end, profile["battery"]["capacity_mAh"], out,
@@ -305,11 +315,11 @@ def firmware_modules() -> SimpleNamespace:
     sys.path.insert(0, str(PROJECT))
     try:
         from state.store import State
-        from timelapse import civil, config, schedule, timesync, upload
+        from timelapse import civil, config, remote, schedule, timesync, upload
     finally:
         sys.path.remove(str(PROJECT))
     return SimpleNamespace(civil=civil, config=config, schedule=schedule, timesync=timesync,
-                           upload=upload, State=State)
+                           upload=upload, remote=remote, State=State)
 
 
 def scheduled_slots(cfg: dict, spans: list[list]) -> list[float]:

@@ -19,7 +19,10 @@ def measured(hot, volts, utc=None):
     at most daily: battery_ref is [utc, volts, V/day over the last such span or None]."""
     hot["battery_v"] = round(volts, 3)
     ref = hot["battery_ref"]
-    if not volts or utc is None:
+    if not volts:  # no battery pin (any more): no trend
+        hot["battery_ref"] = None
+        return
+    if utc is None:
         return
     if ref is None or utc < ref[0]:
         hot["battery_ref"] = [utc, hot["battery_v"], None]
