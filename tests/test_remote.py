@@ -180,7 +180,8 @@ def test_status_matches_the_state_dump(field: Field) -> None:
     facts = summary.facts(state, state.durable["config"], 0, True)
     status = field.status()
     # written after the batch, before the wake ends (and is counted as a wake)
-    assert status["counters"] == dict(facts["counters"], wakes_since_power_on=facts["counters"]["wakes_since_power_on"] - 1)
+    counters = facts["counters"]
+    assert status["counters"] == dict(counters, wakes_since_power_on=counters["wakes_since_power_on"] - 1)
     assert status["queue"]["length"] == facts["queue"]["length"] == 0
     assert status["camera"] == "FIELD7"
     assert status["next_wake"] - status["written"] == pytest.approx(600, abs=30)
