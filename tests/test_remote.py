@@ -157,6 +157,19 @@ def test_broken_remote_config_leaves_the_good_one_with_its_error_in_the_status(f
     assert abs(field.gaps(1)[0] - 1200) < 5  # on the 20-minute grid (the first step may be shorter)
 
 
+def test_oversized_remote_file_is_refused_unread_and_the_status_still_written(field: Field) -> None:
+    field.wake()
+    big = EVERY_WAKE.replace('"10m"', '"5m"') + "# padding\n" * 1000   # over 8 kB
+    place(field.cloud, FOLDER + "/camconfig.toml", big.encode())
+    for _ in range(3):
+        field.wake()
+    status = field.status()
+    assert "more than 8192" in status["config"] and status["config_source"] == "local"
+    assert abs(status["written"] - field.device.capture_times[-1][0]) < 60  # by the last wake
+    assert field.device.errors["config"] == 1             # refused once, by its ETag
+    assert all(abs(g - 600) < 5 for g in field.gaps(2))
+
+
 def test_remote_file_deleted_returns_to_the_local_file(field: Field) -> None:
     place(field.cloud, FOLDER + "/camconfig.toml", EVERY_WAKE.replace('"10m"', '"5m"').encode())
     for _ in range(4):

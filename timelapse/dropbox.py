@@ -34,6 +34,14 @@ class AuthBroken(DropboxError):
     """The refresh token or app credentials were refused: only a new settings.toml helps."""
 
 
+class TooLarge(DropboxError):
+    """A download larger than asked for; `tag` is its ETag."""
+
+    def __init__(self, tag, message):
+        super().__init__("remote", message)
+        self.tag = tag
+
+
 class Full(DropboxError):
     """The Dropbox account has no space left."""
 
@@ -165,11 +173,14 @@ class Dropbox:
             response.close()
             return etag, None
         if status == 200:
+            tag = response.headers.get("etag")
+            if not tag:  # Dropbox's ETag is the rev as a weak validator (docs/fidelity.md)
+                result = response.headers.get("dropbox-api-result") or "{}"
+                tag = 'W/"%s"' % json.loads(result).get("rev", "")
             size = int(response.headers.get("content-length") or 0)
             if size > limit:
-                response.close()
-                raise DropboxError("remote", "%s: %d bytes, more than %d" % (path, size, limit))
-            tag = response.headers.get("etag") or ""
+                response.close()  # adafruit_requests drops the connection rather than read it
+                raise TooLarge(tag, "%s: %d bytes, more than %d" % (path, size, limit))
             try:
                 data = response.content
             finally:

@@ -83,7 +83,13 @@ def check_config(wake, client, folder):
     hot, durable = wake.state.hot, wake.state.durable
     path = folder + "/" + CONFIG_FILE
     known = conf.remote_tag(durable)
-    tag, data = client.download(path, known, timesync.utc_now(), CONFIG_LIMIT)
+    from timelapse.dropbox import TooLarge
+
+    try:
+        tag, data = client.download(path, known, timesync.utc_now(), CONFIG_LIMIT)
+    except TooLarge as problem:
+        reject(wake, problem.tag, "Dropbox %s" % problem)
+        return
     if tag is None:
         if known and conf.remote_gone(hot, durable):
             print("config: %s is gone from Dropbox: the local file again from the next wake" % path)
@@ -95,9 +101,13 @@ def check_config(wake, client, folder):
     try:
         cfg = config.load(data.decode())
     except (ValueError, UnicodeError) as problem:
-        message = "Dropbox %s: %s" % (path, problem)
-        conf.remote_rejected(durable, tag, message)
-        wake.error("config", message + " (running on the last good configuration)")
+        reject(wake, tag, "Dropbox %s: %s" % (path, problem))
         return
     conf.remote_loaded(durable, cfg, tag)
     print("config: %s from Dropbox accepted (%s), in force from the next wake" % (path, tag))
+
+
+def reject(wake, tag, message):
+    """Recorded once per remote file (its ETag); the configuration in force stays."""
+    conf.remote_rejected(wake.state.durable, tag, message)
+    wake.error("config", message + " (running on the last good configuration)")
