@@ -16,6 +16,7 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -123,12 +124,22 @@ class RemoteConfigs:
             rows.append(row)
         return rows
 
+    def changes(self, rows: list[dict[str, Any]]) -> list[tuple[float, str]]:
+        """(true UTC from which it was in force, its text) of each accepted placement: from the
+        end of the wake that fetched it (the console's wake headers carry the wake's end)."""
+        found = []
+        for placement, row in zip(self.placements, rows, strict=True):
+            if row["accepted"]:
+                fetched = datetime.fromisoformat(row["fetched"].replace("Z", "+00:00")).timestamp()
+                found.append((fetched, placement.source.read_text()))
+        return found
+
 
 WAKE = re.compile(r"^--- wake \d+ at (\S+) ")
 
 
 def console_wakes(console: Path) -> list[tuple[str, list[str]]]:
-    """The console log as (virtual UTC of the wake, its lines)."""
+    """The console log as (virtual UTC at the end of the wake, its lines)."""
     wakes: list[tuple[str, list[str]]] = []
     for line in console.read_text().splitlines():
         match = WAKE.match(line)

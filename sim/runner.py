@@ -216,10 +216,11 @@ def run(options: RunOptions) -> dict:
     with open(out / "events.jsonl", "w") as handle:
         for event in events:
             handle.write(json.dumps(event) + "\n")
-    report = build_report(device, options, profile, start, end, cloud_dir)
+    remote_rows = remote.report(out / "console.log")
+    report = build_report(device, options, profile, start, end, cloud_dir, remote.changes(remote_rows))
     report["cloud"] = dict(sorted(cloud.stats.items()))
-    if remote.placements:
-        report["remote_configs"] = remote.report(out / "console.log")
+    if remote_rows:
+        report["remote_configs"] = remote_rows
     if options.preview:
         write_preview(device.sd, out)
         write_plots(device.meter.trace, start, end, profile["battery"]["capacity_mAh"], out,
@@ -339,6 +340,15 @@ def scheduled_slots(cfg: dict, spans: list[list]) -> list[float]:
     return slots
 
 
+def slots_in_force(in_force: list[tuple[float, dict]], spans: list[list]) -> list[float]:
+    """The slots of each configuration over the time it was in force ((from, cfg), in order)."""
+    slots: list[float] = []
+    for (begin, cfg), (end, _) in zip(in_force, in_force[1:] + [(math.inf, {})], strict=True):
+        cut = [[max(s, begin), min(e, end), valid] for s, e, valid in spans if min(e, end) > max(s, begin)]
+        slots += scheduled_slots(cfg, cut)
+    return slots
+
+
 def clock_errors(cfg: dict, capture_times: list[tuple[float, float, str]]) -> list[float]:
     """|the time a photo's name claims - the true time it was written|, for dated photos."""
     civil = firmware_modules().civil
@@ -455,7 +465,9 @@ def firmware_state(device: Device):
 
 
 def build_report(device: Device, options: RunOptions, profile, start: float, end: float,
-                 cloud_dir: Path) -> dict:
+                 cloud_dir: Path, changes: list[tuple[float, str]] | None = None) -> dict:
+    """The run judged by the configuration in force: the local camconfig.toml, then each remote
+    one from the wake it was applied at (`changes`: (true UTC, its text), sim/dropbox_files.py)."""
     counters = asdict(device.counters)
     config_path = device.folder / "camconfig.toml"
     config = firmware_modules().config
@@ -466,8 +478,12 @@ def build_report(device: Device, options: RunOptions, profile, start: float, end
     state = firmware_state(device)
     if state.durable.get("zone"):  # the offset a time service gave for TIMEZONE (settings.toml)
         cfg["schedule"]["utc_offset"] = state.durable["zone"][0]
-    slots = scheduled_slots(cfg, device.true_time_spans())
-    interval = cfg["schedule"]["interval"]
+    in_force = [(-math.inf, cfg)] + [(t, config.load(text)) for t, text in changes or []]
+    if state.durable.get("zone"):
+        for _, piece in in_force[1:]:
+            piece["schedule"]["utc_offset"] = state.durable["zone"][0]
+    slots = slots_in_force(in_force, device.true_time_spans())
+    interval = min(piece["schedule"]["interval"] for _, piece in in_force)
     captured_on_slot = match_slots(slots, [true for true, _, _ in device.capture_times],
                                    tolerance=min(interval / 2, 300))
     census = image_census(device, cloud_dir)

@@ -241,6 +241,8 @@ def test_status_json_after_each_batch_read_by_the_sdk(simulate, sdk_of, tmp_path
     assert status_writes == report["upload_batches"] > 10
     (applied,) = report["remote_configs"]
     assert applied["accepted"] and applied["applied"] > applied["fetched"] > applied["placed"]
+    # judged by the configuration in force: 10 minutes, then 5 from the wake after the fetch
+    assert report["missed_slots"] == 0 and report["scheduled_slots"] == report["captures"]
     with LocalDropbox(out / "cloud") as cloud:
         dbx = sdk_of(cloud)
         meta, response = dbx.files_download("/timelapse/CAM1/status.json")
