@@ -125,8 +125,8 @@ class RemoteConfigs:
         return rows
 
     def changes(self, rows: list[dict[str, Any]]) -> list[tuple[float, str]]:
-        """(true UTC from which it was in force, its text) of each accepted placement: from the
-        end of the wake that fetched it (the console's wake headers carry the wake's end)."""
+        """(true UTC at the end of the wake that fetched it, its text) of each accepted
+        placement (the console's wake headers carry the wake's end)."""
         found = []
         for placement, row in zip(self.placements, rows, strict=True):
             if row["accepted"]:

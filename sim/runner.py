@@ -467,7 +467,8 @@ def firmware_state(device: Device):
 def build_report(device: Device, options: RunOptions, profile, start: float, end: float,
                  cloud_dir: Path, changes: list[tuple[float, str]] | None = None) -> dict:
     """The run judged by the configuration in force: the local camconfig.toml, then each remote
-    one from the wake it was applied at (`changes`: (true UTC, its text), sim/dropbox_files.py)."""
+    one from the wake after the one that fetched it (`changes`: (true UTC of the fetch, its
+    text), sim/dropbox_files.py)."""
     counters = asdict(device.counters)
     config_path = device.folder / "camconfig.toml"
     config = firmware_modules().config
@@ -478,7 +479,10 @@ def build_report(device: Device, options: RunOptions, profile, start: float, end
     state = firmware_state(device)
     if state.durable.get("zone"):  # the offset a time service gave for TIMEZONE (settings.toml)
         cfg["schedule"]["utc_offset"] = state.durable["zone"][0]
-    in_force = [(-math.inf, cfg)] + [(t, config.load(text)) for t, text in changes or []]
+    # a remote config is in force from the first wake after the one that fetched it
+    in_force = [(-math.inf, cfg)] + [
+        (math.ceil(next((r.start for r in device.wake_records if r.start > t), t)), config.load(text))
+        for t, text in changes or []]
     if state.durable.get("zone"):
         for _, piece in in_force[1:]:
             piece["schedule"]["utc_offset"] = state.durable["zone"][0]
