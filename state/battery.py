@@ -1,5 +1,4 @@
-"""Owner of the battery (hot battery_v, battery_ref; durable brownouts, brownouts_seen,
-brownout_v)."""
+"""Owner of the battery (hot battery_v; durable brownouts, brownouts_seen, brownout_v)."""
 
 try:
     from micropython import const
@@ -11,30 +10,8 @@ WIFI = const(0)     # brownout_v: no WiFi below, ...
 CAPTURE = const(1)  # ... no capture below (0.0: none)
 
 
-TREND_S = 86400  # the trend is the change over at least a day (a wake's reading is noisy)
-
-
-def measured(hot, volts, utc=None):
-    """This wake's reading; `utc` (None while the clock is not set) moves the trend's reference
-    at most daily: battery_ref is [utc, volts, V/day over the last such span or None]."""
+def measured(hot, volts):
     hot["battery_v"] = round(volts, 3)
-    ref = hot["battery_ref"]
-    if not volts:  # no battery pin (any more): no trend
-        hot["battery_ref"] = None
-        return
-    if utc is None:
-        return
-    if ref is None or utc < ref[0]:
-        hot["battery_ref"] = [utc, hot["battery_v"], None]
-    elif utc - ref[0] >= TREND_S:
-        slope = (hot["battery_v"] - ref[1]) * 86400 / (utc - ref[0])
-        hot["battery_ref"] = [utc, hot["battery_v"], round(slope, 4)]
-
-
-def trend(hot):
-    """Volts per day over the last day or more, None before a day of readings."""
-    ref = hot["battery_ref"]
-    return None if ref is None else ref[2]
 
 
 def volts(hot):

@@ -66,9 +66,9 @@ DURABLE: dict = {
     "config": None,
     "config_hash": 0,
     "config_error": "",
-    "config_source": "default",  # state/conf.py: where `config` came from
-    "remote_tag": "",            # ... the ETag of the remote camconfig.toml last fetched
-    "remote_error": "",          # ... and why it was rejected
+    "config_source": "default",
+    "remote_tag": "",
+    "remote_error": "",
     "auth_broken": "",
     "zone": None,
     "settings_error": "",

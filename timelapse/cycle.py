@@ -13,7 +13,7 @@ import supervisor
 
 from state import battery, cadence, card, conf, queue
 from state.store import State
-from timelapse import civil, marker, power, schedule, spool, summary, ticks, timesync
+from timelapse import civil, marker, power, schedule, spool, ticks, timesync
 
 CONFIG_FILE = "camconfig.toml"
 SLOT_TOLERANCE_S = 90     # a wake this close to a slot takes that slot's photo
@@ -85,9 +85,9 @@ class Wake:
             self.error("battery_pin", "%s: %s: %s" % (cfg["power"]["battery_pin"],
                                                       type(problem).__name__, problem))
             volts = 0.0
-        utc = timesync.utc_now()
-        battery.measured(hot, volts, utc if timesync.valid(utc) else None)
+        battery.measured(hot, volts)
         self.battery = power.battery_mode(self.state.durable, cfg["power"], volts)
+        utc = timesync.utc_now()
         if self.battery == "critical":
             self.error("battery", "%.2f V is below critical: no capture, no WiFi" % volts)
             self.next_utc = utc + CRITICAL_SLEEP_S
@@ -376,6 +376,8 @@ class Wake:
             self.dump()
 
     def dump(self):
+        from timelapse import summary  # compiled only with USB attached
+
         utc = timesync.utc_now()
         cfg = getattr(self, "cfg", None)
         summary.print_dump(summary.facts(self.state, cfg, utc, timesync.valid(utc), self.next_utc))

@@ -8,7 +8,7 @@ uploaded.
 import json
 import time
 
-from state import conf
+from state import remoteconf
 from timelapse import summary, timesync
 
 STATUS_FILE = "status.json"
@@ -66,10 +66,14 @@ def after_batch(wake, client, deadline):
     if deadline - time.monotonic() < NEED_S:
         print("status: no time left in the awake budget")
         return 0
+    from state import battery, trend
+
     cfg = wake.cfg
     folder = camera_folder(cfg["upload"]["path"], cfg["camera"]["id"])
     check_config(wake, client, folder)
     utc = timesync.utc_now()
+    if timesync.valid(utc):
+        trend.update(wake.state.hot, battery.volts(wake.state.hot), utc)
     facts = summary.facts(wake.state, cfg, utc, timesync.valid(utc), wake.next_utc)
     body = json.dumps(document(facts, cfg["schedule"]["utc_offset"])).encode()
     client.upload(folder + "/" + STATUS_FILE, body, None, utc, mode="overwrite")
@@ -82,7 +86,7 @@ def check_config(wake, client, folder):
     from the next wake, an invalid one is recorded and the configuration in force stays."""
     hot, durable = wake.state.hot, wake.state.durable
     path = folder + "/" + CONFIG_FILE
-    known = conf.remote_tag(durable)
+    known = remoteconf.tag(durable)
     from timelapse.dropbox import TooLarge
 
     try:
@@ -91,7 +95,7 @@ def check_config(wake, client, folder):
         reject(wake, problem.tag, "Dropbox %s" % problem)
         return
     if tag is None:
-        if known and conf.remote_gone(hot, durable):
+        if known and remoteconf.gone(hot, durable):
             print("config: %s is gone from Dropbox: the local file again from the next wake" % path)
         return
     if data is None:
@@ -103,11 +107,11 @@ def check_config(wake, client, folder):
     except (ValueError, UnicodeError) as problem:
         reject(wake, tag, "Dropbox %s: %s" % (path, problem))
         return
-    conf.remote_loaded(durable, cfg, tag)
+    remoteconf.accepted(durable, cfg, tag)
     print("config: %s from Dropbox accepted (%s), in force from the next wake" % (path, tag))
 
 
 def reject(wake, tag, message):
     """Recorded once per remote file (its ETag); the configuration in force stays."""
-    conf.remote_rejected(wake.state.durable, tag, message)
+    remoteconf.rejected(wake.state.durable, tag, message)
     wake.error("config", message + " (running on the last good configuration)")

@@ -8,7 +8,7 @@ never part of the facts, not even truncated: only whether a token is held and un
 import json
 import os
 
-from state import auth, backoff, battery, card, conf, queue, sensor
+from state import auth, backoff, battery, card, conf, queue, remoteconf, sensor, trend
 from timelapse import timesync
 from timelapse.civil import stamp
 
@@ -46,11 +46,11 @@ def facts(state, cfg, now_utc, clock_valid, next_utc=None):
         "drift_ppm": timesync.learned_ppm(hot, durable) or 0.0,
         "backoff_until": backoff.until(hot) or None,
         "battery_v": battery.volts(hot),
-        "battery_trend_v_per_day": battery.trend(hot),
+        "battery_trend_v_per_day": trend.last(hot),
         "sensor": sensor.facts(hot, durable),
         "card": card.problem(hot) or "ok",
         "card_free_kb": card.free(hot),
-        "config": "; ".join(p for p in (conf.problem(durable), conf.remote_problem(durable)) if p) or "ok",
+        "config": "; ".join(p for p in (conf.problem(durable), remoteconf.problem(durable)) if p) or "ok",
         "config_source": conf.source(durable),
         "settings": conf.settings_problem(durable) or "ok",
         "errors": errors,
