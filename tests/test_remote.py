@@ -149,6 +149,11 @@ def test_broken_remote_config_leaves_the_good_one_with_its_error_in_the_status(f
     assert status["errors"] and status["errors"][-1][1] == "config"
     assert status["errors"][-1][0].endswith("+02:00")    # the error's local time
     assert field.device.errors["config"] == 1            # fetched and rejected once
+    from state.store import State
+    from timelapse import summary
+
+    state = State.load(field.device.sleep_memory, field.device.nvm)
+    assert summary.facts(state, state.durable["config"], 0, True)["config"] == status["config"]  # the dump
     # a corrected file is taken again
     place(field.cloud, FOLDER + "/camconfig.toml", EVERY_WAKE.replace('"10m"', '"20m"').encode())
     for _ in range(4):
