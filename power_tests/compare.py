@@ -5,7 +5,9 @@ table gives mAh per day, battery days, the ratio to ours and to the floor, and t
 state in deep sleep (the largest single term on this board, docs/design.md, Power), with a line
 for our firmware with its sleep-state write removed to show what that one step is worth, and with
 --savings a line for each other saving taken out (fast reconnect, config cache, time from
-upload answers, token kept until it expires).
+upload answers, token kept until it expires) and for each feature that costs charge taken out
+(status.json and the remote camconfig.toml after each batch), with what that feature costs per
+batch and per day.
 """
 
 from __future__ import annotations
@@ -41,10 +43,18 @@ SAVINGS = {
 }
 
 
+# Features of ours that cost charge, taken out one at a time: file -> [(line, stand-in)].
+FEATURES = {
+    "status.json and remote config": ("timelapse/online.py", [  # docs/status.md
+        ("                after_batch(state, cfg, client, deadline, utc + sleep_s, error, phase)\n",
+         "                pass\n")]),
+}
+
+
 def without(saving: str, target: Path) -> Path:
-    """A copy of our firmware with one saving taken out."""
+    """A copy of our firmware with one saving (or feature) taken out."""
     shutil.copytree(FIRMWARE_DIR, target, ignore=shutil.ignore_patterns("__pycache__"))
-    name, edits = SAVINGS[saving]
+    name, edits = SAVINGS[saving] if saving in SAVINGS else FEATURES[saving]
     path = target / name
     text = path.read_text()
     for line, stand_in in edits:
@@ -80,6 +90,9 @@ def compare(days: float, config: Path | None, profile: Path | None, out: Path, s
             for n, saving in enumerate(list(SAVINGS)[1:]):
                 firmwares[f"ours without {saving}"] = (without(saving, Path(scratch) / f"s{n}"),
                                                        f"ours_without_{n}")
+            for n, feature in enumerate(FEATURES):
+                firmwares[f"ours without {feature}"] = (without(feature, Path(scratch) / f"f{n}"),
+                                                        f"ours_without_feature_{n}")
         jobs = [(label, {"days": days, "config": config, "profile": profile, "firmware": firmware,
                          "seed": seed, "out": out / folder, "progress": False, "preview": False,
                          "sensor": sensor, "camera_switch": camera_switch})
@@ -113,9 +126,33 @@ def compare(days: float, config: Path | None, profile: Path | None, out: Path, s
                  "battery_days": round(ours["battery_mAh"] / floor_per_day, 1),
                  "x_ours": round(floor_per_day / ours_per_day, 2), "x_floor": 1.0, "ended": "",
                  "captures": ours["captures"], "uploaded": ours["uploaded"], "lost_images": 0})
+    costs = {feature: feature_cost(ours, reports[f"ours without {feature}"], days)
+             for feature in FEATURES if f"ours without {feature}" in reports}
+    if costs:
+        (out / "feature_costs.json").write_text(json.dumps(costs, indent=2) + "\n")
     (out / "compare.json").write_text(json.dumps(rows, indent=2) + "\n")
     (out / "compare.md").write_text(markdown(rows))
     return rows
+
+
+def awake_total_s(report: dict) -> float:
+    return sum(kind["count"] * kind["mean"] for kind in report["awake_s"].values())
+
+
+def feature_cost(ours: dict, bare: dict, days: float) -> dict:
+    """What a feature costs: ours against ours without it, per upload batch and per day."""
+    batches = ours["upload_batches"] or 1
+    extra_mAh = ours["charge_mAh"] - bare["charge_mAh"]
+    return {
+        "batches_per_day": round(ours["upload_batches"] / days, 2),
+        "bytes_up_per_batch": round((ours["bytes_up"] - bare["bytes_up"]) / batches),
+        "requests_per_batch": round((ours["http_requests"] - bare["http_requests"]) / batches, 2),
+        "tls_handshakes_extra": ours["tls_handshakes"] - bare["tls_handshakes"],
+        "awake_ms_per_batch": round((awake_total_s(ours) - awake_total_s(bare)) * 1000 / batches),
+        "uAh_per_batch": round(extra_mAh * 1000 / batches, 1),
+        "mAh_per_day": round(extra_mAh / days, 3),
+        "percent_of_total": round(100 * extra_mAh / ours["charge_mAh"], 2),
+    }
 
 
 COLUMNS = (("firmware", "firmware"), ("camera_in_sleep", "camera in deep sleep"),
@@ -150,6 +187,10 @@ def main(argv: list[str] | None = None) -> int:
     rows = compare(args.days, args.config, args.profile, args.out, args.seed, savings=args.savings,
                    sensor=args.sensor, camera_switch=args.camera_switch)
     sys.stdout.write(markdown(rows))
+    costs = args.out / "feature_costs.json"
+    if args.savings and costs.exists():
+        for feature, cost in json.loads(costs.read_text()).items():
+            print(f"\ncost of {feature}: " + ", ".join(f"{k} {v}" for k, v in cost.items()))
     print(f"\n{args.days:g} simulated days each, sensor {args.sensor}"
           f"{', camera switch on ' + args.camera_switch if args.camera_switch else ''}; runs in {args.out}/")
     return 0

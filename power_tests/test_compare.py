@@ -7,16 +7,16 @@ from pathlib import Path
 
 import pytest
 
-from power_tests.compare import SAVINGS, without
+from power_tests.compare import FEATURES, SAVINGS, without
 from tools.firmware import FIRMWARE_DIR
 
 pytestmark = pytest.mark.slow  # firmware compared over simulated days: left out by `make check`
 
 
-@pytest.mark.parametrize("saving", sorted(SAVINGS))
+@pytest.mark.parametrize("saving", sorted(SAVINGS) + sorted(FEATURES))
 def test_every_saving_can_be_taken_out(tmp_path: Path, saving: str) -> None:
     copy = without(saving, tmp_path / "firmware")
-    name, edits = SAVINGS[saving]
+    name, edits = {**SAVINGS, **FEATURES}[saving]
     text = (copy / name).read_text()
     assert text != (FIRMWARE_DIR / name).read_text()
     for _, stand_in in edits:

@@ -45,6 +45,9 @@ def main(argv: list[str] | None = None) -> int:
     runner.add_argument("--camera-switch", metavar="PIN",
                         help="the board is modified with a load switch on the camera's 3.3 V on PIN "
                              "(docs/camera-power-switch.md); the config's camera_power_pin uses it")
+    runner.add_argument("--remote-config", action="append", default=[], metavar="PATH@DAY",
+                        help="put PATH into the camera's Dropbox folder as camconfig.toml on DAY "
+                             "(from the start, may be fractional); repeatable")
     runner.add_argument("--quiet", action="store_true", help="no progress bar, no summary")
     runner.add_argument("--no-preview", action="store_true",
                         help="skip preview.gif, contact_sheet.jpg and the current and battery plots")
@@ -94,7 +97,8 @@ def main(argv: list[str] | None = None) -> int:
                          cold_rtc=args.cold_rtc, card_mb=args.card_mb, progress=not args.quiet,
                          circuitpython=args.circuitpython, settings_file=args.settings,
                          sensor=args.sensor, camera_switch=args.camera_switch,
-                         preview=not args.no_preview, battery_mAh=args.battery_mAh)
+                         preview=not args.no_preview, battery_mAh=args.battery_mAh,
+                         remote_config=tuple(args.remote_config))
     report = run(options)
     if not args.quiet:
         width = max(map(len, SUMMARY_KEYS))
@@ -104,6 +108,10 @@ def main(argv: list[str] | None = None) -> int:
         if (args.out / "preview.gif").exists():
             print(f"  preview: {args.out}/preview.gif, {args.out}/contact_sheet.jpg")
             print(f"  plots:   {args.out}/current_day.png, {args.out}/battery.png")
+        for row in report.get("remote_configs", []):
+            outcome = ("applied from the wake at %s" % row["applied"] if row["accepted"]
+                       else "rejected: %s" % row["error"] if row["fetched"] else "not fetched")
+            print(f"  remote config {row['file']} placed {row['placed']}, fetched {row['fetched']}: {outcome}")
         if report["errors"]:
             print(f"  {'errors':<{width}}  {json.dumps(report['errors'])}")
     return 1 if report["crashes"] else 0

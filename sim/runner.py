@@ -62,6 +62,7 @@ class RunOptions:
     sensor: str = "OV2640"                 # the camera module (sim.hardware.SENSORS)
     camera_switch: str | None = None       # pin of a load switch on the camera's 3.3 V, if fitted
     battery_mAh: float | None = None       # the battery's capacity instead of the profile's
+    remote_config: tuple[str, ...] = ()    # "PATH@DAY": PATH into the camera's Dropbox folder on DAY
 
 
 def parse_start(text: str) -> float:
@@ -182,10 +183,17 @@ def run(options: RunOptions) -> dict:
                     events=events, console=console)
     bar = tqdm(total=round(options.days * 86400), unit="s", unit_scale=True, desc="simulated",
                disable=not options.progress or None, leave=False)
+    from sim.cloud.conditional import Placement, RemoteConfigs, camera_folder, parse_placement
+    remote = RemoteConfigs(cloud, camera_folder(device_dir / "camconfig.toml"), start,
+                           [Placement(*parse_placement(text)) for text in options.remote_config])
+
+    def before_wake(t: float) -> None:
+        apply_cloud_faults(faults, cloud.faults, t)
+        remote.before_wake(t)
+
     try:
         with cloud:
-            run_until(device, end, bar,
-                      before_wake=lambda t: apply_cloud_faults(faults, cloud.faults, t))
+            run_until(device, end, bar, before_wake=before_wake)
     finally:
         bar.close()
         console.close()
@@ -193,9 +201,12 @@ def run(options: RunOptions) -> dict:
     with open(out / "events.jsonl", "w") as handle:
         for event in events:
             handle.write(json.dumps(event) + "\n")
-    report = build_report(device, options, profile, start, end, cloud_dir)
+    remote_rows = remote.report(out / "console.log")
+    report = build_report(device, options, profile, start, end, cloud_dir, remote.changes(remote_rows))
     report["cloud"] = dict(sorted(cloud.stats.items()))
     dump_json(out / "daily.json", daily(device, start, end))
+    if remote_rows:
+        report["remote_configs"] = remote_rows
     if options.preview:
         write_preview(device.sd, out)
         write_plots(device.meter.trace, start, end, profile["battery"]["capacity_mAh"], out,
@@ -290,10 +301,10 @@ def firmware_modules() -> SimpleNamespace:
     """The project's own firmware modules, imported on the host for judging a run."""
     manifest.importable()
     from state.store import State
-    from timelapse import civil, config, schedule, timesync, upload
+    from timelapse import civil, config, remote, schedule, timesync, upload
 
     return SimpleNamespace(civil=civil, config=config, schedule=schedule, timesync=timesync,
-                           upload=upload, State=State)
+                           upload=upload, remote=remote, State=State)
 
 
 def scheduled_slots(cfg: dict, spans: list[list]) -> list[float]:
@@ -310,6 +321,15 @@ def scheduled_slots(cfg: dict, spans: list[list]) -> list[float]:
             slots += [t - offset for t in local]
         else:
             slots += [start + k * interval for k in range(int((end - start) // interval) + 1)]
+    return slots
+
+
+def slots_in_force(in_force: list[tuple[float, dict]], spans: list[list]) -> list[float]:
+    """The slots of each configuration over the time it was in force ((from, cfg), in order)."""
+    slots: list[float] = []
+    for (begin, cfg), (end, _) in zip(in_force, in_force[1:] + [(math.inf, {})], strict=True):
+        cut = [[max(s, begin), min(e, end), valid] for s, e, valid in spans if min(e, end) > max(s, begin)]
+        slots += scheduled_slots(cfg, cut)
     return slots
 
 
@@ -429,7 +449,10 @@ def firmware_state(device: Device):
 
 
 def build_report(device: Device, options: RunOptions, profile, start: float, end: float,
-                 cloud_dir: Path) -> dict:
+                 cloud_dir: Path, changes: list[tuple[float, str]] | None = None) -> dict:
+    """The run judged by the configuration in force: the local camconfig.toml, then each remote
+    one from the wake after the one that fetched it (`changes`: (true UTC of the fetch, its
+    text), sim/cloud/conditional.py)."""
     counters = asdict(device.counters)
     config_path = device.folder / "camconfig.toml"
     config = firmware_modules().config
@@ -440,8 +463,15 @@ def build_report(device: Device, options: RunOptions, profile, start: float, end
     state = firmware_state(device)
     if state.durable.get("zone"):  # the offset a time service gave for TIMEZONE (settings.toml)
         cfg["schedule"]["utc_offset"] = state.durable["zone"][0]
-    slots = scheduled_slots(cfg, device.true_time_spans())
-    interval = cfg["schedule"]["interval"]
+    # a remote config is in force from the first wake after the one that fetched it
+    in_force = [(-math.inf, cfg)] + [
+        (math.ceil(next((r.start for r in device.wake_records if r.start > t), t)), config.load(text))
+        for t, text in changes or []]
+    if state.durable.get("zone"):
+        for _, piece in in_force[1:]:
+            piece["schedule"]["utc_offset"] = state.durable["zone"][0]
+    slots = slots_in_force(in_force, device.true_time_spans())
+    interval = min(piece["schedule"]["interval"] for _, piece in in_force)
     captured_on_slot = match_slots(slots, [true for true, _, _ in device.capture_times],
                                    tolerance=min(interval / 2, 300))
     census = image_census(device, cloud_dir)

@@ -500,6 +500,11 @@ class VMBoard:
             if arg["path"] not in self.network.files:
                 return 409, {"error_summary": "path/not_found/."}, "application/json"
             return 200, self._meta(arg["path"]), "application/json"
+        if path == "/2/files/download":  # the remote camconfig.toml check (docs/status.md)
+            arg = json.loads(headers["dropbox-api-arg"])
+            if arg["path"] not in self.network.files:
+                return 409, {"error_summary": "path/not_found/."}, "application/json"
+            return 200, self.network.files[arg["path"]], "application/octet-stream"
         return 404, {"error_summary": "unknown route"}, "application/json"
 
     def _token(self, form: dict) -> tuple[int, object, str]:
@@ -520,7 +525,7 @@ class VMBoard:
         if arg.get("content_hash") and arg["content_hash"] != content_hash(data):
             return 400, {"error_summary": "content_hash_mismatch/."}, "application/json"
         existing = self.network.files.get(path)
-        if existing is not None and existing != data:
+        if existing is not None and existing != data and arg.get("mode") != "overwrite":
             if not arg.get("autorename"):
                 return 409, {"error_summary": "path/conflict/file/."}, "application/json"
             stem, dot, ext = path.rpartition(".")

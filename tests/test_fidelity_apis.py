@@ -203,6 +203,7 @@ def test_ap_info_and_ipv4_address_are_none_unless_joined(awake) -> None:
     assert radio.ap_info is None and radio.ipv4_address is None
     radio.connect(device.network.ssid, device.network.password)
     info = radio.ap_info
+    assert info is not None
     assert info.channel == device.network.channel and type(info.channel) is int
     assert type(info.bssid) is bytes and len(info.bssid) == 6
     assert isinstance(radio.ipv4_address, IPv4Address)
@@ -222,7 +223,7 @@ def test_set_ipv4_address_takes_ipv4address_keywords_only(awake) -> None:
     with pytest.raises(TypeError, match="^unexpected keyword argument 'dns'$"):
         radio.set_ipv4_address(ipv4=address, netmask=mask, gateway=gateway, dns=gateway)
     for bad in ({"ipv4": "192.168.1.50"}, {"gateway": 3232235777}, {"ipv4_dns": None}):
-        arguments = {"ipv4": address, "netmask": mask, "gateway": gateway}
+        arguments: dict[str, object] = {"ipv4": address, "netmask": mask, "gateway": gateway}
         arguments.update(bad)
         with pytest.raises(ValueError, match="^Only IPv4 addresses supported$"):
             radio.set_ipv4_address(**arguments)
@@ -328,7 +329,7 @@ def test_errno_has_the_boards_24_names_with_newlib_numbers() -> None:
     for absent in ("ENOTDIR", "EPIPE", "EHOSTDOWN", "ENETUNREACH", "EWOULDBLOCK"):
         assert not hasattr(errno_, absent)
     network = load_firmware_module("timelapse/network.py")
-    assert network.ETIMEDOUT == errno_.ETIMEDOUT == 116
+    assert network.ETIMEDOUT == errno_.ETIMEDOUT == 116  # type: ignore[attr-defined]
     error = board_error(116)
     assert type(error) is OSError and error.args == (116,) and str(error) == "[Errno 116] ETIMEDOUT"
     assert str(board_error(32)) == "32" and board_error(32).errno == 32  # no name on the board

@@ -1,5 +1,5 @@
 """Owner of the config cache (hot config_key: camconfig.toml's [size, mtime]; durable config,
-config_hash, config_error, settings_error)."""
+config_hash, config_error, settings_error, config_source). config_hash is the local file's."""
 
 
 def cached(durable: dict) -> "dict | None":
@@ -22,6 +22,22 @@ def loaded(durable: dict, cfg: dict, fingerprint: int) -> None:
     durable["config"] = cfg
     durable["config_hash"] = fingerprint
     durable["config_error"] = ""
+    durable["config_source"] = "local"
+
+
+def source(durable):
+    return durable["config_source"] if durable["config"] else "default"
+
+
+def use_remote(durable, cfg):
+    durable["config"] = cfg
+    durable["config_source"] = "remote"
+
+
+def reread(hot, durable):
+    """Read the local file again at the next wake."""
+    durable["config_hash"] = 0
+    hot["config_key"] = None
 
 
 def problem(durable: dict) -> str:

@@ -13,7 +13,7 @@ import supervisor
 
 from state import battery, cadence, card, conf, queue
 from state.store import State
-from timelapse import civil, marker, power, schedule, spool, summary, ticks, timesync
+from timelapse import civil, marker, power, schedule, spool, ticks, timesync
 
 CONFIG_FILE = "camconfig.toml"
 SLOT_TOLERANCE_S = 90     # a wake this close to a slot takes that slot's photo
@@ -376,7 +376,9 @@ class Wake:
         if self.state.save(alarm.sleep_memory, microcontroller.nvm, board_id(), self.write_backup):
             print("state: NVM written")
         if supervisor.runtime.usb_connected:
-            summary.show(self.state, getattr(self, "cfg", None))
+            from timelapse import summary  # compiled only with USB attached
+
+            summary.show(self.state, getattr(self, "cfg", None), self.next_utc)
 
     def retry_time(self):
         """After a failed wake: the next slot if it can be planned, else a retry."""

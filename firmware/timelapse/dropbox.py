@@ -2,7 +2,8 @@
 
 Only what an upload needs: the OAuth2 refresh-token grant (refreshed when the access token will
 expire within a margin, never on every wake), `files/upload` with its argument in the
-Dropbox-API-Arg header, and `files/get_metadata` after a path conflict. Uploads create their
+Dropbox-API-Arg header, `files/get_metadata` after a path conflict, and `files/download` with
+an ETag (If-None-Match), which costs a 304 when the file did not change. Uploads create their
 parent folders, so there is no create_folder, no metadata check before an upload and no account
 call. Errors are sorted the way the Dropbox documentation asks clients to handle them.
 """
@@ -31,6 +32,14 @@ class DropboxError(Exception):
 
 class AuthBroken(DropboxError):
     """The refresh token or app credentials were refused: only a new settings.toml helps."""
+
+
+class TooLarge(DropboxError):
+    """A download larger than asked for; `tag` is its ETag."""
+
+    def __init__(self, tag, message):
+        super().__init__("remote", message)
+        self.tag = tag
 
 
 class Full(DropboxError):
@@ -122,12 +131,14 @@ class Dropbox:
 
     # -- files ---------------------------------------------------------------------------------
 
-    def upload(self, path: str, data: bytes, digest: "str | None", utc: int, autorename: bool = False) -> dict:
-        """Store `data` at `path` (mode add). Returns the metadata Dropbox acknowledged it with.
+    def upload(self, path: str, data: bytes, digest: "str | None", utc: int, autorename: bool = False,
+               mode: str = "add") -> dict:
+        """Store `data` at `path` (mode add, or overwrite for the status file). Returns the
+        metadata Dropbox acknowledged it with.
 
         An existing file with the same content is no conflict for Dropbox, so a photo whose
         acknowledgement was lost is not stored twice when it is sent again."""
-        arg = {"path": path, "mode": "add", "autorename": autorename, "mute": True}
+        arg = {"path": path, "mode": mode, "autorename": autorename, "mute": True}
         if digest:
             arg["content_hash"] = digest
         response = self._authorised(CONTENT + "/2/files/upload", data, {
@@ -150,14 +161,45 @@ class Dropbox:
             return answer
         raise self._failure(response, answer, "get_metadata " + path)
 
+    def download(self, path: str, etag: "str | None", utc: int, limit: int) -> tuple:
+        """A small file if it changed: (ETag, bytes), (etag, None) when unchanged (304), or
+        (None, None) when there is none. A GET on the content host, the connection the uploads
+        use; Dropbox's content-download endpoints honour If-None-Match."""
+        headers = {"Dropbox-API-Arg": header_json({"path": path})}
+        if etag:
+            headers["If-None-Match"] = etag
+        response = self._authorised(CONTENT + "/2/files/download", None, headers, utc, "GET")
+        status = response.status_code
+        if status == 304:
+            response.close()
+            return etag, None
+        if status == 200:
+            tag = response.headers.get("etag")
+            if not tag:  # Dropbox's ETag is the rev as a weak validator (docs/fidelity.md)
+                result = response.headers.get("dropbox-api-result") or "{}"
+                tag = 'W/"%s"' % json.loads(result).get("rev", "")
+            size = int(response.headers.get("content-length") or 0)
+            if size > limit:
+                response.close()  # adafruit_requests drops the connection rather than read it
+                raise TooLarge(tag, "%s: %d bytes, more than %d" % (path, size, limit))
+            try:
+                data = response.content
+            finally:
+                response.close()
+            return tag, data
+        answer = self._json(response)
+        if status == 409 and answer.get("error_summary", "").startswith("path/not_found"):
+            return None, None
+        raise self._failure(response, answer, "download " + path)
+
     # -- HTTP ----------------------------------------------------------------------------------
 
-    def _authorised(self, url, body, headers, utc):
+    def _authorised(self, url, body, headers, utc, method="POST"):
         """A call with the bearer token; on 401 one refresh and one retry. A 401 even then is
         an ordinary failure (retried on a later wake): only a refused refresh breaks auth."""
         for attempt in (1, 2):
             headers["Authorization"] = "Bearer " + self.token(utc)
-            response = self._call(url, body, headers)
+            response = self._call(url, body, headers, method)
             if response.status_code != 401 or attempt == 2:
                 return response
             summary = self._json(response).get("error_summary", "")
@@ -167,11 +209,11 @@ class Dropbox:
             auth.drop(self.durable)
         return response
 
-    def _call(self, url, body, headers):
+    def _call(self, url, body, headers, method="POST"):
         from timelapse import network, ticks
 
-        response = self.session.post(url, data=body, headers=headers,
-                                     timeout=network.request_timeout(self.deadline))
+        response = self.session.request(method, url, data=body, headers=headers,
+                                        timeout=network.request_timeout(self.deadline))
         date = response.headers.get("date")
         if date:
             self.server_date = parse_http_date(date)

@@ -43,8 +43,10 @@ def run(state: "State", cfg: dict, upload_due: str, sync_due: str, sleep_s: int,
         session = network.session(durable, deadline)
         client, retry_at = None, None
         if upload_due:
-            client, retry_at = send_queue(state, cfg, session, upload_due, deadline, mount, error)
+            client, retry_at, sent = send_queue(state, cfg, session, upload_due, deadline, mount, error)
             phase("upload")
+            if sent:
+                after_batch(state, cfg, client, deadline, utc + sleep_s, error, phase)
         synced = sync_time(state, cfg, session, client, sync_due, sleep_s, deadline, error)
         check_zone(durable, session, deadline, error)
         return synced, retry_at
@@ -58,16 +60,17 @@ def run(state: "State", cfg: dict, upload_due: str, sync_due: str, sleep_s: int,
 
 def send_queue(state: "State", cfg: dict, session: object, reason: str, deadline: float,
                mount: "Callable[[], bool]", error: "Callable[[str, str], None]") -> tuple:
-    """Upload within the budget. Returns the Dropbox client (its Date header is a time sample)
-    and the UTC by which Dropbox asked us to come back, or None."""
+    """Upload within the budget. Returns the Dropbox client (its Date header is a time sample),
+    the UTC by which Dropbox asked us to come back (or None), and whether Dropbox took the batch."""
     hot, durable = state.hot, state.durable
     print("upload: %d photos wait (%s)" % (queue.waiting(hot), reason))
     client = dropbox.Dropbox(session, durable, deadline)
-    retry_at = None
+    retry_at, sent = None, False
     try:
         if mount():  # a wake that took no photo has not mounted the card
             upload.send(hot, durable, cfg, client, deadline, network.TRANSIENT, error)
         backoff.succeeded(hot)
+        sent = True
     except dropbox.AuthBroken as problem:
         auth.stop(durable, problem.kind, upload.settings_key())
         error(problem.kind, "%s: uploads stop until settings.toml changes" % problem)
@@ -87,7 +90,23 @@ def send_queue(state: "State", cfg: dict, session: object, reason: str, deadline
     except network.TRANSIENT as problem:  # timeouts, resets: a later wake retries
         backoff.failed(hot, timesync.utc_now(), backoff.SERVER_MAX_S)
         error("network", "%s: %s" % (type(problem).__name__, problem))
-    return client, retry_at
+    return client, retry_at, sent
+
+
+def after_batch(state: "State", cfg: dict, client: "dropbox.Dropbox", deadline: float, next_utc: int,
+                error: "Callable[[str, str], None]", phase: "Callable[[str], None]") -> None:
+    """After a batch Dropbox took: the remote config and status.json (timelapse/remote.py), on
+    the same connection. Their failure is recorded; it does not hold the uploads back."""
+    from timelapse import remote
+
+    try:
+        remote.after_batch(state, cfg, client, deadline, next_utc, error)
+    except dropbox.DropboxError as problem:
+        error("remote", str(problem))
+    except network.TRANSIENT as problem:
+        error("remote", "%s: %s" % (type(problem).__name__, problem))
+    finally:
+        phase("remote")
 
 
 def sync_time(state: "State", cfg: dict, session: object, client: "dropbox.Dropbox | None", reason: str,

@@ -8,7 +8,7 @@ never part of the facts, not even truncated: only whether a token is held and un
 import json
 import os
 
-from state import auth, backoff, battery, card, conf, queue, sensor
+from state import auth, backoff, battery, card, conf, queue, remoteconf, sensor, trend
 from timelapse import timesync
 from timelapse.civil import stamp
 
@@ -20,8 +20,10 @@ END = "=== end of state ==="
 FIRMWARE_VERSION = "0.4.0"
 
 
-def facts(state: "State", cfg: "dict | None", now_utc: "int | None", clock_valid: "bool | None") -> dict:
-    """The dump's facts, from the hot and durable records (and the wake's context when known)."""
+def facts(state: "State", cfg: "dict | None", now_utc: "int | None", clock_valid: "bool | None",
+          next_utc: "int | None" = None) -> dict:
+    """The dump's facts, from the hot and durable records (and the wake's context when known).
+    status.json (timelapse/remote.py) is built from them."""
     hot, durable = state.hot, state.durable
     wakes, power_ons, errors, error_counts, timings = state.history()
     return {
@@ -40,6 +42,7 @@ def facts(state: "State", cfg: "dict | None", now_utc: "int | None", clock_valid
         },
         "queue": {"length": queue.waiting(hot),
                   "oldest_waiting": queue.next_up(hot) if queue.waiting(hot) > 0 else None,
+                  "since": queue.queued_since(hot) or None,
                   "oldest_on_card": queue.oldest(hot)},
         "last_upload": queue.last_upload(durable) or None,
         "token_valid_until": auth.expiry(durable) if auth.token(durable) else None,
@@ -47,14 +50,17 @@ def facts(state: "State", cfg: "dict | None", now_utc: "int | None", clock_valid
         "drift_ppm": timesync.learned_ppm(hot, durable) or 0.0,
         "backoff_until": backoff.until(hot) or None,
         "battery_v": battery.volts(hot),
+        "battery_trend_v_per_day": trend.last(hot),
         "sensor": sensor.facts(hot, durable),
         "card": card.problem(hot) or "ok",
         "card_free_kb": card.free(hot),
-        "config": conf.problem(durable) or "ok",
+        "config": "; ".join(p for p in (conf.problem(durable), remoteconf.problem(durable)) if p) or "ok",
+        "config_source": conf.source(durable),
         "settings": conf.settings_problem(durable) or "ok",
         "errors": errors,
         "error_counts": error_counts,
         "timings_ms": timings,
+        "next_wake": None if next_utc is None else int(next_utc),
     }
 
 
@@ -72,8 +78,8 @@ def render(f: dict) -> list:
         "captured %d, uploaded %d, waiting %d (oldest #%s), wakes %d, power-ons %d" % (
             counters["captured"], counters["uploaded"], queue["length"], queue["oldest_waiting"],
             counters["wakes_since_power_on"], counters["power_ons"]),
-        "battery %.2f V, card %s (%s kB free), config %s, auth %s, token until %s, drift %.0f ppm" % (
-            f["battery_v"], f["card"], f["card_free_kb"], f["config"], f["auth"],
+        "battery %.2f V, card %s (%s kB free), config %s (%s), auth %s, token until %s, drift %.0f ppm" % (
+            f["battery_v"], f["card"], f["card_free_kb"], f["config"], f["config_source"], f["auth"],
             f["token_valid_until"], f["drift_ppm"]),
         "sensor %s, left in %s, failed starts in a row %d%s" % (
             f["sensor"]["name"] or "not seen yet", f["sensor"]["sleep_state"] or "-",
@@ -91,11 +97,11 @@ def render(f: dict) -> list:
     return lines
 
 
-def show(state: "State", cfg: "dict | None") -> None:
+def show(state: "State", cfg: "dict | None", next_utc: "int | None" = None) -> None:
     """Print the dump now: at the end of every wake with USB attached, and every few seconds
     in maintenance mode. `cfg` is None when the wake failed before loading it."""
     utc = timesync.utc_now()
-    print_dump(facts(state, cfg, utc, timesync.valid(utc)))
+    print_dump(facts(state, cfg, utc, timesync.valid(utc), next_utc))
 
 
 def print_dump(f: dict) -> None:

@@ -17,6 +17,7 @@ import threading
 from collections.abc import Callable
 from urllib.parse import parse_qs
 
+from sim.cloud.conditional import conditional
 from sim.cloud.faults import CloudFaults
 from sim.cloud.server import (
     API_HOST,
@@ -114,9 +115,10 @@ class DropboxRoutes:
             arg = request.arg_of_header(function)
         try:
             with self.lock:
-                return getattr(self, method)(arg, request.body)
+                reply = getattr(self, method)(arg, request.body)
         except RouteError as error:
             return route_error_reply(error.error, error.status)
+        return conditional(request, reply)  # ETag, 304 (sim/cloud/conditional.py)
 
     def _authorise(self, request: Request, function: str) -> Reply | None:
         header = request.headers.get("authorization", "")

@@ -126,7 +126,8 @@ def read_request(handler: http.server.BaseHTTPRequestHandler) -> Request | None:
 def send_reply(handler: http.server.BaseHTTPRequestHandler, reply: Reply) -> None:
     handler.send_response(reply.status)
     handler.send_header("Content-Type", reply.content_type)
-    handler.send_header("Content-Length", str(len(reply.body)))
+    if reply.status != 304:  # a 304 has no body, and no length of one
+        handler.send_header("Content-Length", str(len(reply.body)))
     handler.send_header("X-Dropbox-Request-Id", os.urandom(8).hex())
     for name, value in reply.headers.items():
         handler.send_header(name, value)
