@@ -25,16 +25,16 @@ def loaded(durable: dict, cfg: dict, fingerprint: int) -> None:
     durable["config_source"] = "local"
 
 
-def source(durable):
+def source(durable: dict) -> str:
     return durable["config_source"] if durable["config"] else "default"
 
 
-def use_remote(durable, cfg):
+def use_remote(durable: dict, cfg: dict) -> None:
     durable["config"] = cfg
     durable["config_source"] = "remote"
 
 
-def reread(hot, durable):
+def reread(hot: dict, durable: dict) -> None:
     """Read the local file again at the next wake."""
     durable["config_hash"] = 0
     hot["config_key"] = None

@@ -4,7 +4,7 @@ the reference moves at most daily, at upload wakes, so a capture wake pays nothi
 DAY = 86400
 
 
-def update(hot, volts, utc):
+def update(hot: dict, volts: "float | None", utc: int) -> None:
     """V/day over the last span of a day or more; None before one (or without a battery pin)."""
     ref = hot["battery_ref"]
     if not volts or ref is None or utc < ref[0]:
@@ -13,6 +13,6 @@ def update(hot, volts, utc):
         hot["battery_ref"] = [utc, volts, round((volts - ref[1]) * DAY / (utc - ref[0]), 4)]
 
 
-def last(hot):
+def last(hot: dict) -> "float | None":
     ref = hot["battery_ref"]
     return None if ref is None else ref[2]

@@ -24,7 +24,7 @@ CONFIG_LIMIT = 8192   # bytes: a remote camconfig.toml larger than this is refus
 NEED_S = 3            # the least awake budget left for the two requests
 
 
-def camera_folder(template, cam_id):
+def camera_folder(template: str, cam_id: str) -> str:
     """The camera's folder: `[upload] path` up to the first component after {id} that holds
     another placeholder ("/timelapse/{id}/{date}/{name}" -> "/timelapse/CAM1"); without {id},
     the folder before the first placeholder plus "/<id>"."""
@@ -40,7 +40,7 @@ def camera_folder(template, cam_id):
     return folder if has_id else folder + "/" + cam_id
 
 
-def local_iso(utc, offset):
+def local_iso(utc: int, offset: int) -> str:
     """ISO 8601 local time with its offset: 2026-06-01T08:10:00+01:00."""
     from timelapse.civil import split
 
@@ -50,7 +50,7 @@ def local_iso(utc, offset):
         sign, minutes // 60, minutes % 60)
 
 
-def document(facts, offset):
+def document(facts: dict, offset: int) -> dict:
     """status.json from the state dump's facts (summary.facts): the keys of docs/status.md."""
     doc = {"schema": SCHEMA, "written": facts["time"], "written_local": local_iso(facts["time"], offset),
            "utc_offset_s": offset}
