@@ -18,6 +18,7 @@ from pathlib import Path
 import pytest
 import requests
 
+from power_tests.compare import without
 from sim.cloud import LocalDropbox
 from sim.cloud.conditional import etag, place
 from sim.device import Device
@@ -288,19 +289,9 @@ def applied_rev(out: Path) -> str:
     return line.split('W/"')[1].split('"')[0]
 
 
-def without_remote(firmware_copy: Path) -> Path:
-    """The firmware with the status and remote-config step taken out (as power_tests/compare.py)."""
-    path = firmware_copy / "timelapse" / "online.py"
-    line = "        after_batch(wake, client, deadline)\n"
-    text = path.read_text()
-    assert line in text
-    path.write_text(text.replace(line, "        pass\n"))
-    return firmware_copy
-
-
-def test_no_extra_tls_handshake_per_batch(simulate, firmware_copy: Path) -> None:
+def test_no_extra_tls_handshake_per_batch(simulate, tmp_path: Path) -> None:
     ours, _ = simulate(days=1)
-    bare, _ = simulate(days=1, firmware=without_remote(firmware_copy))
+    bare, _ = simulate(days=1, firmware=without("status.json and remote config", tmp_path / "bare"))
     assert ours["upload_batches"] == bare["upload_batches"] > 5
     assert ours["tls_handshakes"] == bare["tls_handshakes"]
     assert ours["wifi_connects"] == bare["wifi_connects"]
