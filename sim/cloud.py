@@ -43,6 +43,7 @@ from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
 from sim.network import Network
+from sim.zones import timeapi_zone
 
 HOSTS = ("api.dropboxapi.com", "content.dropboxapi.com", "io.adafruit.com", "timeapi.io", "pool.ntp.org")
 API_HOST, CONTENT_HOST = HOSTS[0], HOSTS[1]
@@ -612,6 +613,10 @@ class LocalDropbox:
                 return self._adafruit_time(request)
             if path.lower() == "/api/time/current/zone":
                 return self._timeapi(request)
+            if path.lower() == "/api/timezone/zone":  # the zone's offsets and DST interval
+                self._count("time_https")
+                answer = timeapi_zone((request.query.get("timeZone") or [""])[0], self.clock())
+                return json_reply(200, answer) if answer else text_reply(400, "Invalid Timezone")
             return text_reply(404, "Not Found")
         except BadInput as error:
             return text_reply(400, str(error))

@@ -26,7 +26,7 @@ from sim.battery import Battery
 from sim.circuitpython import versions
 from sim.circuitpython.errnos import ETIMEDOUT, board_error
 from sim.circuitpython.wifi import RadioState
-from sim.clock import Clock, temperature_at
+from sim.clock import Clock
 from sim.faults import BOARD as BOARD_FAULTS
 from sim.faults import parse as parse_faults
 from sim.hardware import Camera, Card, file_size
@@ -140,7 +140,7 @@ class Device:
         self.version = versions.get(version)  # the CircuitPython release: what the board accepts
         self.rng = random.Random(seed)
         drift = profile["rtc"]["drift_ppm"] if drift_ppm is None else drift_ppm
-        self.clock = Clock(start_utc, drift, seed, rtc_set)
+        self.clock = Clock(start_utc, drift, seed, rtc_set, site)
         self.meter = Meter()
         self.battery = Battery(profile["battery"])
         self.ended: str | None = None     # why the board stopped for good ("battery empty")
@@ -270,7 +270,7 @@ class Device:
         self.spend("compile", file_size(path) / 1024 * per_kB, self.awake_mA())
 
     def cpu_temperature(self) -> float:
-        return temperature_at(self.clock.true)
+        return self.clock.temperature()
 
     def set_rtc(self, epoch: float) -> None:
         self.clock.rtc = float(epoch)

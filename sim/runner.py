@@ -22,6 +22,7 @@ from types import SimpleNamespace
 
 from tqdm import tqdm
 
+from sim import localtime
 from sim.circuitpython import versions
 from sim.device import Device, camera_sleep_mA, dump_json, iso
 from sim.faults import apply_cloud as apply_cloud_faults
@@ -312,34 +313,41 @@ def firmware_modules() -> SimpleNamespace:
                            upload=upload, State=State)
 
 
-def scheduled_slots(cfg: dict, spans: list[list]) -> list[float]:
-    """The capture slots the configuration defines, in true UTC time. Where the board's clock
-    was not set (after a power loss, before a sync) the firmware captures every interval from
-    its first wake, so those are the slots there."""
+def scheduled_slots(cfg: dict, spans: list[list], offset_at=None) -> list[float]:
+    """The capture slots the configuration defines, in true UTC time, on the local time in
+    force at each moment (`offset_at`: sim/localtime.py; a local time that comes twice, when
+    the clocks go back, is one slot). Where the board's clock was not set (after a power loss,
+    before a sync) the firmware captures every interval from its first wake, so those are the
+    slots there."""
     schedule = firmware_modules().schedule
     plan = cfg["schedule"]
-    offset, interval = plan["utc_offset"], plan["interval"]
+    interval = plan["interval"]
+    offset_at = offset_at or localtime.offsets(cfg, None)
     slots: list[float] = []
+    seen: set[int] = set()
     for start, end, valid in spans:
         if valid:
-            local = schedule.slots_between(math.ceil(start) + offset, int(end) + offset, plan)
-            slots += [t - offset for t in local]
+            for a, b, offset in localtime.pieces(start, end, offset_at):
+                local = list(schedule.slots_between(math.ceil(a) + offset, math.ceil(b) + offset, plan))
+                slots += [t - offset for t in local if t not in seen]
+                seen.update(local)
         else:
             slots += [start + k * interval for k in range(int((end - start) // interval) + 1)]
     return slots
 
 
-def clock_errors(cfg: dict, capture_times: list[tuple[float, float, str]]) -> list[float]:
-    """|the time a photo's name claims - the true time it was written|, for dated photos."""
+def clock_errors(cfg: dict, capture_times: list[tuple[float, float, str]], offset_at=None) -> list[float]:
+    """|the time a photo's name claims - the true time it was written|, for dated photos, by
+    the local time in force when it was taken."""
     civil = firmware_modules().civil
-    offset = cfg["schedule"]["utc_offset"]
+    offset_at = offset_at or localtime.offsets(cfg, None)
     errors = []
     for true, _, name in capture_times:
         stamp = name[:-4].rsplit("_", 1)[-1]
         if len(stamp) == 15 and stamp[8] == "T":
             local = civil.epoch(int(stamp[:4]), int(stamp[4:6]), int(stamp[6:8]),
                                 int(stamp[9:11]), int(stamp[11:13]), int(stamp[13:15]))
-            errors.append(abs(local - offset - true))
+            errors.append(abs(local - offset_at(true) - true))
     return errors
 
 
@@ -454,9 +462,8 @@ def build_report(device: Device, options: RunOptions, profile, start: float, end
     except ValueError:
         cfg = config.load("")
     state = firmware_state(device)
-    if state.durable.get("zone"):  # the offset a time service gave for TIMEZONE (settings.toml)
-        cfg["schedule"]["utc_offset"] = state.durable["zone"][0]
-    slots = scheduled_slots(cfg, device.true_time_spans())
+    offset_at = localtime.offsets(cfg, localtime.board_zone(device.folder))  # TIMEZONE's, in force then
+    slots = scheduled_slots(cfg, device.true_time_spans(), offset_at)
     interval = cfg["schedule"]["interval"]
     captured_on_slot = match_slots(slots, [true for true, _, _ in device.capture_times],
                                    tolerance=min(interval / 2, 300))
@@ -470,7 +477,7 @@ def build_report(device: Device, options: RunOptions, profile, start: float, end
     for record in device.wake_records:
         awake.setdefault(record.kind, []).append(record.awake_s)
         awake_charge.setdefault(record.kind, []).append(record.charge_mAs / 3600)
-    errors_s = clock_errors(cfg, device.capture_times)
+    errors_s = clock_errors(cfg, device.capture_times, offset_at)
     batches = [r for r in device.wake_records if r.uploads]
     uploads = sum(r.uploads for r in batches)
     camera = cfg["camera"]

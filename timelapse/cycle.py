@@ -93,6 +93,11 @@ class Wake:
             self.next_utc = utc + CRITICAL_SLEEP_S
         else:
             valid = timesync.valid(utc)
+            if valid and timesync.due(hot, self.state.durable, cfg, utc) == "bound":
+                # The bound has passed max_error: sync first, stamp the photo with the corrected time.
+                if self.go_online():
+                    self.cfg = cfg = self.local_zone(cfg)
+                    utc = timesync.utc_now()
             if valid:
                 self.on_grid(utc)
             else:
@@ -100,6 +105,7 @@ class Wake:
             if self.go_online() and (not valid or timesync.valid(timesync.utc_now())):
                 self.plan_next()  # the clock was set or corrected: plan on the new time
                 self.calibrate()
+            self.keep_promise()
             self.wake_early()
         self.persist()
 
@@ -143,9 +149,23 @@ class Wake:
         """Just synced, but the rate is not learned well enough to keep the bound until the
         next slot (after a cold start): wake earlier for another sample."""
         hot = self.state.hot
+        if not timesync.learning(hot, self.state.durable):
+            return
         horizon = timesync.horizon(hot, self.state.durable, self.cfg)
         if horizon is not None:
             self.early(timesync.utc_now() + max(CALIBRATE_MIN_S, int(horizon)), "time: learning the clock rate")
+
+    def keep_promise(self):
+        """Before a sleep that would take the clock's bound past max_error: wake in between
+        (the temperature read there is what the model misses over a long sleep) when that
+        costs less than the sync the next wake would otherwise make first."""
+        if self.next_utc is None:
+            return
+        utc = timesync.utc_now()
+        sleep_s = self.next_utc - utc
+        parts = timesync.parts(self.state.hot, self.state.durable, self.cfg, sleep_s)
+        if parts > 1:
+            self.early(utc + sleep_s // parts, "time: a wake in between keeps the clock's bound")
 
     def early(self, utc, why):
         """Ask for a wake before the next slot (the earliest request wins)."""
@@ -161,21 +181,28 @@ class Wake:
             print("%s: next wake in %d s" % (why, utc - timesync.utc_now()))
 
     def plan_next(self):
-        """The next slot on the grid, after the one just taken."""
+        """The next slot on the grid, after the one just taken; when a daylight saving change
+        comes before it, the next slot on the grid of the offset after the change."""
         sched = self.cfg["schedule"]
         offset = sched["utc_offset"]
-        after = max(timesync.utc_now() + offset, cadence.last_slot(self.state.hot))
-        following = schedule.next_slot(after, sched)
+        utc = timesync.utc_now()
+        following = schedule.next_slot(max(utc + offset, cadence.last_slot(self.state.hot)), sched)
+        change = timesync.zone_change(self.state.durable)
+        if following is not None and change and utc < change <= following - offset:
+            offset = timesync.zone(self.state.durable, change)
+            sched = dict(sched, utc_offset=offset)
+            after = max(change + offset - 1, utc + offset, cadence.last_slot(self.state.hot))
+            following = schedule.next_slot(after, sched)
         if following is None:
             print("schedule: no more slots (stop date passed)")
-            self.next_utc = timesync.utc_now() + 86400
+            self.next_utc = utc + 86400
         else:
             self.next_utc = following - offset
 
     def local_zone(self, cfg):
-        """camconfig's utc_offset, unless a time service told the current offset of
-        settings.toml's TIMEZONE (which follows daylight saving time)."""
-        zone = timesync.zone(self.state.durable)
+        """camconfig's utc_offset, unless a time service told the offset of settings.toml's
+        TIMEZONE (which follows daylight saving time: from the change it announced on)."""
+        zone = timesync.zone(self.state.durable, timesync.utc_now())
         if zone is None or zone == cfg["schedule"]["utc_offset"]:
             return cfg
         cfg = dict(cfg)  # the cached config in NVM stays as camconfig.toml says
@@ -332,6 +359,8 @@ class Wake:
         seq = queue.last(hot) + 1
         local = timesync.utc_now() + self.cfg["schedule"]["utc_offset"]
         stamp = civil.stamp(local) if dated else None
+        if dated and timesync.stamped(hot, self.cfg):
+            self.error("time", "photo %d: %s" % (seq, timesync.promise(hot)))
         try:
             path = spool.write_image(cam["id"], seq, stamp, jpeg)
         except OSError as problem:

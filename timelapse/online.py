@@ -113,7 +113,8 @@ def apply_time(wake, source, sample):
 
 
 def check_zone(wake, session, deadline):
-    """At most daily: the UTC offset of settings.toml's TIMEZONE from a time service."""
+    """At most daily: the UTC offset of settings.toml's TIMEZONE from a time service, and its
+    next daylight saving change, which the wake switches at (timesync.zone)."""
     durable = wake.state.durable
     utc = timesync.utc_now()
     name = os.getenv("TIMEZONE") if timesync.valid(utc) else None
@@ -126,10 +127,12 @@ def check_zone(wake, session, deadline):
     if deadline - time.monotonic() < SYNC_MIN_S:
         return
     try:
-        offset = timesources.zone_offset(session, network.request_timeout(deadline), name, utc)
+        offset, change, after = timesources.zone_offset(session, network.request_timeout(deadline), name, utc)
     except network.TRANSIENT + (ValueError,) as problem:
         wake.error("time", "UTC offset of %s: %s" % (name, problem))
         return
-    if timesync.zone(durable) != offset:
+    if timesync.zone(durable, utc) != offset:
         print("time: %s is UTC%+.2g h" % (name, offset / 3600))
-    timesync.set_zone(durable, offset, utc)  # the wake plans on it after run()
+    if change and change != timesync.zone_change(durable):
+        print("time: %s changes to UTC%+.2g h at %d" % (name, after / 3600, change))
+    timesync.set_zone(durable, offset, utc, change, after)  # the wake plans on it after run()
