@@ -39,6 +39,7 @@ class Wake:
         self.card_ready = None  # not tried yet in this wake
         self.early_utc = None   # (utc, why): a wake wanted before the next slot
         self.battery = "ok"     # power.battery_mode: "ok", "low" (no WiFi), "critical"
+        self.taken = None       # (seq, ticks, stamp) of this wake's photo, for restamp()
 
     def phase(self, name):
         self.timings[name] = self.timings.get(name, 0) + ticks.since(self.mark)
@@ -93,11 +94,6 @@ class Wake:
             self.next_utc = utc + CRITICAL_SLEEP_S
         else:
             valid = timesync.valid(utc)
-            if valid and timesync.due(hot, self.state.durable, cfg, utc) == "bound":
-                # The bound has passed max_error: sync first, stamp the photo with the corrected time.
-                if self.go_online():
-                    self.cfg = cfg = self.local_zone(cfg)
-                    utc = timesync.utc_now()
             if valid:
                 self.on_grid(utc)
             else:
@@ -359,8 +355,7 @@ class Wake:
         seq = queue.last(hot) + 1
         local = timesync.utc_now() + self.cfg["schedule"]["utc_offset"]
         stamp = civil.stamp(local) if dated else None
-        if dated and timesync.stamped(hot, self.cfg):
-            self.error("time", "photo %d: %s" % (seq, timesync.promise(hot)))
+        taken_at = ticks.now()
         try:
             path = spool.write_image(cam["id"], seq, stamp, jpeg)
         except OSError as problem:
@@ -370,9 +365,35 @@ class Wake:
         finally:
             self.phase("card")
         queue.captured(hot, seq)
-        card.set_problem(hot, "")
+        if dated:
+            self.taken = (seq, taken_at, stamp)
+            timesync.stamped(hot, self.cfg)  # a sync in this wake may still correct it
         card.used(hot, len(jpeg) // 1024 + 1)
         print("capture: %s (%d kB)" % (path, len(jpeg) // 1024))
+
+    def restamp(self):
+        """After a sync (done first in a wake whose clock bound had passed max_error): name this
+        wake's photo by the corrected time it was taken at, before it can be uploaded."""
+        if self.taken is None or not timesync.valid(timesync.utc_now()):
+            return
+        seq, taken_at, old = self.taken
+        self.cfg = self.local_zone(self.cfg)
+        utc = timesync.utc_now() - (ticks.since(taken_at) + 500) // 1000
+        stamp = civil.stamp(utc + self.cfg["schedule"]["utc_offset"])
+        if stamp != old:
+            try:
+                spool.restamp(self.cfg["camera"]["id"], seq, old, stamp)
+                self.taken = (seq, taken_at, stamp)
+                print("time: photo %d restamped %s" % (seq, stamp))
+            except OSError as problem:
+                self.error("card", "renaming photo %d: %s" % (seq, problem))
+                return
+        timesync.stamped(self.state.hot, self.cfg)
+
+    def promise(self):
+        """Before sleep: say so when this wake's photo is stamped outside max_error."""
+        if self.taken is not None and timesync.promise(self.state.hot):
+            self.error("time", "photo %d: %s" % (self.taken[0], timesync.promise(self.state.hot)))
 
     def make_room(self):
         """Keep min_free_mb free by deleting the oldest uploaded photos; never unsent ones."""
@@ -393,6 +414,7 @@ class Wake:
 
     def persist(self):
         self.phase("work")
+        self.promise()
         hot = self.state.hot
         if self.next_utc is not None:
             self.alarm_rtc = timesync.rtc_alarm(hot, self.state.durable, self.next_utc)

@@ -33,11 +33,21 @@ def run(wake, upload_due, sync_due, sleep_s, utc):
     try:
         session = network.session(durable, deadline)
         client = None
+        # The time not known within max_error: sync first, and rename this wake's photo by the
+        # corrected time before any upload (else the Dropbox Date header may do as the sample).
+        first = sync_due in ("cold", "bound")
+        synced = False
+        if first:
+            synced = sync_time(wake, session, None, sync_due, sleep_s, deadline)
+            check_zone(wake, session, deadline)
+            if synced:
+                wake.restamp()
         if upload_due:
             client = send_queue(wake, session, upload_due, deadline)
             wake.phase("upload")
-        synced = sync_time(wake, session, client, sync_due, sleep_s, deadline)
-        check_zone(wake, session, deadline)
+        if not first:
+            synced = sync_time(wake, session, client, sync_due, sleep_s, deadline)
+            check_zone(wake, session, deadline)
         return synced
     finally:
         network.off()

@@ -81,6 +81,12 @@ def write_image(cam_id, seq, stamp, jpeg):
     return path
 
 
+def restamp(cam_id, seq, old, new):
+    """Rename photo `seq` from capture time stamp `old` to `new` (a sync corrected the time)."""
+    where = folder(seq) + "/"
+    os.rename(where + image_name(cam_id, seq, old), where + image_name(cam_id, seq, new))
+
+
 def free_kb():
     stats = os.statvfs(MOUNT)
     return stats[0] * stats[4] // 1024
