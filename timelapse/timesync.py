@@ -70,7 +70,7 @@ UNSEEN_MAX = 1.1          # the most of SWING_C a sleep's unseen mean can be off
 DAY_S = 86400
 DOUBT_MAX = 20.0          # the most a broken bound scales the bound's growth up
 DOUBT_DECAY = 0.95        # per sync that kept the promise
-LEARNED_PPM = 50.0        # the rate is learned once its uncertainty is below this (1 sigma)
+LEARNED_PPM = 100.0       # the rate is learned once its uncertainty is below this (1 sigma)
 MAX_PARTS = 8             # at most this many sleeps instead of one (7 wakes in between)
 WAKES_PER_SYNC = 10       # a WiFi join and sync costs about as much charge as this many bare wakes
 SAMPLE_NOISE_PPM = 15.0   # what one learning interval's mean rate may be off by (1 sigma)
@@ -183,7 +183,9 @@ def due(hot, durable, cfg, utc, sleep_s=0):
     unused: kept for callers that plan before the sleep."""
     if not hot["clock"] or not valid(utc):
         return "cold"
-    if error_bound(hot) > cfg["time"]["max_error"]:
+    bound = error_bound(hot)
+    # While the rate is learned, a sample is worth more than the bound it would save.
+    if bound > cfg["time"]["max_error"] / (2 if learning(hot, durable) else 1):
         return "bound"
     if utc - hot["synced_at"] >= cfg["time"]["max_interval"]:
         return "interval"
@@ -212,8 +214,10 @@ def horizon(hot, durable, cfg):
 
 
 def learning(hot, durable):
-    """Whether the rate is still being learned (after a cold start, before enough syncs)."""
-    return _model(hot, durable)[PAA] > LEARNED_PPM * LEARNED_PPM
+    """Whether the rate is still being learned (after a cold start, before enough syncs): its
+    uncertainty at the temperature now, model noise aside, is above LEARNED_PPM."""
+    _, sigma = predict(_model(hot, durable), hot["temperature"])
+    return sigma * sigma - MODEL_NOISE_PPM * MODEL_NOISE_PPM > LEARNED_PPM * LEARNED_PPM
 
 
 def parts(hot, durable, cfg, sleep_s):
