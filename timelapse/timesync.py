@@ -184,8 +184,8 @@ def due(hot, durable, cfg, utc, sleep_s=0):
     if not hot["clock"] or not valid(utc):
         return "cold"
     bound = error_bound(hot)
-    # While the rate is learned, a sample is worth more than the bound it would save.
-    if bound > cfg["time"]["max_error"] / (2 if learning(hot, durable) else 1):
+    # While the rate is learned, the wake planned for a sample (calibrate) takes it a little early.
+    if bound > cfg["time"]["max_error"] * (0.8 if learning(hot, durable) else 1):
         return "bound"
     if utc - hot["synced_at"] >= cfg["time"]["max_interval"]:
         return "interval"
