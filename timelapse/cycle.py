@@ -365,6 +365,7 @@ class Wake:
         finally:
             self.phase("card")
         queue.captured(hot, seq)
+        card.set_problem(hot, "")
         if dated:
             self.taken = (seq, taken_at, stamp)
             timesync.stamped(hot, self.cfg)  # a sync in this wake may still correct it

@@ -246,7 +246,9 @@ def stamped(hot, cfg):
     message when it does not (for the console and the state dump)."""
     bound = error_bound(hot)
     limit = cfg["time"]["max_error"]
-    if bound is None or bound <= limit:
+    if bound is None:
+        hot["promise"] = "photo stamped by the RTC alone: not synced since sleep memory was lost"
+    elif bound <= limit:
         hot["promise"] = ""
     else:
         hot["promise"] = "photo stamped with a clock error bound of %.1f s, over max_error %d s" % (bound, limit)
