@@ -462,8 +462,13 @@ def build_report(device: Device, options: RunOptions, profile, start: float, end
     except ValueError:
         cfg = config.load("")
     state = firmware_state(device)
-    offset_at = localtime.offsets(cfg, localtime.board_zone(device.folder))  # TIMEZONE's, in force then
-    slots = scheduled_slots(cfg, device.true_time_spans(), offset_at)
+    # Each slot and photo judged by the configuration and the local offset in force then.
+    zone = localtime.board_zone(device.folder)
+    periods = localtime.periods(device.config_history, config.load, math.inf)
+    slots = []
+    for a, b, period_cfg in periods:
+        spans = [[max(s, a), min(e, b), v] for s, e, v in device.true_time_spans() if min(e, b) > max(s, a)]
+        slots += scheduled_slots(period_cfg, spans, localtime.offsets(period_cfg, zone))
     interval = cfg["schedule"]["interval"]
     captured_on_slot = match_slots(slots, [true for true, _, _ in device.capture_times],
                                    tolerance=min(interval / 2, 300))
@@ -477,7 +482,10 @@ def build_report(device: Device, options: RunOptions, profile, start: float, end
     for record in device.wake_records:
         awake.setdefault(record.kind, []).append(record.awake_s)
         awake_charge.setdefault(record.kind, []).append(record.charge_mAs / 3600)
-    errors_s = clock_errors(cfg, device.capture_times, offset_at)
+    errors_s = []
+    for capture in device.capture_times:
+        period_cfg = localtime.in_force(periods, capture[0])
+        errors_s += clock_errors(period_cfg, [capture], localtime.offsets(period_cfg, zone))
     batches = [r for r in device.wake_records if r.uploads]
     uploads = sum(r.uploads for r in batches)
     camera = cfg["camera"]

@@ -307,3 +307,23 @@ def test_new_york_photos_are_named_in_the_right_local_hour_across_the_spring_cha
     names = [json.loads(line)["name"] for line in (out / "events.jsonl").read_text().splitlines()
              if '"capture"' in line]
     assert not any("T0230" in name.rsplit("_", 1)[-1] for name in names)  # no such local time
+
+
+def test_a_configuration_changed_mid_run_is_judged_period_by_period():
+    """Hourly until noon, then every 10 minutes: the slots follow each configuration in force,
+    and a broken text leaves the one before in force (as the firmware does)."""
+    from sim.runner import scheduled_slots
+
+    hourly = SHIPPED.replace('interval = "10m"', 'interval = "1h"')
+    noon = utc("2026-06-01T12:00:00Z")
+    history = [(0.0, hourly), (noon, SHIPPED), (noon + 3600, "[schedule\\nbroken")]
+    periods = localtime.periods(history, config.load, math.inf)
+    assert [p[2]["schedule"]["interval"] for p in periods] == [3600, 600]  # the broken one: no period
+    start, end = utc("2026-06-01T08:00:00Z"), utc("2026-06-01T14:00:00Z")
+    slots = []
+    for a, b, cfg in periods:
+        spans = [[max(start, a), min(end, b), True]] if min(end, b) > max(start, a) else []
+        slots += scheduled_slots(cfg, spans, localtime.offsets(cfg, None))
+    assert len(slots) == 4 + 12  # 08..11 hourly, then 12:00..13:50 every 10 minutes
+    assert localtime.in_force(periods, noon - 1)["schedule"]["interval"] == 3600
+    assert localtime.in_force(periods, noon + 7200)["schedule"]["interval"] == 600
