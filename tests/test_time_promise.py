@@ -7,7 +7,7 @@ from __future__ import annotations
 import json
 import math
 import zoneinfo
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 
 import pytest
