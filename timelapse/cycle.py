@@ -372,12 +372,26 @@ class Wake:
         card.used(hot, len(jpeg) // 1024 + 1)
         print("capture: %s (%d kB)" % (path, len(jpeg) // 1024))
 
+    def before_upload(self, seq, client):
+        """Before this wake's photo is uploaded while its stamp is outside max_error: the Date
+        header of the batch's earlier photos is the time sample that corrects it."""
+        if self.taken is None or seq != self.taken[0] or not timesync.promise(self.state.hot):
+            return
+        sample = client.date_sample()
+        if sample is not None:
+            from timelapse import online
+
+            online.apply_time(self, "date", sample)
+            self.restamp()
+
     def restamp(self):
-        """After a sync (done first in a wake whose clock bound had passed max_error): name this
-        wake's photo by the corrected time it was taken at, before it can be uploaded."""
+        """After a sync in a wake whose clock bound had passed max_error: name this wake's
+        photo by the corrected time it was taken at, unless it is already uploaded."""
         if self.taken is None or not timesync.valid(timesync.utc_now()):
             return
         seq, taken_at, old = self.taken
+        if queue.uploaded(self.state.hot) >= seq:
+            return
         self.cfg = self.local_zone(self.cfg)
         utc = timesync.utc_now() - (ticks.since(taken_at) + 500) // 1000
         stamp = civil.stamp(utc + self.cfg["schedule"]["utc_offset"])

@@ -33,9 +33,11 @@ def run(wake, upload_due, sync_due, sleep_s, utc):
     try:
         session = network.session(durable, deadline)
         client = None
-        # The time not known within max_error: sync first, and rename this wake's photo by the
-        # corrected time before any upload (else the Dropbox Date header may do as the sample).
-        first = sync_due in ("cold", "bound")
+        # The time not known within max_error: rename this wake's photo by the corrected time
+        # before it is uploaded. The Dropbox Date header of the batch's earlier photos does as
+        # the sample (upload.send asks wake.before_upload); with no earlier photo, sync first.
+        first = sync_due in ("cold", "bound") and wake.taken is not None and (
+            not upload_due or queue.waiting(hot) <= 1)
         synced = False
         if first:
             synced = sync_time(wake, session, None, sync_due, sleep_s, deadline)
@@ -48,6 +50,8 @@ def run(wake, upload_due, sync_due, sleep_s, utc):
         if not first:
             synced = sync_time(wake, session, client, sync_due, sleep_s, deadline)
             check_zone(wake, session, deadline)
+            if synced:
+                wake.restamp()
         return synced
     finally:
         network.off()

@@ -87,6 +87,7 @@ def send(wake, dropbox, deadline, transient):
                 print("upload: awake budget reached, %d photos wait" % queue.waiting(hot))
                 break
             seq = queue.next_up(hot)
+            wake.before_upload(seq, dropbox)  # this wake's photo: stamped by a corrected time
             path = spool.find(seq)
             if path is None:
                 wake.error("upload", "photo %d is not on the card: skipped" % seq)
