@@ -239,7 +239,7 @@ def test_power_loss_with_photos_on_the_card(warm) -> None:
 
 # Fuel (WebAssembly instructions) measured on this commit with `python -m sim.vm`: a change that
 # makes the board's CPU work harder moves these. Budgets leave 25 % for noise and small changes.
-CAPTURE_ONLY_FUEL = 266_000_000
+CAPTURE_ONLY_FUEL = 349_000_000  # issue 14: +82 M, compiling ~10 kB more of timesync.py and cycle.py
 UPLOAD_6_FUEL = 722_000_000
 
 
