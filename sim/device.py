@@ -74,6 +74,16 @@ class Device(Storage, Radio):
         self.card.mounted = False
         self.drive_readonly = True
 
+    def note_config(self) -> None:
+        """camconfig.toml as this wake finds it, when it changed (the report judges each photo
+        by the configuration in force when it was taken)."""
+        try:
+            text = (self.folder / "camconfig.toml").read_text()
+        except (OSError, UnicodeDecodeError):
+            return
+        if not self.config_history or self.config_history[-1][1] != text:
+            self.config_history.append((self.clock.true, text))
+
     def wake(self) -> tuple[str, object]:
         """Boot and run boot.py and code.py once (after a brown-out: safemode.py alone, as
         CircuitPython's main.c does in safe mode). Returns (outcome, detail): ("sleep", rtc
@@ -87,6 +97,7 @@ class Device(Storage, Radio):
             self.clock.boot()
         record = WakeRecord(self.clock.true, self.reset_reason)
         self.wake_records.append(record)
+        self.note_config()
         self.event("boot", reset_reason=self.reset_reason, rtc=iso(self.clock.rtc))
         circuitpython.current = self
         self._reset_board_modules()

@@ -21,6 +21,7 @@ from types import SimpleNamespace
 
 from tqdm import tqdm
 
+from sim import localtime
 from sim.circuitpython import versions
 from sim.device import Device, camera_sleep_mA, dump_json, iso
 from sim.faults import apply_cloud as apply_cloud_faults
@@ -307,43 +308,41 @@ def firmware_modules() -> SimpleNamespace:
                            upload=upload, remote=remote, State=State)
 
 
-def scheduled_slots(cfg: dict, spans: list[list]) -> list[float]:
-    """The capture slots the configuration defines, in true UTC time. Where the board's clock
-    was not set (after a power loss, before a sync) the firmware captures every interval from
-    its first wake, so those are the slots there."""
+def scheduled_slots(cfg: dict, spans: list[list], offset_at=None) -> list[float]:
+    """The capture slots the configuration defines, in true UTC time, on the local time in
+    force at each moment (`offset_at`: sim/localtime.py; a local time that comes twice, when
+    the clocks go back, is one slot). Where the board's clock was not set (after a power loss,
+    before a sync) the firmware captures every interval from its first wake, so those are the
+    slots there."""
     schedule = firmware_modules().schedule
     plan = cfg["schedule"]
-    offset, interval = plan["utc_offset"], plan["interval"]
+    interval = plan["interval"]
+    offset_at = offset_at or localtime.offsets(cfg, None)
     slots: list[float] = []
+    seen: set[int] = set()
     for start, end, valid in spans:
         if valid:
-            local = schedule.slots_between(math.ceil(start) + offset, int(end) + offset, plan)
-            slots += [t - offset for t in local]
+            for a, b, offset in localtime.pieces(start, end, offset_at):
+                local = list(schedule.slots_between(math.ceil(a) + offset, math.ceil(b) + offset, plan))
+                slots += [t - offset for t in local if t not in seen]
+                seen.update(local)
         else:
             slots += [start + k * interval for k in range(int((end - start) // interval) + 1)]
     return slots
 
 
-def slots_in_force(in_force: list[tuple[float, dict]], spans: list[list]) -> list[float]:
-    """The slots of each configuration over the time it was in force ((from, cfg), in order)."""
-    slots: list[float] = []
-    for (begin, cfg), (end, _) in zip(in_force, in_force[1:] + [(math.inf, {})], strict=True):
-        cut = [[max(s, begin), min(e, end), valid] for s, e, valid in spans if min(e, end) > max(s, begin)]
-        slots += scheduled_slots(cfg, cut)
-    return slots
-
-
-def clock_errors(cfg: dict, capture_times: list[tuple[float, float, str]]) -> list[float]:
-    """|the time a photo's name claims - the true time it was written|, for dated photos."""
+def clock_errors(cfg: dict, capture_times: list[tuple[float, float, str]], offset_at=None) -> list[float]:
+    """|the time a photo's name claims - the true time it was written|, for dated photos, by
+    the local time in force when it was taken."""
     civil = firmware_modules().civil
-    offset = cfg["schedule"]["utc_offset"]
+    offset_at = offset_at or localtime.offsets(cfg, None)
     errors = []
     for true, _, name in capture_times:
         stamp = name[:-4].rsplit("_", 1)[-1]
         if len(stamp) == 15 and stamp[8] == "T":
             local = civil.epoch(int(stamp[:4]), int(stamp[4:6]), int(stamp[6:8]),
                                 int(stamp[9:11]), int(stamp[11:13]), int(stamp[13:15]))
-            errors.append(abs(local - offset - true))
+            errors.append(abs(local - offset_at(true) - true))
     return errors
 
 
@@ -461,17 +460,18 @@ def build_report(device: Device, options: RunOptions, profile, start: float, end
     except ValueError:
         cfg = config.load("")
     state = firmware_state(device)
-    if state.durable.get("zone"):  # the offset a time service gave for TIMEZONE (settings.toml)
-        cfg["schedule"]["utc_offset"] = state.durable["zone"][0]
+    # Each slot and photo judged by the configuration and the local offset in force then.
+    zone = localtime.board_zone(device.folder)
     # a remote config is in force from the first wake after the one that fetched it
-    in_force = [(-math.inf, cfg)] + [
-        (math.ceil(next((r.start for r in device.wake_records if r.start > t), t)), config.load(text))
-        for t, text in changes or []]
-    if state.durable.get("zone"):
-        for _, piece in in_force[1:]:
-            piece["schedule"]["utc_offset"] = state.durable["zone"][0]
-    slots = slots_in_force(in_force, device.true_time_spans())
-    interval = min(piece["schedule"]["interval"] for _, piece in in_force)
+    remote = [(float(math.ceil(next((r.start for r in device.wake_records if r.start > t), t))), text)
+              for t, text in changes or []]
+    periods = localtime.periods(sorted(device.config_history + remote, key=lambda change: change[0]),
+                                config.load, math.inf)
+    slots = []
+    for a, b, period_cfg in periods:
+        spans = [[max(s, a), min(e, b), v] for s, e, v in device.true_time_spans() if min(e, b) > max(s, a)]
+        slots += scheduled_slots(period_cfg, spans, localtime.offsets(period_cfg, zone))
+    interval = cfg["schedule"]["interval"]
     captured_on_slot = match_slots(slots, [true for true, _, _ in device.capture_times],
                                    tolerance=min(interval / 2, 300))
     census = image_census(device, cloud_dir)
@@ -484,7 +484,10 @@ def build_report(device: Device, options: RunOptions, profile, start: float, end
     for record in device.wake_records:
         awake.setdefault(record.kind, []).append(record.awake_s)
         awake_charge.setdefault(record.kind, []).append(record.charge_mAs / 3600)
-    errors_s = clock_errors(cfg, device.capture_times)
+    errors_s = []
+    for capture in device.capture_times:
+        period_cfg = localtime.in_force(periods, capture[0])
+        errors_s += clock_errors(period_cfg, [capture], localtime.offsets(period_cfg, zone))
     batches = [r for r in device.wake_records if r.uploads]
     uploads = sum(r.uploads for r in batches)
     camera = cfg["camera"]

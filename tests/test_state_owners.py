@@ -95,7 +95,8 @@ OWNER = {
     "state/conf.py": {"config_key", "config", "config_hash", "config_error", "settings_error",
                       "config_source"},
     "state/cadence.py": {"slot", "anchor"},
-    "timelapse/timesync.py": {"clock", "since", "synced_at", "rate", "distrust", "temperature", "zone"},
+    "timelapse/timesync.py": {"clock", "since", "synced_at", "rate", "distrust", "temperature", "doubt", "promise",
+                              "zone"},
     "timelapse/network.py": {"wifi", "paced"},
     "state/store.py": {"nvm_seq", "wakes", "timings", "errors", "error_counts", "power_ons"},
 }

@@ -30,7 +30,9 @@ def test_a_week_of_faults_loses_nothing_and_uploads_nothing_twice(simulate) -> N
     # last hours, which wait for the next batch on the card: the queue is the tail.
     assert report["uploaded"] + report["pending"] == report["captures"]
     assert report["pending"] <= 20
+    renamed = {Path(r["was"]).name: Path(r["name"]).name for r in events(out, "rename")}  # restamped
     captured = [Path(c["name"]).name for c in events(out, "capture")]
+    captured = [renamed.get(name, name) for name in captured]
     in_cloud = {p.name for p in (out / "cloud").rglob("*.jpg")}
     assert in_cloud == set(captured[:len(captured) - report["pending"]])
     # No wake outlives its budget: 40 s of network plus the capture before it.

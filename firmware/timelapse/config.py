@@ -328,6 +328,15 @@ FRAME_SIZES = ("R96X96", "QQVGA", "QCIF", "HQVGA", "R240X240", "QVGA", "CIF", "H
                "SVGA", "XGA", "HD", "SXGA", "UXGA")
 JPEG_QUALITY = (2, 55)  # espcamera.Camera's jpeg_quality range (mp_arg_validate_int_range)
 UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
+# What the budgets must leave room for (timelapse/network.py, timelapse/online.py): a time sync
+# is a WiFi join (up to JOIN_TIMEOUT_S 10 s) and an SNTP exchange with its retry (SYNC_MIN_S
+# 5 s); an upload batch adds two TLS handshakes (3 s each: the API and content hosts) and at
+# least one photo's request. Past 10 min a wake is a hang, not a budget.
+SYNC_BUDGET_S = 15
+BATCH_BUDGET_S = 25
+MAX_BUDGET_S = 600
+MIN_ERROR_S = 2           # the RTC counts whole seconds: a bound below 2 s cannot be kept
+MAX_ERROR_S = 3600
 PLACEHOLDERS = ("{id}", "{date}", "{name}", "{seq}")
 
 # table -> key -> default; None marks an optional key with no value unless given.
@@ -523,15 +532,33 @@ def _upload(t):
             "window": _window(t["window"], "upload.window"),
             "path": path,
             "min_battery_v": _number_in(t["min_battery_v"], "upload.min_battery_v", 0, 5),
-            "awake_budget": parse_duration(t["awake_budget"], "upload.awake_budget")}
+            "awake_budget": _budget(t["awake_budget"], t["enabled"])}
+
+
+def _budget(value, uploads):
+    """The awake budget, long enough for a time sync (and a batch, with uploads on)."""
+    seconds = parse_duration(value, "upload.awake_budget")
+    least = BATCH_BUDGET_S if uploads else SYNC_BUDGET_S
+    if not least <= seconds <= MAX_BUDGET_S:
+        raise ValueError('upload.awake_budget: "%s" is outside "%ds".."%dm": a time sync needs %d s '
+                         "(WiFi join and SNTP), an upload batch %d s" % (
+                             value, least, MAX_BUDGET_S // 60, SYNC_BUDGET_S, BATCH_BUDGET_S))
+    return seconds
 
 
 def _time_table(t):
     server = _want(t["ntp_server"], str, "time.ntp_server", "a host name")
     if not server or " " in server:
         raise ValueError("time.ntp_server: %r is not a host name" % server)
-    return {"max_error": parse_duration(t["max_error"], "time.max_error"),
-            "max_interval": parse_duration(t["max_interval"], "time.max_interval"),
+    max_error = parse_duration(t["max_error"], "time.max_error")
+    if not MIN_ERROR_S <= max_error <= MAX_ERROR_S:
+        raise ValueError('time.max_error: "%s" is outside "%ds".."%dh" (the RTC counts whole seconds)'
+                         % (t["max_error"], MIN_ERROR_S, MAX_ERROR_S // 3600))
+    max_interval = parse_duration(t["max_interval"], "time.max_interval")
+    if not 3600 <= max_interval <= 30 * 86400:
+        raise ValueError('time.max_interval: "%s" is outside "1h".."30d"' % t["max_interval"])
+    return {"max_error": max_error,
+            "max_interval": max_interval,
             "ntp_server": server}
 
 

@@ -39,6 +39,7 @@ class Wake:
         self.card_ready = None  # not tried yet in this wake
         self.early_utc = None   # (utc, why): a wake wanted before the next slot
         self.battery = "ok"     # power.battery_mode: "ok", "low" (no WiFi), "critical"
+        self.taken = None       # (seq, ticks, stamp) of this wake's photo, for restamp()
 
     def phase(self, name):
         self.timings[name] = self.timings.get(name, 0) + ticks.since(self.mark)
@@ -100,6 +101,7 @@ class Wake:
             if self.go_online() and (not valid or timesync.valid(timesync.utc_now())):
                 self.plan_next()  # the clock was set or corrected: plan on the new time
                 self.calibrate()
+            self.keep_promise()
             self.wake_early()
         self.persist()
 
@@ -136,7 +138,8 @@ class Wake:
         from timelapse import online  # compiled only by wakes that go on the network
 
         synced, retry_at = online.run(self.state, cfg, upload_due, sync_due, sleep_s, utc,
-                                      self.mount_card, self.error, self.phase)
+                                      self.mount_card, self.error, self.phase,
+                                      self.restamp if self.taken is not None else None, self.before_upload)
         if retry_at is not None:
             self.early(retry_at, "upload: Dropbox asked us to wait")
         self.cfg = self.local_zone(cfg)  # TIMEZONE's offset may have been asked for
@@ -146,9 +149,23 @@ class Wake:
         """Just synced, but the rate is not learned well enough to keep the bound until the
         next slot (after a cold start): wake earlier for another sample."""
         hot = self.state.hot
+        if not timesync.learning(hot, self.state.durable):
+            return
         horizon = timesync.horizon(hot, self.state.durable, self.cfg)
         if horizon is not None:
             self.early(timesync.utc_now() + max(CALIBRATE_MIN_S, int(horizon)), "time: learning the clock rate")
+
+    def keep_promise(self):
+        """Before a sleep that would take the clock's bound past max_error: wake in between
+        (the temperature read there is what the model misses over a long sleep) when that
+        costs less than the sync the next wake would otherwise make first."""
+        if self.next_utc is None:
+            return
+        utc = timesync.utc_now()
+        sleep_s = self.next_utc - utc
+        parts = timesync.parts(self.state.hot, self.state.durable, self.cfg, sleep_s)
+        if parts > 1:
+            self.early(utc + sleep_s // parts, "time: a wake in between keeps the clock's bound")
 
     def early(self, utc, why):
         """Ask for a wake before the next slot (the earliest request wins)."""
@@ -164,21 +181,28 @@ class Wake:
             print("%s: next wake in %d s" % (why, utc - timesync.utc_now()))
 
     def plan_next(self):
-        """The next slot on the grid, after the one just taken."""
+        """The next slot on the grid, after the one just taken; when a daylight saving change
+        comes before it, the next slot on the grid of the offset after the change."""
         sched = self.cfg["schedule"]
         offset = sched["utc_offset"]
-        after = max(timesync.utc_now() + offset, cadence.last_slot(self.state.hot))
-        following = schedule.next_slot(after, sched)
+        utc = timesync.utc_now()
+        following = schedule.next_slot(max(utc + offset, cadence.last_slot(self.state.hot)), sched)
+        change = timesync.zone_change(self.state.durable)
+        if following is not None and change and utc < change <= following - offset:
+            offset = timesync.zone(self.state.durable, change)
+            sched = dict(sched, utc_offset=offset)
+            after = max(change + offset - 1, utc + offset, cadence.last_slot(self.state.hot))
+            following = schedule.next_slot(after, sched)
         if following is None:
             print("schedule: no more slots (stop date passed)")
-            self.next_utc = timesync.utc_now() + 86400
+            self.next_utc = utc + 86400
         else:
             self.next_utc = following - offset
 
     def local_zone(self, cfg):
-        """camconfig's utc_offset, unless a time service told the current offset of
-        settings.toml's TIMEZONE (which follows daylight saving time)."""
-        zone = timesync.zone(self.state.durable)
+        """camconfig's utc_offset, unless a time service told the offset of settings.toml's
+        TIMEZONE (which follows daylight saving time: from the change it announced on)."""
+        zone = timesync.zone(self.state.durable, timesync.utc_now())
         if zone is None or zone == cfg["schedule"]["utc_offset"]:
             return cfg
         cfg = dict(cfg)  # the cached config in NVM stays as camconfig.toml says
@@ -335,6 +359,7 @@ class Wake:
         seq = queue.last(hot) + 1
         local = timesync.utc_now() + self.cfg["schedule"]["utc_offset"]
         stamp = civil.stamp(local) if dated else None
+        taken_at = ticks.now()
         try:
             path = spool.write_image(cam["id"], seq, stamp, jpeg)
         except OSError as problem:
@@ -345,8 +370,49 @@ class Wake:
             self.phase("card")
         queue.captured(hot, seq)
         card.set_problem(hot, "")
+        if dated:
+            self.taken = (seq, taken_at, stamp)
+            timesync.stamped(hot, self.cfg)  # a sync in this wake may still correct it
         card.used(hot, len(jpeg) // 1024 + 1)
         print("capture: %s (%d kB)" % (path, len(jpeg) // 1024))
+
+    def before_upload(self, seq, client):
+        """Before this wake's photo is uploaded while its stamp is outside max_error: the Date
+        header of the batch's earlier photos is the time sample that corrects it."""
+        if self.taken is None or seq != self.taken[0] or not timesync.promise(self.state.hot):
+            return
+        sample = client.date_sample()
+        if sample is not None:
+            from timelapse import online
+
+            online.apply_time(self.state.hot, self.state.durable, "date", sample, self.error)
+            self.restamp()
+
+    def restamp(self):
+        """After a sync in a wake whose clock bound had passed max_error: name this wake's
+        photo by the corrected time it was taken at, unless it is already uploaded."""
+        if self.taken is None or not timesync.valid(timesync.utc_now()):
+            return
+        seq, taken_at, old = self.taken
+        if queue.uploaded(self.state.hot) >= seq:
+            return
+        self.cfg = self.local_zone(self.cfg)
+        utc = timesync.utc_now() - (ticks.since(taken_at) + 500) // 1000
+        stamp = civil.stamp(utc + self.cfg["schedule"]["utc_offset"])
+        if stamp != old:
+            try:
+                spool.restamp(self.cfg["camera"]["id"], seq, old, stamp)
+                self.taken = (seq, taken_at, stamp)
+                print("time: photo %d restamped %s" % (seq, stamp))
+            except OSError as problem:
+                self.error("card", "renaming photo %d: %s" % (seq, problem))
+                return
+        timesync.stamped(self.state.hot, self.cfg)
+
+    def promise(self):
+        """Before sleep: say so when this wake's photo is stamped outside max_error."""
+        if self.taken is not None and timesync.promise(self.state.hot):
+            self.error("time", "photo %d: %s" % (self.taken[0], timesync.promise(self.state.hot)))
 
     def make_room(self):
         """Keep min_free_mb free by deleting the oldest uploaded photos; never unsent ones."""
@@ -367,6 +433,7 @@ class Wake:
 
     def persist(self):
         self.phase("work")
+        self.promise()
         hot = self.state.hot
         if self.next_utc is not None:
             self.alarm_rtc = timesync.rtc_alarm(hot, self.state.durable, self.next_utc)

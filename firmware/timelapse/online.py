@@ -20,9 +20,12 @@ ZONE_CHECK_S = 86400      # ask for TIMEZONE's offset (daylight saving time) onc
 
 
 def run(state: "State", cfg: dict, upload_due: str, sync_due: str, sleep_s: int, utc: int,
-        mount: "Callable[[], bool]", error: "Callable[[str, str], None]", phase: "Callable[[str], None]") -> tuple:
+        mount: "Callable[[], bool]", error: "Callable[[str, str], None]", phase: "Callable[[str], None]",
+        restamp: "Callable[[], None] | None", before_upload: "Callable[[int, dropbox.Dropbox], None]") -> tuple:
     """Join, then upload and/or sync. `mount()` mounts the card (once per wake) and says whether
-    it is there, `error(kind, message)` records a problem, `phase(name)` closes a timed phase.
+    it is there, `error(kind, message)` records a problem, `phase(name)` closes a timed phase;
+    `restamp()` renames this wake's photo by the corrected time after a sync (None: no photo),
+    `before_upload(seq, client)` is asked before each photo is sent.
     Returns (synced, retry_at): whether the time was synced, and the UTC by which Dropbox
     asked us to come back (None when it did not)."""
     hot = state.hot
@@ -42,13 +45,28 @@ def run(state: "State", cfg: dict, upload_due: str, sync_due: str, sleep_s: int,
     try:
         session = network.session(durable, deadline)
         client, retry_at = None, None
+        # The time not known within max_error: rename this wake's photo by the corrected time
+        # before it is uploaded. The Dropbox Date header of the batch's earlier photos does as
+        # the sample (upload.send asks before_upload); with no earlier photo, sync first.
+        first = sync_due in ("cold", "bound") and restamp is not None and (
+            not upload_due or queue.waiting(hot) <= 1)
+        synced = False
+        if first:
+            synced = sync_time(state, cfg, session, None, sync_due, sleep_s, deadline, error)
+            check_zone(durable, session, deadline, error)
+            if synced and restamp is not None:
+                restamp()
         if upload_due:
-            client, retry_at, sent = send_queue(state, cfg, session, upload_due, deadline, mount, error)
+            client, retry_at, sent = send_queue(state, cfg, session, upload_due, deadline, mount, error,
+                                                before_upload)
             phase("upload")
             if sent:
                 after_batch(state, cfg, client, deadline, utc + sleep_s, error, phase)
-        synced = sync_time(state, cfg, session, client, sync_due, sleep_s, deadline, error)
-        check_zone(durable, session, deadline, error)
+        if not first:
+            synced = sync_time(state, cfg, session, client, sync_due, sleep_s, deadline, error)
+            check_zone(durable, session, deadline, error)
+            if synced and restamp is not None:
+                restamp()
         return synced, retry_at
     finally:
         network.off()
@@ -59,7 +77,8 @@ def run(state: "State", cfg: dict, upload_due: str, sync_due: str, sleep_s: int,
 
 
 def send_queue(state: "State", cfg: dict, session: object, reason: str, deadline: float,
-               mount: "Callable[[], bool]", error: "Callable[[str, str], None]") -> tuple:
+               mount: "Callable[[], bool]", error: "Callable[[str, str], None]",
+               before_upload: "Callable[[int, dropbox.Dropbox], None]") -> tuple:
     """Upload within the budget. Returns the Dropbox client (its Date header is a time sample),
     the UTC by which Dropbox asked us to come back (or None), and whether Dropbox took the batch."""
     hot, durable = state.hot, state.durable
@@ -68,7 +87,7 @@ def send_queue(state: "State", cfg: dict, session: object, reason: str, deadline
     retry_at, sent = None, False
     try:
         if mount():  # a wake that took no photo has not mounted the card
-            upload.send(hot, durable, cfg, client, deadline, network.TRANSIENT, error)
+            upload.send(hot, durable, cfg, client, deadline, network.TRANSIENT, error, before_upload)
         backoff.succeeded(hot)
         sent = True
     except dropbox.AuthBroken as problem:
@@ -147,7 +166,8 @@ def apply_time(hot: dict, durable: dict, source: str, sample: tuple, error: "Cal
 
 
 def check_zone(durable: dict, session: object, deadline: float, error: "Callable[[str, str], None]") -> None:
-    """At most daily: the UTC offset of settings.toml's TIMEZONE from a time service."""
+    """At most daily: the UTC offset of settings.toml's TIMEZONE from a time service, and its
+    next daylight saving change, which the wake switches at (timesync.zone)."""
     utc = timesync.utc_now()
     name = os.getenv("TIMEZONE") if timesync.valid(utc) else None
     if not name:
@@ -159,10 +179,12 @@ def check_zone(durable: dict, session: object, deadline: float, error: "Callable
     if deadline - time.monotonic() < SYNC_MIN_S:
         return
     try:
-        offset = timesources.zone_offset(session, network.request_timeout(deadline), name, utc)
+        offset, change, after = timesources.zone_offset(session, network.request_timeout(deadline), name, utc)
     except network.TRANSIENT + (ValueError,) as problem:
         error("time", "UTC offset of %s: %s" % (name, problem))
         return
-    if timesync.zone(durable) != offset:
+    if timesync.zone(durable, utc) != offset:
         print("time: %s is UTC%+.2g h" % (name, offset / 3600))
-    timesync.set_zone(durable, offset, utc)  # the wake plans on it after run()
+    if change and change != timesync.zone_change(durable):
+        print("time: %s changes to UTC%+.2g h at %d" % (name, after / 3600, change))
+    timesync.set_zone(durable, offset, utc, change, after)  # the wake plans on it after run()

@@ -81,6 +81,12 @@ def write_image(cam_id: str, seq: int, stamp: "str | None", jpeg: bytes) -> str:
     return path
 
 
+def restamp(cam_id: str, seq: int, old: str, new: str) -> None:
+    """Rename photo `seq` from capture time stamp `old` to `new` (a sync corrected the time)."""
+    where = folder(seq) + "/"
+    os.rename(where + image_name(cam_id, seq, old), where + image_name(cam_id, seq, new))
+
+
 def free_kb() -> int:
     stats = os.statvfs(MOUNT)
     return stats[0] * stats[4] // 1024

@@ -33,6 +33,7 @@ def facts(state: "State", cfg: "dict | None", now_utc: "int | None", clock_valid
         "time": now_utc,
         "clock_valid": clock_valid,
         "clock_error_s": _rounded(timesync.error_bound(hot)),
+        "time_promise": timesync.promise(hot) or "ok",  # the last photo's stamp within max_error
         "counters": {
             "captured": queue.last(hot),
             "uploaded": queue.uploaded(hot),
@@ -86,6 +87,8 @@ def render(f: dict) -> list:
             f["sensor"]["failed_starts"],
             ", power switch " + f["sensor"]["power_switch"] if f["sensor"]["power_switch"] else ""),
     ]
+    if f.get("time_promise", "ok") != "ok":
+        lines.append("time: " + f["time_promise"])
     if f.get("settings", "ok") != "ok":
         lines.append("settings.toml: " + f["settings"])
     for when, kind, message in f["errors"][-3:]:

@@ -35,18 +35,57 @@ def https(session: object, timeout: float) -> tuple:
     return seconds, milliseconds / 1000, 0.05 + ticks.since(started) / 2000
 
 
-def zone_offset(session: object, timeout: float, zone: str, utc: int) -> int:
-    """The current UTC offset (s) of the IANA `zone`, from Adafruit IO (with its keys) or
-    timeapi.io; `utc` is our own time, good to seconds, against which a local time is read."""
+def zone_offset(session: object, timeout: float, zone: str, utc: int) -> tuple:
+    """(offset, change_at, after) of the IANA `zone`: its UTC offset now (s), the next daylight
+    saving change (UTC, 0 when none is announced) and the offset after it. From timeapi.io's
+    time zone service, which gives the current DST interval (dstStart, dstEnd in UTC); without
+    it, the offset alone from Adafruit IO (with its keys) or timeapi.io's current time. `utc`
+    is our own time, good to seconds."""
+    try:
+        return _timeapi_zone(session, timeout, zone, utc)
+    except (OSError, KeyError, TypeError, ValueError) as problem:
+        print("time: timeapi.io zone service: %s" % problem)
     name = zone.replace("+", "%2B")
     if _aio_keys():
         text = _aio(session, timeout, "strftime", "&tz=%s&fmt=%%25z" % name)
         if len(text) != 5 or text[0] not in "+-" or not text[1:].isdigit():
             raise OSError("io.adafruit.com answered %r for %s" % (text[:20], zone))
         seconds = int(text[1:3]) * 3600 + int(text[3:5]) * 60
-        return seconds if text[0] == "+" else -seconds
+        return (seconds if text[0] == "+" else -seconds), 0, None
     local, _ = _timeapi(session, timeout, name)
-    return (local - utc + 450) // 900 * 900  # offsets are whole quarter hours
+    return (local - utc + 450) // 900 * 900, 0, None  # offsets are whole quarter hours
+
+
+def _timeapi_zone(session, timeout, zone, utc):
+    """timeapi.io/api/TimeZone/zone: currentUtcOffset, standardUtcOffset and dstInterval."""
+    response = session.get("https://timeapi.io/api/TimeZone/zone?timeZone=" + zone.replace("+", "%2B"),
+                           timeout=timeout)
+    try:
+        answer = response.json()
+    finally:
+        response.close()
+    if response.status_code != 200:
+        raise OSError("HTTP %d for %s" % (response.status_code, zone))
+    offset = answer["currentUtcOffset"]["seconds"]
+    dst = answer.get("dstInterval")
+    change, after = 0, None
+    if dst:
+        for key, then in (("dstStart", dst["dstOffsetToUtc"]["seconds"]),
+                          ("dstEnd", answer["standardUtcOffset"]["seconds"])):
+            at = _iso_utc(dst.get(key))
+            if at and at > utc and (not change or at < change):
+                change, after = at, then
+    return offset, change, after
+
+
+def _iso_utc(text):
+    """Epoch seconds of "2026-03-08T07:00:00Z" (UTC), 0 for anything else."""
+    if not text or len(text) < 19 or text[4] != "-" or text[10] != "T":
+        return 0
+    from timelapse import civil
+
+    return civil.epoch(int(text[0:4]), int(text[5:7]), int(text[8:10]), int(text[11:13]),
+                       int(text[14:16]), int(text[17:19]))
 
 
 def _aio_keys():

@@ -73,11 +73,12 @@ def remote_path(template: str, cam_id: str, seq: int, name: str) -> str:
 
 
 def send(hot: dict, durable: dict, cfg: dict, dropbox: "Dropbox", deadline: float, transient: tuple,
-         error: "Callable[[str, str], None]") -> int:
+         error: "Callable[[str, str], None]", before_upload: "Callable[[int, Dropbox], None]") -> int:
     """Upload the queue (the card mounted) oldest first until it is empty or `deadline`
     (monotonic) is near. A transient failure (a 5xx without Retry-After, a dropped connection:
     `transient`) is retried at once, a few times per batch; anything else ends the batch and is
-    raised to the caller. `error(kind, message)` records a photo skipped or renamed. Returns the
+    raised to the caller. `error(kind, message)` records a photo skipped or renamed;
+    `before_upload(seq, dropbox)` may rename this wake's photo by a corrected time. Returns the
     number of photos Dropbox acknowledged."""
     from timelapse.dropbox import DropboxError, content_hash
 
@@ -90,6 +91,7 @@ def send(hot: dict, durable: dict, cfg: dict, dropbox: "Dropbox", deadline: floa
                 print("upload: awake budget reached, %d photos wait" % queue.waiting(hot))
                 break
             seq = queue.next_up(hot)
+            before_upload(seq, dropbox)  # this wake's photo: stamped by a corrected time
             path = spool.find(seq)
             if path is None:
                 error("upload", "photo %d is not on the card: skipped" % seq)

@@ -28,6 +28,7 @@ from sim.cloud.server import (
     HTTPSServer,
     Reply,
     Request,
+    json_reply,
     read_request,
     send_reply,
     text_reply,
@@ -36,6 +37,7 @@ from sim.cloud.sntp import SntpServer
 from sim.cloud.store import Store
 from sim.cloud.time_services import adafruit_time, timeapi
 from sim.network import Network
+from sim.zones import timeapi_zone
 
 
 class LocalDropbox(DropboxRoutes, FaultInjection, SntpServer):
@@ -190,6 +192,10 @@ class LocalDropbox(DropboxRoutes, FaultInjection, SntpServer):
             if path.lower() == "/api/time/current/zone":
                 self._count("time_https")
                 return timeapi(request, self.clock)
+            if path.lower() == "/api/timezone/zone":  # the zone's offsets and DST interval
+                self._count("time_https")
+                answer = timeapi_zone((request.query.get("timeZone") or [""])[0], self.clock())
+                return json_reply(200, answer) if answer else text_reply(400, "Invalid Timezone")
             return text_reply(404, "Not Found")
         except BadInput as error:
             return text_reply(400, str(error))

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import math
 
-from sim.clock import Clock, temperature_at
+from sim.clock import Clock
 from sim.hardware import file_size
 from sim.parts.pins import Pins
 from sim.parts.state import SLEEP_MEMORY_BYTES
@@ -129,7 +129,7 @@ class Power(Pins):
         self.spend("compile", file_size(path) / 1024 * per_kB, self.awake_mA())
 
     def cpu_temperature(self) -> float:
-        return temperature_at(self.clock.true)
+        return self.clock.temperature()
 
     def set_rtc(self, epoch: float) -> None:
         self.clock.rtc = float(epoch)

@@ -126,7 +126,7 @@ class BoardState:
         self.version = versions.get(version)  # the CircuitPython release: what the board accepts
         self.rng = random.Random(seed)
         drift = profile["rtc"]["drift_ppm"] if drift_ppm is None else drift_ppm
-        self.clock = Clock(start_utc, drift, seed, rtc_set)
+        self.clock = Clock(start_utc, drift, seed, rtc_set, site)
         self.meter = Meter()
         self.battery = Battery(profile["battery"])
         self.ended: str | None = None     # why the board stopped for good ("battery empty")
@@ -152,6 +152,7 @@ class BoardState:
         self.console = console if console is not None else io.StringIO()
         self.captured: dict[str, str] = {}     # every image ever captured: name -> sha256
         self.capture_times: list[tuple[float, float, str]] = []  # (true time, RTC, name) per capture
+        self.config_history: list[tuple[float, str]] = []  # (true time, camconfig.toml) at each change
         self.wakes: int = 0
         self.wake_records: list[WakeRecord] = []
         self.errors: dict[str, int] = {}

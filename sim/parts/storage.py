@@ -70,6 +70,16 @@ class Storage(Power):
         digest = self._writing.pop(old, None)
         if digest is not None and new.endswith(".jpg"):
             self.record_capture(new, digest)
+        elif os.path.relpath(old, self.sd) in self.captured:  # a photo renamed (restamped)
+            self.renamed_capture(os.path.relpath(old, self.sd), os.path.relpath(new, self.sd))
+
+    def renamed_capture(self, old: str, new: str) -> None:
+        """The photo keeps its capture time; only its name changes."""
+        self.captured[new] = self.captured.pop(old)
+        self.capture_times = [(t, rtc, new if name == old else name) for t, rtc, name in self.capture_times]
+        for record in self.wake_records[-1:]:
+            record.captures = [new if name == old else name for name in record.captures]
+        self.event("rename", name=new, was=old)
 
     def record_capture(self, host: str, digest: str) -> None:
         name = os.path.relpath(host, self.sd)
