@@ -82,10 +82,17 @@ class Field:
                                   delay=self.device.server_delay)
 
     def wake(self) -> None:
-        outcome, target = self.device.wake()
-        assert outcome == "sleep" and isinstance(target, float), (outcome, target)
-        self.device.sleep_until(target, float("inf"))
-        self.device.reset_reason = "DEEP_SLEEP_ALARM"
+        """Up to and including the next wake that takes a photo (wakes between slots only
+        learn the clock's rate: sync, no photo, no batch)."""
+        taken = len(self.device.capture_times)
+        for _ in range(5):
+            outcome, target = self.device.wake()
+            assert outcome == "sleep" and isinstance(target, float), (outcome, target)
+            self.device.sleep_until(target, float("inf"))
+            self.device.reset_reason = "DEEP_SLEEP_ALARM"
+            if len(self.device.capture_times) > taken:
+                return
+        raise AssertionError("five wakes without a photo")
 
     def status(self) -> dict:
         return json.loads(self.cloud.files()[FOLDER + "/status.json"])
