@@ -18,9 +18,9 @@ from sim.thermal import Thermal
 from state import record
 from state.store import DURABLE, HOT
 from timelapse import civil, config, timesync
+from tools.firmware import FIRMWARE_DIR
 
-ROOT = Path(__file__).resolve().parent.parent
-SHIPPED = (ROOT / "camconfig.toml").read_text()
+SHIPPED = (FIRMWARE_DIR / "camconfig.toml").read_text()
 DAY = 86400
 CFG: dict[str, dict[str, Any]] = {"time": {"max_error": 5, "max_interval": 7 * DAY, "ntp_server": "pool.ntp.org"}}
 

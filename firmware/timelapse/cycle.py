@@ -189,7 +189,8 @@ class Wake:
         following = schedule.next_slot(max(utc + offset, cadence.last_slot(self.state.hot)), sched)
         change = timesync.zone_change(self.state.durable)
         if following is not None and change and utc < change <= following - offset:
-            offset = timesync.zone(self.state.durable, change)
+            after_change = timesync.zone(self.state.durable, change)
+            offset = offset if after_change is None else after_change  # 0 (UTC) is an offset
             sched = dict(sched, utc_offset=offset)
             after = max(change + offset - 1, utc + offset, cadence.last_slot(self.state.hot))
             following = schedule.next_slot(after, sched)
