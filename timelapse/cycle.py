@@ -205,6 +205,9 @@ class Wake:
             text = handle.read()
         fingerprint = config.fingerprint(text)
         if conf.same_text(durable, fingerprint):
+            if conf.problem(durable):  # the good file is back (restored, or deleted and restored)
+                conf.set_problem(durable, "")
+                print("config: camconfig.toml is good again")
             return conf.cached(durable)
         try:
             cfg = config.load(text)
@@ -236,9 +239,14 @@ class Wake:
             self.error("settings", message)
 
     def config_problem(self, message):
-        """Recorded (in NVM, once per change) and reported; the last good config goes on."""
+        """Recorded (in NVM, once per change) and reported; the last good config goes on, or
+        the defaults when none was ever loaded (a first boot with a broken file)."""
         conf.set_problem(self.state.durable, message)
-        self.error("config", message + " (running on the last good configuration)")
+        if conf.cached(self.state.durable):
+            self.error("config", message + " (running on the last good configuration)")
+        else:
+            self.error("config", message + " (running on the defaults: no good configuration "
+                       "was ever loaded)")
 
     def mount_card(self):
         """Mount the card once per wake; a failure is reported once."""
