@@ -39,6 +39,7 @@ class Wake:
         self.card_ready = None  # not tried yet in this wake
         self.early_utc = None   # (utc, why): a wake wanted before the next slot
         self.battery = "ok"     # power.battery_mode: "ok", "low" (no WiFi), "critical"
+        self.camera_used = False  # the camera was started in this wake
 
     def phase(self, name):
         self.timings[name] = self.timings.get(name, 0) + ticks.since(self.mark)
@@ -101,7 +102,31 @@ class Wake:
                 self.plan_next()  # the clock was set or corrected: plan on the new time
                 self.calibrate()
             self.wake_early()
+            if not self.camera_used:
+                self.rest_camera()
         self.persist()
+
+    def rest_camera(self):
+        """A wake without a photo still leaves the sensor in its sleep state, once per
+        power-on: the hot record then remembers it across deep sleeps (not after a failed
+        start, which the next capture retries; not with a load switch, which the pin reset at
+        the end of code.py turns off anyway)."""
+        from state import sensor
+
+        hot = self.state.hot
+        if sensor.sleeps_in(hot) or sensor.failed_starts(hot) or self.cfg["power"]["camera_power_pin"]:
+            return
+        from timelapse import camera
+
+        self.camera_used = True
+        try:
+            camera.rest(self.cfg["camera"], None, hot, self.error)
+        except (OSError, RuntimeError, ValueError) as problem:
+            self.error("camera", str(problem))
+        finally:
+            self.phase("camera")
+            sensor.remember(hot, self.state.durable)
+        print("camera: left in %s for deep sleep (no photo this wake)" % (sensor.sleeps_in(hot) or "-"))
 
     def go_online(self):
         """Join WiFi only when an upload or a time sync is due, and do both on one join.
@@ -325,6 +350,7 @@ class Wake:
             return
         from timelapse import camera
 
+        self.camera_used = True
         try:
             jpeg = camera.capture(cam, self.cfg["power"]["camera_power_pin"], hot, self.error)
         except (OSError, RuntimeError, ValueError) as problem:

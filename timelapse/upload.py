@@ -73,7 +73,7 @@ def send(wake, dropbox, deadline, transient):
     A transient failure (a 5xx without Retry-After, a dropped connection: `transient`) is retried
     at once, a few times per batch; anything else ends the batch and is raised to the caller.
     Returns the number of photos Dropbox acknowledged."""
-    from timelapse.dropbox import DropboxError, content_hash
+    from timelapse.dropbox import DropboxError, Refused, content_hash
 
     hot, durable, cfg = wake.state.hot, wake.state.durable, wake.cfg
     sent, retries = 0, RETRIES_PER_BATCH
@@ -90,7 +90,7 @@ def send(wake, dropbox, deadline, transient):
             path = spool.find(seq)
             if path is None:
                 wake.error("upload", "photo %d is not on the card: skipped" % seq)
-                queue.sent(hot, seq)
+                queue.skipped(hot, durable, seq)
                 continue
             with open(path, "rb") as handle:
                 data = handle.read()
@@ -98,6 +98,12 @@ def send(wake, dropbox, deadline, transient):
             remote = remote_path(cfg["upload"]["path"], cfg["camera"]["id"], seq, name)
             try:
                 meta = store(wake, dropbox, remote, data, content_hash(data))
+            except Refused as problem:
+                # This photo's path alone: the rest of the queue must not wait behind it.
+                wake.error("upload", "photo %d refused by Dropbox (%s): skipped, it stays on "
+                           "the card" % (seq, problem))
+                queue.skipped(hot, durable, seq)
+                continue
             except transient + (DropboxError,) as problem:
                 again = not isinstance(problem, DropboxError) or (
                     problem.kind == "server" and not problem.retry_after)
