@@ -454,7 +454,7 @@ def build_report(device: Device, options: RunOptions, profile, start: float, end
     except ValueError:
         cfg = config.load("")
     state = firmware_state(device)
-    if state.durable.get("zone"):  # the offset a time service gave for TIMEZONE (settings.toml)
+    if (state.durable.get("zone") or [None])[0] is not None:  # the offset a time service gave for TIMEZONE
         cfg["schedule"]["utc_offset"] = state.durable["zone"][0]
     slots = scheduled_slots(cfg, device.true_time_spans())
     interval = cfg["schedule"]["interval"]

@@ -127,6 +127,10 @@ def check_zone(wake, session, deadline):
         return
     try:
         offset = timesources.zone_offset(session, network.request_timeout(deadline), name, utc)
+    except timesources.UnknownZone as problem:
+        wake.error("timezone", str(problem))
+        timesync.zone_unknown(durable, utc)  # asked again a day later, not at every wake
+        return
     except network.TRANSIENT + (ValueError,) as problem:
         wake.error("time", "UTC offset of %s: %s" % (name, problem))
         return

@@ -67,11 +67,23 @@ def _aio(session, timeout, what, query=""):
     return text
 
 
+class UnknownZone(ValueError):
+    """settings.toml's TIMEZONE is not a zone the time service knows."""
+
+
 def _timeapi(session, timeout, zone):
-    """(local epoch seconds, milliseconds) of `zone` now, from timeapi.io."""
+    """(local epoch seconds, milliseconds) of `zone` now, from timeapi.io. It answers an
+    unknown zone with HTTP 400 and the text "Invalid Timezone", not JSON."""
     response = session.get("https://timeapi.io/api/Time/current/zone?timeZone=" + zone, timeout=timeout)
     try:
-        answer = response.json()
+        if response.status_code == 400:
+            raise UnknownZone("TIMEZONE = %r in settings.toml is not a time zone timeapi.io knows: "
+                              'use an IANA name such as "Europe/Amsterdam"; until then local '
+                              "time is camconfig.toml's utc_offset" % zone.replace("%2B", "+"))
+        try:
+            answer = response.json()
+        except ValueError:
+            raise OSError("timeapi.io answered HTTP %d without JSON for %s" % (response.status_code, zone))
     finally:
         response.close()
     if response.status_code != 200 or "year" not in answer:

@@ -238,6 +238,11 @@ def zone_age(durable, utc):
     return utc - found[ZONE_CHECKED] if found else None
 
 
+def zone_unknown(durable, utc):
+    """The time service does not know TIMEZONE: no offset, asked again a day after `utc`."""
+    durable["zone"] = [None, utc]
+
+
 def set_zone(durable, offset, utc):
     """`offset` as the time service said at `utc`; None: no TIMEZONE (or no valid time)."""
     durable["zone"] = None if offset is None else [offset, utc]
