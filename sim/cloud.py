@@ -440,6 +440,7 @@ class LocalDropbox:
         self.lock = threading.Lock()
         self.own_network = network is None
         self.network = network or Network()
+        self.network.server_stats = self.stats  # what the server saw, for the judge (sim/judge.py)
         if self.own_network:
             self.network.write_ca(self.folder / "ca.pem")
         self.https_port = 0

@@ -8,6 +8,7 @@ power loss; `time.monotonic()` restarts at every boot. Each wake runs boot.py an
 from __future__ import annotations
 
 import bisect
+import collections
 import contextlib
 import errno
 import hashlib
@@ -98,6 +99,9 @@ class Counters:
     brownouts: int = 0
 
 
+DROPBOX_ROUTES = ("token", "upload", "get_metadata", "upload_session_start", "upload_session_finish")
+
+
 @dataclass
 class WakeRecord:
     start: float
@@ -111,9 +115,10 @@ class WakeRecord:
     bytes_up: int = 0
     joins: int = 0           # the firmware's successful wifi.radio.connect calls
     supervisor_joins: int = 0  # associations the supervisor made (CIRCUITPY_WIFI_SSID)
-    upload_due: bool = False  # the firmware said it would upload
-    uploads: int = 0
-    syncs: int = 0
+    upload_due: bool = False  # the board asked Dropbox for something (token, upload, metadata)
+    uploads: int = 0          # photos the local Dropbox acknowledged in this wake
+    syncs: int = 0            # 1 when the wake applied a time sample (sim/judge.py)
+    time_requests: int = 0    # SNTP and HTTPS time requests the servers saw
     imported: list = field(default_factory=list)
 
 
@@ -164,6 +169,8 @@ class Device:
         self.nvm_cuts = sorted(nvm_cuts or [])       # numbers of the NVM writes power fails in
         self.events = events if events is not None else []
         self.console = console if console is not None else io.StringIO()
+        self.config_history: list[tuple[float, str]] = []  # (true time, camconfig.toml) when it changed
+        self.after_wake: list = []  # hook(device, record) after each wake (sim/judge.py)
         self.captured: dict[str, str] = {}     # every image ever captured: name -> sha256
         self.capture_times: list[tuple[float, float, str]] = []  # (true time, RTC, name) per capture
         self.wakes: int = 0
@@ -570,21 +577,37 @@ class Device:
 
     def _note_console(self, text: str, record: WakeRecord) -> None:
         """What the firmware reports on its console, as a serial log would show it: `[error]
-        kind: message` lines are its errors; uploads and time syncs become events."""
+        kind: message` lines (the documented format) are its errors; uploads and time syncs
+        become events. The report's upload and sync counters do not come from here
+        (_note_server, sim/judge.py)."""
         for line in text.splitlines():
             if line.startswith("[error] "):
                 kind, _, message = line[8:].partition(":")
                 kind = kind.strip() or "unknown"
                 self.errors[kind] = self.errors.get(kind, 0) + 1
                 self.event("error", error=kind, message=message.strip())
-            elif line.startswith("upload: ") and " photos wait (" in line:
-                record.upload_due = True
             elif line.startswith("uploaded: "):
-                record.uploads += 1
                 self.event("upload", path=line[10:].split(" (")[0])
             elif line.startswith("time: ") and " sync" in line:
-                record.syncs += 1
                 self.event("sync", source=line[6:].split()[0], message=line[6:])
+
+    def _note_server(self, before: collections.Counter, record: WakeRecord) -> None:
+        """What the local Dropbox saw in this wake: photos it acknowledged, whether the board
+        asked it for anything to do with uploading, time requests."""
+        seen = self.network.server_stats - before
+        record.uploads = seen["upload_ok"]
+        record.upload_due = any(seen[route] for route in DROPBOX_ROUTES)
+        record.time_requests = seen["ntp"] + seen["time_https"]
+
+    def _note_config(self) -> None:
+        """camconfig.toml as this wake finds it, when it changed (a missing or unreadable
+        file changes nothing: the firmware keeps its last good configuration)."""
+        try:
+            text = (self.folder / "camconfig.toml").read_text()
+        except (OSError, UnicodeDecodeError):
+            return
+        if not self.config_history or self.config_history[-1][1] != text:
+            self.config_history.append((self.clock.true, text))
 
     # ---- one wake ------------------------------------------------------------------------------
 
@@ -629,6 +652,8 @@ class Device:
             self.clock.boot()
         record = WakeRecord(self.clock.true, self.reset_reason)
         self.wake_records.append(record)
+        self._note_config()
+        served = collections.Counter(self.network.server_stats)
         self.event("boot", reset_reason=self.reset_reason, rtc=iso(self.clock.rtc))
         circuitpython.current = self
         self._reset_board_modules()
@@ -691,6 +716,9 @@ class Device:
         self.console.write(f"--- wake {self.wakes} at {iso(self.clock.true)} "
                            f"({self.reset_reason}) ---\n{text}")
         self._note_console(text, record)
+        self._note_server(served, record)
+        for hook in self.after_wake:
+            hook(self, record)
         if record.joins:
             self.event("network", joins=record.joins, tls_handshakes=record.tls,
                        http_requests=record.requests, bytes_up=record.bytes_up,
