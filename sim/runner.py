@@ -372,7 +372,11 @@ def build_report(device: Device, options: RunOptions, profile, start: float, end
         "captures": counters["captures"],
         "missed_slots": judged["missed_slots"],
         **{k: v for k, v in census.items() if k != "on_card"},
-        "upload_batches": len(batches),
+        # Batches as the camera recorded them (its NVM record, the same fact its state dump
+        # shows); a batch cut short by a power loss before the record was written is not one.
+        # upload_wakes: the wakes in which the local Dropbox acknowledged photos.
+        "upload_batches": state.durable["batches"] if state.durable["nvm_seq"] else len(batches),
+        "upload_wakes": len(batches),
         "wifi_connects": counters["wifi_connects"],
         # CircuitPython's own joins (CIRCUITPY_WIFI_SSID in settings.toml; sim/workflow.py)
         "supervisor_joins": counters["supervisor_joins"],
