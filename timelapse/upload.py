@@ -80,6 +80,14 @@ def send(wake, dropbox, deadline, transient):
     if not wake.mount_card():  # a wake that took no photo has not mounted it
         return 0
     slowest = 2.0  # seconds one photo may take; learned from this batch
+    oldest = queue.on_card(hot)
+    if oldest is not None and spool.find(oldest) is None:
+        # The oldest photo is gone: the card was swapped (or emptied) while the board slept.
+        # The card is the truth: where it starts now; the queue skips what it no longer holds.
+        highest, lowest = spool.recover()
+        queue.found(hot, highest, lowest)
+        print("upload: photo %d is gone from the card, which now starts at %s"
+              % (oldest, queue.on_card(hot)))
     try:
         while queue.waiting(hot) > 0:
             started = time.monotonic()
