@@ -906,6 +906,7 @@ class LocalDropbox:
         if parts[6] != "strftime":
             return text_reply(404, "Not Found")
         zone, _ = self._zone((request.query.get("tz") or [""])[0])
+        self._count("time_zone")  # an offset asked for (the judge: sim/judge.py)
         moment = datetime.fromtimestamp(now, zone)
         fmt = (request.query.get("fmt") or ["%Y-%m-%d %H:%M:%S %Z"])[0]
         fmt = fmt.replace("%L", f"{moment.microsecond // 1000:03d}")
@@ -915,6 +916,8 @@ class LocalDropbox:
         self._count("time_https")
         name = (request.query.get("timeZone") or [""])[0]
         zone, known = self._zone(name)
+        if name.upper() != "UTC":
+            self._count("time_zone")  # an offset asked for (the judge: sim/judge.py)
         if not name or not known:
             return text_reply(400, "Invalid Timezone")
         moment = datetime.fromtimestamp(self.clock(), zone)

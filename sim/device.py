@@ -119,6 +119,7 @@ class WakeRecord:
     uploads: int = 0          # photos the local Dropbox acknowledged in this wake
     syncs: int = 0            # 1 when the wake applied a time sample (sim/judge.py)
     time_requests: int = 0    # SNTP and HTTPS time requests the servers saw
+    zone_requests: int = 0    # of those, asking for a time zone's offset (TIMEZONE)
     imported: list = field(default_factory=list)
 
 
@@ -598,6 +599,7 @@ class Device:
         record.uploads = seen["upload_ok"]
         record.upload_due = any(seen[route] for route in DROPBOX_ROUTES)
         record.time_requests = seen["ntp"] + seen["time_https"]
+        record.zone_requests = seen["time_zone"]
 
     def _note_config(self) -> None:
         """camconfig.toml as this wake finds it, when it changed (a missing or unreadable

@@ -10,8 +10,9 @@ validator is the contract: an invalid file leaves the last good configuration in
 the firmware's state records where the report shows what the camera believes (the learned
 drift). Each configuration is judged over the time it was in force: from the first wake that
 saw the file, as the simulated board recorded it (Device.config_history), to the next change.
-Local time is UTC plus camconfig's utc_offset, or, once the camera has been on the network,
-the offset of settings.toml's TIMEZONE at that moment (zoneinfo).
+Local time is UTC plus camconfig's utc_offset, or, with settings.toml's TIMEZONE, the offset
+zoneinfo gives for that zone at the last moment the camera asked a time service for it (the
+requests the local servers saw): the camera is judged on using the latest answer.
 """
 
 from __future__ import annotations
@@ -207,11 +208,21 @@ def zone_name(settings: Path) -> str | None:
         return None
 
 
+def zone_offset(zone: str | None, checks: list[float], when: float) -> int | None:
+    """TIMEZONE's offset as the camera last asked for it before `when`; None before any."""
+    asked = [t for t in checks if t <= when]
+    if not zone or not asked:
+        return None
+    offset = dt.datetime.fromtimestamp(asked[-1], zoneinfo.ZoneInfo(zone)).utcoffset()
+    return None if offset is None else int(offset.total_seconds())
+
+
 def scheduled_slots(timeline: list[tuple[float, str]], spans: list[list], zone: str | None = None,
-                    zone_from: float = math.inf) -> list[float]:
+                    checks: list[float] | None = None) -> list[float]:
     """The slots the configurations in force define, in true UTC. Where the board's clock was
     not set the firmware captures every interval from its first wake (a relative cadence)."""
-    cuts = sorted({t for t, _ in timeline if t > -math.inf} | ({zone_from} if zone else set()))
+    checks = checks or []
+    cuts = sorted({t for t, _ in timeline if t > -math.inf} | (set(checks) if zone else set()))
     slots: list[float] = []
     for start, end, valid in spans:
         if not valid:  # one cadence from the first wake of the span, as the config then says
@@ -219,15 +230,11 @@ def scheduled_slots(timeline: list[tuple[float, str]], spans: list[list], zone: 
             slots += [start + k * plan.interval for k in range(int((end - start) // plan.interval) + 1)]
             continue
         edges = [start] + [t for t in cuts if start < t < end]
-        if zone:  # the zone's offset is asked daily: split at UTC midnights
-            edges += [d for d in range(int(start) - int(start) % DAY + DAY, int(end), DAY)]
         edges = sorted(set(edges)) + [end]
         for a, b in zip(edges, edges[1:]):
             plan = read_plan(in_force(timeline, a))
-            offset = plan.utc_offset
-            if zone and a >= zone_from:
-                zone_offset = dt.datetime.fromtimestamp(a, zoneinfo.ZoneInfo(zone)).utcoffset()
-                offset = int(zone_offset.total_seconds()) if zone_offset is not None else offset
+            asked = zone_offset(zone, checks, a)
+            offset = plan.utc_offset if asked is None else asked
             slots += [t - offset for t in local_slots(plan, math.ceil(a) + offset, math.ceil(b) + offset, offset)]
     return slots
 
@@ -256,7 +263,7 @@ def taken_slots(slots: list[float], captures: list[float]) -> int:
     return len(taken)
 
 
-def clock_errors(timeline: list[tuple[float, str]], zone: str | None, zone_from: float,
+def clock_errors(timeline: list[tuple[float, str]], zone: str | None, checks: list[float],
                  capture_times: list[tuple[float, float, str]]) -> list[float]:
     """|the time a photo's name claims - the true time it was written|, for dated photos."""
     errors = []
@@ -264,16 +271,14 @@ def clock_errors(timeline: list[tuple[float, str]], zone: str | None, zone_from:
         stamp = name[:-4].rsplit("_", 1)[-1]
         if len(stamp) == 15 and stamp[8] == "T":
             claimed = calendar.timegm(dt.datetime.strptime(stamp, "%Y%m%dT%H%M%S").timetuple())
-            errors.append(abs(claimed - offset_at(timeline, zone, zone_from, true) - true))
+            errors.append(abs(claimed - offset_at(timeline, zone, checks, true) - true))
     return errors
 
 
-def offset_at(timeline: list[tuple[float, str]], zone: str | None, zone_from: float, true: float) -> int:
-    if zone and true >= zone_from:
-        # the offset as asked at the start of the UTC day (the camera asks once a day)
-        asked = dt.datetime.fromtimestamp(true - true % DAY, zoneinfo.ZoneInfo(zone)).utcoffset()
-        if asked is not None:
-            return int(asked.total_seconds())
+def offset_at(timeline: list[tuple[float, str]], zone: str | None, checks: list[float], true: float) -> int:
+    asked = zone_offset(zone, checks, true)
+    if asked is not None:
+        return asked
     return read_plan(in_force(timeline, true)).utc_offset
 
 
@@ -359,12 +364,11 @@ def judge(device, cloud_dir: Path) -> dict:
         (-math.inf, (device.folder / "camconfig.toml").read_text())]
     timeline = config_timeline(history)
     zone = zone_name(device.folder / "settings.toml")
-    online = [r.start + r.awake_s for r in device.wake_records if r.joins]
-    zone_from = online[0] if online else math.inf
-    slots = scheduled_slots(timeline, device.true_time_spans(), zone, zone_from)
+    checks = [r.start + r.awake_s for r in device.wake_records if getattr(r, "zone_requests", 0)]
+    slots = scheduled_slots(timeline, device.true_time_spans(), zone, checks)
     captures = [true for true, _, _ in device.capture_times]
     census = image_census(device, cloud_dir)
-    errors = clock_errors(timeline, zone, zone_from, device.capture_times)
+    errors = clock_errors(timeline, zone, checks, device.capture_times)
     return {"scheduled_slots": len(slots), "missed_slots": len(slots) - taken_slots(slots, captures),
             "census": census, "max_clock_error_s": round(max(errors, default=0.0), 3),
             "required_batches": required_batches(timeline[-1][1], captures),
