@@ -20,6 +20,7 @@ from __future__ import annotations
 import calendar
 import datetime as dt
 import hashlib
+import itertools
 import math
 import sys
 import tomllib
@@ -231,7 +232,7 @@ def scheduled_slots(timeline: list[tuple[float, str]], spans: list[list], zone: 
             continue
         edges = [start] + [t for t in cuts if start < t < end]
         edges = sorted(set(edges)) + [end]
-        for a, b in zip(edges, edges[1:]):
+        for a, b in itertools.pairwise(edges):
             plan = read_plan(in_force(timeline, a))
             asked = zone_offset(zone, checks, a)
             offset = plan.utc_offset if asked is None else asked

@@ -8,8 +8,8 @@ out by DNS come from TEST-NET-1 (192.0.2.0/24) and are only ever mapped back to 
 
 from __future__ import annotations
 
-import ssl
 import collections
+import ssl
 from dataclasses import dataclass, field
 from pathlib import Path
 

@@ -3,6 +3,7 @@ Dropbox. One section per point of the issue; each test failed before its fix."""
 
 from __future__ import annotations
 
+import itertools
 import json
 import os
 import re
@@ -118,7 +119,7 @@ def test_a_bad_pin_mid_deployment_keeps_the_last_good_configuration(tmp_path: Pa
     for _ in range(6):
         wake(device)
     assert len(device.capture_times) == captured + 6          # every wake still captures
-    gaps = [b[0] - a[0] for a, b in zip(device.capture_times[-4:], device.capture_times[-3:])]
+    gaps = [b[0] - a[0] for a, b in itertools.pairwise(device.capture_times[-4:])]
     assert all(abs(g - 600) < 5 for g in gaps)                 # on the last good 10 minutes
     assert "battery_pin" not in device.errors and device.errors["config"] == 1
     shown = facts(device)
