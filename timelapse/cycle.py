@@ -13,7 +13,7 @@ import supervisor
 
 from state import battery, cadence, card, conf, queue
 from state.store import State
-from timelapse import civil, marker, power, schedule, spool, summary, ticks, timesync
+from timelapse import civil, marker, power, schedule, spool, ticks, timesync
 
 CONFIG_FILE = "camconfig.toml"
 SLOT_TOLERANCE_S = 90     # a wake this close to a slot takes that slot's photo
@@ -410,6 +410,8 @@ class Wake:
             self.dump()
 
     def dump(self):
+        from timelapse import summary  # compiled only by wakes with USB attached
+
         utc = timesync.utc_now()
         cfg = getattr(self, "cfg", None)
         summary.print_dump(summary.facts(self.state, cfg, utc, timesync.valid(utc)))
