@@ -358,15 +358,17 @@ class Syncs:
         self.last = synced
 
 
-def judge(device, cloud_dir: Path) -> dict:
+def judge(device, cloud_dir: Path, end: float = math.inf) -> dict:
     """The judged counters of a run: slots, captures on them, the card and cloud census, the
-    clock's error, the batches the configuration asked for."""
+    clock's error, the batches the configuration asked for. Slots count before `end`, the end
+    of the run (a wake under way may finish after it)."""
     history = getattr(device, "config_history", None) or [
         (-math.inf, (device.folder / "camconfig.toml").read_text())]
     timeline = config_timeline(history)
     zone = zone_name(device.folder / "settings.toml")
     checks = [r.start + r.awake_s for r in device.wake_records if getattr(r, "zone_requests", 0)]
-    slots = scheduled_slots(timeline, device.true_time_spans(), zone, checks)
+    spans = [[a, min(b, end), valid] for a, b, valid in device.true_time_spans() if a < end]
+    slots = scheduled_slots(timeline, spans, zone, checks)
     captures = [true for true, _, _ in device.capture_times]
     census = image_census(device, cloud_dir)
     errors = clock_errors(timeline, zone, checks, device.capture_times)

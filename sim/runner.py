@@ -351,7 +351,7 @@ def firmware_state(device: Device):
 def build_report(device: Device, options: RunOptions, profile, start: float, end: float,
                  cloud_dir: Path) -> dict:
     counters = asdict(device.counters)
-    judged = judge.judge(device, cloud_dir)
+    judged = judge.judge(device, cloud_dir, end)
     census = judged["census"]
     state = firmware_state(device)
     days = (end - start) / 86400
