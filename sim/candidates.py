@@ -7,7 +7,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 
-from sim.runner import firmware_modules
+from tools import firmware as manifest
 
 NIGHT_HOURS = ["06:00", "20:00"]
 
@@ -81,7 +81,7 @@ def candidates(cfg: dict) -> list[Candidate]:
         delay = duration(upload["max_delay"] * 2)
         found.append(Candidate("max_delay", f'max_delay = "{delay}" (was "{duration(upload["max_delay"])}")',
                                (("upload", "max_delay", delay),)))
-    frame_sizes = firmware_modules().config.FRAME_SIZES  # small to large
+    frame_sizes = manifest.modules().config.FRAME_SIZES  # small to large
     index = frame_sizes.index(camera["frame_size"])
     if index > 0:
         smaller = frame_sizes[index - 1]

@@ -10,6 +10,7 @@ together and runs one wake at a time.
 
 from __future__ import annotations
 
+import collections
 import contextlib
 import io
 import json
@@ -31,7 +32,15 @@ from sim.parts.power import (
     camera_sleep_mA,
 )
 from sim.parts.radio import Radio
-from sim.parts.state import NVM_BYTES, SLEEP_MEMORY_BYTES, Counters, WakeRecord, board_gpio, iso
+from sim.parts.state import (
+    DROPBOX_ROUTES,
+    NVM_BYTES,
+    SLEEP_MEMORY_BYTES,
+    Counters,
+    WakeRecord,
+    board_gpio,
+    iso,
+)
 from sim.parts.storage import NVM_READ_S, NVM_WRITE_S, CardFile, Storage
 
 __all__ = ["NVM_BYTES", "NVM_READ_S", "NVM_WRITE_S", "RTC_VALID_AFTER", "SLEEP_MEMORY_BYTES",
@@ -46,21 +55,28 @@ class Device(Storage, Radio):
 
     def _note_console(self, text: str, record: WakeRecord) -> None:
         """What the firmware reports on its console, as a serial log would show it: `[error]
-        kind: message` lines are its errors; uploads and time syncs become events."""
+        kind: message` lines (the documented format) are its errors; uploads and time syncs
+        become events. The report's upload and sync counters do not come from here
+        (_note_server, sim/judge.py)."""
         for line in text.splitlines():
             if line.startswith("[error] "):
                 kind, _, message = line[8:].partition(":")
                 kind = kind.strip() or "unknown"
                 self.errors[kind] = self.errors.get(kind, 0) + 1
                 self.event("error", error=kind, message=message.strip())
-            elif line.startswith("upload: ") and " photos wait (" in line:
-                record.upload_due = True
             elif line.startswith("uploaded: "):
-                record.uploads += 1
                 self.event("upload", path=line[10:].split(" (")[0])
             elif line.startswith("time: ") and " sync" in line:
-                record.syncs += 1
                 self.event("sync", source=line[6:].split()[0], message=line[6:])
+
+    def _note_server(self, before: collections.Counter, record: WakeRecord) -> None:
+        """What the local Dropbox saw in this wake: photos it acknowledged, whether the board
+        asked it for anything to do with uploading, time requests."""
+        seen = self.network.server_stats - before
+        record.uploads = seen["upload_ok"]
+        record.upload_due = any(seen[route] for route in DROPBOX_ROUTES)
+        record.time_requests = seen["ntp"] + seen["time_https"]
+        record.zone_requests = seen["time_zone"]
 
     def _reset_board_modules(self) -> None:
         modules = circuitpython.modules()
@@ -98,6 +114,7 @@ class Device(Storage, Radio):
         record = WakeRecord(self.clock.true, self.reset_reason)
         self.wake_records.append(record)
         self.note_config()
+        served = collections.Counter(self.network.server_stats)
         self.event("boot", reset_reason=self.reset_reason, rtc=iso(self.clock.rtc))
         circuitpython.current = self
         self._reset_board_modules()
@@ -160,6 +177,9 @@ class Device(Storage, Radio):
         self.console.write(f"--- wake {self.wakes} at {iso(self.clock.true)} "
                            f"({self.reset_reason}) ---\n{text}")
         self._note_console(text, record)
+        self._note_server(served, record)
+        for hook in self.after_wake:
+            hook(self, record)
         if record.joins:
             self.event("network", joins=record.joins, tls_handshakes=record.tls,
                        http_requests=record.requests, bytes_up=record.bytes_up,

@@ -15,6 +15,7 @@ import re
 import shutil
 from pathlib import Path
 
+from sim import judge
 from sim.cloud import CloudFaults, LocalDropbox
 from sim.device import Device, dump_json
 from sim.network import Network
@@ -56,6 +57,7 @@ def run_fleet(cameras: int, days: float, out: Path, seed: int = 1, config: Path 
                         seed=seed * 100 + n, network=network, label=f"CAM{n:02d}",
                         site=camera_site(folder / "camconfig.toml"))
         device.run_end = end + 300
+        device.after_wake.append(judge.Syncs())
         devices.append(device)
     with cloud:
         while True:

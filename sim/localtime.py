@@ -1,36 +1,21 @@
-"""The local time the report judges photos by: the offset in force at each moment.
-
-With a TIMEZONE in the board's settings.toml, a photo taken at true time t must be named by the
-zone's local time at t (daylight saving time included, from the instant it changes); without
-one, by camconfig's fixed utc_offset. Judging a whole run by the offset at its end would call
-every photo before a change an hour off. Likewise camconfig.toml changed mid-run: each photo
-and each slot is judged by the configuration in force then.
+"""The local time the judge (sim/judge.py) holds photos and slots to: with a TIMEZONE in the
+board's settings.toml, a photo taken at true time t must be named by the zone's local time at t
+(daylight saving time included, from the instant it changes). Judging a whole run by the
+offset at its end would call every photo before a change an hour off.
 """
 
 from __future__ import annotations
 
-import tomllib
 from collections.abc import Callable
-from pathlib import Path
 
 from sim import zones
 
 
-def board_zone(folder: Path) -> str | None:
-    """TIMEZONE of the board's settings.toml, None without one."""
-    try:
-        value = tomllib.loads((folder / "settings.toml").read_text()).get("TIMEZONE")
-    except (OSError, tomllib.TOMLDecodeError):
-        return None
-    return value if isinstance(value, str) and value else None
-
-
-def offsets(cfg: dict, zone_name: str | None) -> Callable[[float], int]:
-    """utc -> the UTC offset (s) of local time then."""
-    zone = zones.tzinfo(zone_name) if zone_name else None
+def offsets(zone_name: str) -> Callable[[float], int]:
+    """utc -> the UTC offset (s) of the zone's local time then."""
+    zone = zones.tzinfo(zone_name)
     if zone is None:
-        fixed = cfg["schedule"]["utc_offset"]
-        return lambda _utc: fixed
+        raise ValueError(f"unknown time zone {zone_name!r}")
     return lambda utc: zones.offset_at(zone, utc)
 
 
@@ -52,27 +37,3 @@ def pieces(start: float, end: float, offset_at: Callable[[float], int]) -> list[
     return cuts
 
 
-def periods(history: list[tuple[float, str]], load, end: float) -> list[tuple[float, float, dict]]:
-    """[from, to) of each configuration in force: (true time, camconfig.toml text) changes
-    parsed with `load` (config.load); a text it refuses leaves the one before in force, as the
-    firmware keeps its last good configuration."""
-    found: list[tuple[float, dict]] = []
-    for when, text in history:
-        try:
-            found.append((when, load(text)))
-        except ValueError:
-            if not found:
-                found.append((when, load("")))
-    if not found:
-        found = [(0.0, load(""))]
-    found[0] = (float("-inf"), found[0][1])
-    return [(when, found[i + 1][0] if i + 1 < len(found) else end, cfg)
-            for i, (when, cfg) in enumerate(found)]
-
-
-def in_force(spans: list[tuple[float, float, dict]], t: float) -> dict:
-    """The configuration of the period holding `t`."""
-    for start, stop, cfg in spans:
-        if start <= t < stop:
-            return cfg
-    return spans[-1][2]

@@ -8,6 +8,7 @@ out by DNS come from TEST-NET-1 (192.0.2.0/24) and are only ever mapped back to 
 
 from __future__ import annotations
 
+import collections
 import ssl
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -33,6 +34,9 @@ class Network:
     hosts: dict[str, Host] = field(default_factory=dict)
     ca: trustme.CA = field(default_factory=trustme.CA)
     _client_context: ssl.SSLContext | None = field(default=None, repr=False)
+    # The local Dropbox's request counters (LocalDropbox.stats), for the judge: per wake, what
+    # the server saw (uploads stored, time requests) instead of what the firmware printed.
+    server_stats: collections.Counter = field(default_factory=collections.Counter, repr=False)
 
     def add_host(self, name: str, port: int, server_s: float = 0.1) -> Host:
         host = Host(name, port, server_s, f"192.0.2.{len(self.hosts) + 1}")

@@ -28,7 +28,8 @@ from tqdm import tqdm
 from sim.candidates import candidates
 from sim.circuitpython import versions
 from sim.profile import load_profile
-from sim.runner import RunOptions, firmware_modules, parse_start, run
+from sim.runner import RunOptions, parse_start, run
+from tools import firmware as manifest
 from tools.firmware import FIRMWARE_DIR
 
 DAY = 86400
@@ -220,7 +221,7 @@ def plan(options: PlanOptions) -> dict:
     out = Path(options.out).resolve()
     out.mkdir(parents=True, exist_ok=True)
     capacity = options.battery_mAh or float(load_profile(options.profile)["battery"]["capacity_mAh"])
-    config_module = firmware_modules().config
+    config_module = manifest.modules().config
     text = _config_text(options)
     try:
         cfg = config_module.load(text)

@@ -7,9 +7,7 @@ the local Dropbox holds).
 
 from __future__ import annotations
 
-import hashlib
 import json
-import math
 import random
 import shutil
 import time as host_time
@@ -17,11 +15,10 @@ import tomllib
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from types import SimpleNamespace
 
 from tqdm import tqdm
 
-from sim import localtime
+from sim import judge
 from sim.circuitpython import versions
 from sim.device import Device, camera_sleep_mA, dump_json, iso
 from sim.faults import apply_cloud as apply_cloud_faults
@@ -182,6 +179,7 @@ def run(options: RunOptions) -> dict:
                     faults=options.faults, version=options.circuitpython,
                     sensor=options.sensor, camera_switch=options.camera_switch,
                     events=events, console=console)
+    device.after_wake.append(judge.Syncs())
     bar = tqdm(total=round(options.days * 86400), unit="s", unit_scale=True, desc="simulated",
                disable=not options.progress or None, leave=False)
     from sim.cloud.conditional import Placement, RemoteConfigs, camera_folder, parse_placement
@@ -298,105 +296,6 @@ def _iso_or_none(t: float | None) -> str | None:
     return None if t is None else iso(t)
 
 
-def firmware_modules() -> SimpleNamespace:
-    """The project's own firmware modules, imported on the host for judging a run."""
-    manifest.importable()
-    from state.store import State
-    from timelapse import civil, config, remote, schedule, timesync, upload
-
-    return SimpleNamespace(civil=civil, config=config, schedule=schedule, timesync=timesync,
-                           upload=upload, remote=remote, State=State)
-
-
-def scheduled_slots(cfg: dict, spans: list[list], offset_at=None) -> list[float]:
-    """The capture slots the configuration defines, in true UTC time, on the local time in
-    force at each moment (`offset_at`: sim/localtime.py; a local time that comes twice, when
-    the clocks go back, is one slot). Where the board's clock was not set (after a power loss,
-    before a sync) the firmware captures every interval from its first wake, so those are the
-    slots there."""
-    schedule = firmware_modules().schedule
-    plan = cfg["schedule"]
-    interval = plan["interval"]
-    offset_at = offset_at or localtime.offsets(cfg, None)
-    slots: list[float] = []
-    seen: set[int] = set()
-    for start, end, valid in spans:
-        if valid:
-            for a, b, offset in localtime.pieces(start, end, offset_at):
-                local = list(schedule.slots_between(math.ceil(a) + offset, math.ceil(b) + offset, plan))
-                slots += [t - offset for t in local if t not in seen]
-                seen.update(local)
-        else:
-            slots += [start + k * interval for k in range(int((end - start) // interval) + 1)]
-    return slots
-
-
-def clock_errors(cfg: dict, capture_times: list[tuple[float, float, str]], offset_at=None) -> list[float]:
-    """|the time a photo's name claims - the true time it was written|, for dated photos, by
-    the local time in force when it was taken."""
-    civil = firmware_modules().civil
-    offset_at = offset_at or localtime.offsets(cfg, None)
-    errors = []
-    for true, _, name in capture_times:
-        stamp = name[:-4].rsplit("_", 1)[-1]
-        if len(stamp) == 15 and stamp[8] == "T":
-            local = civil.epoch(int(stamp[:4]), int(stamp[4:6]), int(stamp[6:8]),
-                                int(stamp[9:11]), int(stamp[11:13]), int(stamp[13:15]))
-            errors.append(abs(local - offset_at(true) - true))
-    return errors
-
-
-def match_slots(slots: list[float], capture_rtc: list[float], tolerance: float) -> int:
-    """How many slots had a capture that the device (by its own clock) took for that slot."""
-    matched, i = 0, 0
-    for slot in slots:
-        while i < len(capture_rtc) and capture_rtc[i] < slot - tolerance:
-            i += 1
-        if i < len(capture_rtc) and abs(capture_rtc[i] - slot) <= tolerance:
-            matched += 1
-            i += 1
-    return matched
-
-
-def image_census(device: Device, cloud_dir: Path) -> dict:
-    on_card = {}
-    for name, digest in device.captured.items():
-        path = device.sd / name
-        if path.exists() and hashlib.sha256(path.read_bytes()).hexdigest() == digest:
-            on_card[name] = digest
-    in_cloud: dict[str, int] = {}
-    sizes: dict[str, int] = {}
-    for path in cloud_dir.rglob("*.jpg"):
-        data = path.read_bytes()
-        digest = hashlib.sha256(data).hexdigest()
-        in_cloud[digest] = in_cloud.get(digest, 0) + 1
-        sizes[digest] = len(data)
-    captured = set(device.captured.values())
-    uploaded = sum(1 for d in captured if d in in_cloud)
-    lost = sum(1 for n, d in device.captured.items() if n not in on_card and d not in in_cloud)
-    duplicates = sum(count - 1 for digest, count in in_cloud.items() if count > 1)
-    return {"uploaded": uploaded, "pending": len(device.captured) - uploaded, "lost_images": lost,
-            "duplicate_uploads": duplicates,
-            "uploaded_bytes": sum(sizes[d] for d in captured if d in sizes)}
-
-
-def required_batches(cfg: dict, capture_times: list[float]) -> int:
-    """The upload batches the configuration asks for: a batch at the first capture (inside the
-    window) at which batch_size photos wait or the oldest has waited max_delay."""
-    upload = cfg["upload"]
-    if not upload["enabled"]:
-        return 0
-    in_window = firmware_modules().upload.in_window
-    batches, queue = 0, []
-    for t in capture_times:
-        queue.append(t)
-        inside = in_window(int(t + cfg["schedule"]["utc_offset"]), upload["window"])
-        if inside and (len(queue) >= upload["batch_size"] or t - queue[0] >= upload["max_delay"]):
-            batches += 1
-            queue = []
-    return batches
-
-
 def floor_mAh(device: Device, profile, days: float, batches: int, bytes_up: int, frame_size: str,
               warmup: int) -> float:
     """The least any firmware could spend on this run (docs/power.md): the lowest sleep
@@ -441,7 +340,7 @@ def firmware_state(device: Device):
     durable record's copies on the card when NVM lost it (a cut inside the last NVM write)."""
     from sim.circuitpython.microcontroller import cpu
 
-    state = firmware_modules().State.load(bytearray(device.sleep_memory), bytearray(device.nvm))
+    state = manifest.modules().State.load(bytearray(device.sleep_memory), bytearray(device.nvm))
     copies = [path.read_bytes() for path in sorted((device.sd / "timelapse").glob("state*.bin"))]
     state.adopt(copies, bytes(cpu.uid).hex())
     return state
@@ -453,28 +352,9 @@ def build_report(device: Device, options: RunOptions, profile, start: float, end
     one from the wake after the one that fetched it (`changes`: (true UTC of the fetch, its
     text), sim/cloud/conditional.py)."""
     counters = asdict(device.counters)
-    config_path = device.folder / "camconfig.toml"
-    config = firmware_modules().config
-    try:
-        cfg = config.load(config_path.read_text())
-    except ValueError:
-        cfg = config.load("")
+    judged = judge.judge(device, cloud_dir, end, changes)
+    census = judged["census"]
     state = firmware_state(device)
-    # Each slot and photo judged by the configuration and the local offset in force then.
-    zone = localtime.board_zone(device.folder)
-    # a remote config is in force from the first wake after the one that fetched it
-    remote = [(float(math.ceil(next((r.start for r in device.wake_records if r.start > t), t))), text)
-              for t, text in changes or []]
-    periods = localtime.periods(sorted(device.config_history + remote, key=lambda change: change[0]),
-                                config.load, math.inf)
-    slots = []
-    for a, b, period_cfg in periods:
-        spans = [[max(s, a), min(e, b), v] for s, e, v in device.true_time_spans() if min(e, b) > max(s, a)]
-        slots += scheduled_slots(period_cfg, spans, localtime.offsets(period_cfg, zone))
-    interval = cfg["schedule"]["interval"]
-    captured_on_slot = match_slots(slots, [true for true, _, _ in device.capture_times],
-                                   tolerance=min(interval / 2, 300))
-    census = image_census(device, cloud_dir)
     days = (end - start) / 86400
     lived_days = (min(end, device.clock.true) - start) / 86400 if device.ended else days
     charge = device.meter.total_mAh
@@ -484,20 +364,20 @@ def build_report(device: Device, options: RunOptions, profile, start: float, end
     for record in device.wake_records:
         awake.setdefault(record.kind, []).append(record.awake_s)
         awake_charge.setdefault(record.kind, []).append(record.charge_mAs / 3600)
-    errors_s = []
-    for capture in device.capture_times:
-        period_cfg = localtime.in_force(periods, capture[0])
-        errors_s += clock_errors(period_cfg, [capture], localtime.offsets(period_cfg, zone))
     batches = [r for r in device.wake_records if r.uploads]
     uploads = sum(r.uploads for r in batches)
-    camera = cfg["camera"]
+    camera = judge.camera_table(judged["config"])
     report = {
         "wakes": counters["wakes"],
-        "scheduled_slots": len(slots),
+        "scheduled_slots": judged["scheduled_slots"],
         "captures": counters["captures"],
-        "missed_slots": len(slots) - captured_on_slot,
-        **census,
-        "upload_batches": len(batches),
+        "missed_slots": judged["missed_slots"],
+        **{k: v for k, v in census.items() if k != "on_card"},
+        # Batches as the camera recorded them (its NVM record, the same fact its state dump
+        # shows); a batch cut short by a power loss before the record was written is not one.
+        # upload_wakes: the wakes in which the local Dropbox acknowledged photos.
+        "upload_batches": state.durable["batches"] if state.durable["nvm_seq"] else len(batches),
+        "upload_wakes": len(batches),
         "wifi_connects": counters["wifi_connects"],
         # CircuitPython's own joins (CIRCUITPY_WIFI_SSID in settings.toml; sim/workflow.py)
         "supervisor_joins": counters["supervisor_joins"],
@@ -507,8 +387,8 @@ def build_report(device: Device, options: RunOptions, profile, start: float, end
         "bytes_up": counters["bytes_up"],
         "time_syncs": sum(r.syncs for r in device.wake_records),
         "time_only_joins": sum(1 for r in device.wake_records if r.joins and not r.upload_due),
-        "max_clock_error_s": round(max(errors_s, default=0.0), 3),
-        "learned_drift_ppm": firmware_modules().timesync.learned_ppm(state.hot, state.durable),
+        "max_clock_error_s": judged["max_clock_error_s"],
+        "learned_drift_ppm": manifest.modules().timesync.learned_ppm(state.hot, state.durable),
         "per_uploaded_image": {
             "http_requests": round(sum(r.requests for r in batches) / uploads, 3) if uploads else None,
             "tls_handshakes": round(sum(r.tls for r in batches) / uploads, 3) if uploads else None,
@@ -535,8 +415,7 @@ def build_report(device: Device, options: RunOptions, profile, start: float, end
         "battery_v_end": round(device.battery.rest_volts(charge), 3),
         "brownouts": counters["brownouts"],
         "safe_mode_s": round(device.safe_mode_s, 1),
-        "floor_mAh": round(floor_mAh(device, profile, lived_days,
-                                     required_batches(cfg, [t for t, _, _ in device.capture_times]),
+        "floor_mAh": round(floor_mAh(device, profile, lived_days, judged["required_batches"],
                                      census["uploaded_bytes"],
                                      camera["frame_size"], camera["warmup_frames"]), 3),
         "per_phase_mAh": device.meter.per_phase_mAh(),

@@ -20,9 +20,10 @@ import pytest
 from sim import circuitpython
 from sim.circuitpython import microcontroller
 from sim.device import NVM_READ_S, NVM_WRITE_S, Device, PowerCut
+from sim.judge import image_census
 from sim.network import Network
 from sim.profile import load_profile
-from sim.runner import RunOptions, image_census, install_firmware, live_once, parse_start, run
+from sim.runner import RunOptions, install_firmware, live_once, parse_start, run
 from state import record
 from state.store import DURABLE, NVM_MAGIC, NVM_SIZE, NVM_VERSION
 from tests.conftest import durable_copies, roomy_battery_profile

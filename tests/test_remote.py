@@ -25,7 +25,7 @@ from sim.device import Device
 from sim.network import Network
 from sim.profile import load_profile
 from sim.runner import install_firmware, parse_start
-from timelapse import remote
+from timelapse import remote, summary
 from tools.firmware import FIRMWARE_DIR
 
 # The keys docs/status.md promises the fleet tool.
@@ -58,9 +58,9 @@ def test_camera_folder_is_the_template_up_to_the_first_placeholder_after_the_id(
     assert remote.camera_folder("/t/{id}_{date}/{name}", "CAM1") == "/t/CAM1"
 
 
-def test_local_iso_carries_the_offset() -> None:
-    assert remote.local_iso(1780300800, 3600) == "2026-06-01T09:00:00+01:00"
-    assert remote.local_iso(1780300800, -5 * 3600 - 1800) == "2026-06-01T02:30:00-05:30"
+def test_local_times_carry_the_offset() -> None:
+    assert summary.readable(1780300800, 3600) == "2026-06-01T09:00:00+01:00"
+    assert summary.readable(1780300800, -5 * 3600 - 1800) == "2026-06-01T02:30:00-05:30"
 
 
 # -- one board, wake by wake, against the local Dropbox ------------------------------------------

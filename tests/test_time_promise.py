@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from sim import localtime, zones
+from sim import judge, localtime, zones
 from sim.thermal import Thermal
 from state import record
 from state.store import DURABLE, HOT
@@ -219,7 +219,7 @@ def test_a_two_element_zone_record_reads_as_no_change_known():
 
 def test_the_judge_takes_the_offset_in_force_at_each_moment():
     zone = zoneinfo.ZoneInfo("Europe/Berlin")
-    offset_at = localtime.offsets({"schedule": {"utc_offset": 3600}}, "Europe/Berlin")
+    offset_at = localtime.offsets("Europe/Berlin")
     change = utc("2026-03-29T01:00:00Z")
     assert offset_at(change - 1) == 3600 and offset_at(change) == 7200
     cuts = localtime.pieces(change - 5000, change + 5000, offset_at)
@@ -229,13 +229,10 @@ def test_the_judge_takes_the_offset_in_force_at_each_moment():
 
 def test_the_repeated_hour_of_autumn_is_one_set_of_slots():
     """NY 2026-11-01: local 01:00-02:00 comes twice; a 10-minute grid there has 6 slots, not 12."""
-    from sim.runner import scheduled_slots
-
-    cfg = config.load(SHIPPED.replace('utc_offset = "+01:00"', 'utc_offset = "-05:00"')
-                      .replace('active_hours = ["06:00", "20:00"]', 'active_hours = ["00:00", "23:59"]'))
-    offset_at = localtime.offsets(cfg, "America/New_York")
+    text = (SHIPPED.replace('utc_offset = "+01:00"', 'utc_offset = "-05:00"')
+            .replace('active_hours = ["06:00", "20:00"]', 'active_hours = ["00:00", "23:59"]'))
     start, end = utc("2026-11-01T04:00:00Z"), utc("2026-11-01T08:00:00Z")  # 00:00 EDT .. 03:00 EST
-    slots = scheduled_slots(cfg, [[start, end, True]], offset_at)
+    slots = judge.scheduled_slots([(-math.inf, text)], [[start, end, True]], "America/New_York", [start])
     # 00:00..01:50 EDT (12), then 02:00..02:50 EST (6): 01:00..01:50 EST are repeats
     assert len(slots) == 18
     assert all(b > a for a, b in zip(slots, slots[1:], strict=False))
@@ -318,18 +315,12 @@ def test_new_york_photos_are_named_in_the_right_local_hour_across_the_spring_cha
 def test_a_configuration_changed_mid_run_is_judged_period_by_period():
     """Hourly until noon, then every 10 minutes: the slots follow each configuration in force,
     and a broken text leaves the one before in force (as the firmware does)."""
-    from sim.runner import scheduled_slots
-
     hourly = SHIPPED.replace('interval = "10m"', 'interval = "1h"')
     noon = utc("2026-06-01T12:00:00Z")
-    history = [(0.0, hourly), (noon, SHIPPED), (noon + 3600, "[schedule\\nbroken")]
-    periods = localtime.periods(history, config.load, math.inf)
-    assert [p[2]["schedule"]["interval"] for p in periods] == [3600, 600]  # the broken one: no period
+    history = [(0.0, hourly), (noon, SHIPPED), (noon + 3600, "[schedule\nbroken")]
+    timeline = judge.config_timeline(history)
+    assert [text for _, text in timeline] == [hourly, SHIPPED]  # the broken one: no period
     start, end = utc("2026-06-01T08:00:00Z"), utc("2026-06-01T14:00:00Z")
-    slots = []
-    for a, b, cfg in periods:
-        spans = [[max(start, a), min(end, b), True]] if min(end, b) > max(start, a) else []
-        slots += scheduled_slots(cfg, spans, localtime.offsets(cfg, None))
+    slots = judge.scheduled_slots(timeline, [[start, end, True]])
     assert len(slots) == 4 + 12  # 08..11 hourly, then 12:00..13:50 every 10 minutes
-    assert localtime.in_force(periods, noon - 1)["schedule"]["interval"] == 3600
-    assert localtime.in_force(periods, noon + 7200)["schedule"]["interval"] == 600
+    assert judge.in_force(timeline, noon - 1) == hourly and judge.in_force(timeline, noon + 7200) == SHIPPED

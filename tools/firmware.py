@@ -12,6 +12,7 @@ import importlib.util
 import shutil
 import sys
 from pathlib import Path
+from types import SimpleNamespace
 
 ROOT = Path(__file__).resolve().parent.parent
 FIRMWARE_DIR = ROOT / "firmware"
@@ -80,3 +81,13 @@ def importable() -> None:
     not shadow CPython's `code`, which pdb imports."""
     if str(FIRMWARE_DIR) not in sys.path:
         sys.path.append(str(FIRMWARE_DIR))
+
+
+def modules() -> SimpleNamespace:
+    """The firmware modules host code reads (the validator, the clock and state records, the
+    camera folder's rule), imported from firmware/."""
+    importable()
+    from state.store import State
+    from timelapse import config, remote, timesync
+
+    return SimpleNamespace(config=config, remote=remote, timesync=timesync, State=State)

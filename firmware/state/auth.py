@@ -29,6 +29,17 @@ def broken(durable: dict) -> str:
     return durable["auth_broken"]
 
 
+def describe(durable: dict) -> str:
+    """For the state dump, in words (the settings key inside is no business of the user's)."""
+    if not durable["auth_broken"]:
+        return "ok"
+    if durable["auth_broken"].split("@")[0] == "settings":
+        return "uploads stopped: DBX_APP_KEY, DBX_APP_SECRET or DBX_REFRESH_TOKEN is missing " \
+               "from settings.toml; they resume when it is changed"
+    return "uploads stopped: Dropbox refused the app key, secret or refresh token in " \
+           "settings.toml; they resume when it is changed"
+
+
 def stop(durable: dict, kind: str, settings: str) -> None:
     """A refused refresh: stop uploads until settings.toml's key (`settings`) changes."""
     durable["auth_broken"] = "%s@%s" % (kind, settings)

@@ -1,5 +1,7 @@
 """Owner of the queue (hot seq, uploaded, oldest, queued_at; durable uploads, batches,
-last_upload): photos (uploaded, seq] wait; state/store.py copies seq and uploaded to NVM."""
+last_upload, skipped): photos (uploaded, seq] wait; state/store.py copies seq and uploaded to
+NVM. Of the photos up to `uploaded`, `skipped` never reached Dropbox (gone from the card, or
+refused by Dropbox): the photos in Dropbox are uploaded - skipped."""
 
 
 def last(hot: dict) -> int:
@@ -41,13 +43,35 @@ def found(hot: dict, highest: int, lowest: int) -> bool:
     later = highest > hot["seq"]
     if later:
         hot["seq"] = highest
-    hot["oldest"] = max(hot["oldest"], lowest) if hot["seq"] else 1
+    # The card is the truth after a reset (it may have been swapped): its lowest photo, or,
+    # when it holds none of ours, the next one to be taken.
+    hot["oldest"] = lowest if highest else hot["seq"] + 1
     return later
 
 
 def sent(hot: dict, seq: int) -> None:
     """Photo `seq` is in Dropbox (or lost from the card)."""
     hot["uploaded"] = seq
+
+
+def skipped(hot: dict, durable: dict, seq: int) -> None:
+    """Photo `seq` will never be in Dropbox (not on the card, or refused): the queue moves on."""
+    hot["uploaded"] = seq
+    durable["skipped"] += 1
+
+
+def in_dropbox(hot: dict, durable: dict) -> int:
+    """Photos Dropbox acknowledged (each once), as far as this record knows."""
+    return hot["uploaded"] - durable["skipped"]
+
+
+def skips(durable: dict) -> int:
+    return durable["skipped"]
+
+
+def on_card(hot: dict) -> "int | None":
+    """The lowest sequence number on the card, or None when it holds none of ours."""
+    return hot["oldest"] if hot["oldest"] <= hot["seq"] else None
 
 
 def deletable(hot: dict) -> bool:

@@ -22,6 +22,10 @@ def sleeps_in(hot: dict) -> str:
     return hot["cam_sleep"]
 
 
+def failed_starts(hot: dict) -> int:
+    return hot["cam_fails"]
+
+
 def failed(hot: dict) -> int:
     """One more failed start in a row; returns how many."""
     hot["cam_fails"] += 1

@@ -65,6 +65,7 @@ DURABLE: dict = {
     "uploads": 0,
     "batches": 0,
     "last_upload": 0,
+    "skipped": 0,             # photos the queue passed over (gone from the card, refused)
     "token": "",
     "token_expiry": 0,
     "rate": None,

@@ -44,10 +44,20 @@ class CameraError(RuntimeError):
     pass
 
 
-def capture(settings: dict, power_pin: "str | None", hot: dict, report: "Callable[[str, str], None]") -> "bytes | None":
+def rest(settings: dict, power_pin: "str | None", hot: dict, report: "Callable[[str, str], None]") -> None:
+    """Start the camera only to leave it in its deep-sleep state, no photo: after a power-on
+    the sensor sits "never started" (an OV3660 draws far more so than in standby) until a wake
+    starts it, and a wake that takes no photo (before the start date, after the stop date, a
+    polar night in daylight mode) would otherwise leave it so all night."""
+    capture(settings, power_pin, hot, report, take=False)
+
+
+def capture(settings: dict, power_pin: "str | None", hot: dict, report: "Callable[[str, str], None]",
+            take: bool = True) -> "bytes | None":
     """A JPEG (bytes) taken with the [camera] settings, or None after reporting why not with
     report(kind, message). The hot record learns the sensor, the state it was left in, failed
-    starts in a row and whether the power switch works (`cam_*`, state/README.md)."""
+    starts in a row and whether the power switch works (`cam_*`, state/README.md). With `take`
+    false no frame is taken: the sensor is only left in its sleep state."""
     switch = None
     if power_pin:
         try:
@@ -66,7 +76,7 @@ def capture(settings: dict, power_pin: "str | None", hot: dict, report: "Callabl
                 found = "unknown"
             sensor.started(hot, found)
             try:
-                return _take(cam, settings, report)
+                return _take(cam, settings, report) if take else None
             finally:
                 sensor.left_in(hot, _leave(i2c, cam, found, report))
         finally:

@@ -59,6 +59,8 @@ def parse_toml(text: str) -> dict:
     root: dict = {}
     table = root
     defined: list = []
+    if text[:1] == "\ufeff":  # a UTF-8 byte order mark, as Windows Notepad writes: not content
+        text = text[1:]
     lines = text.replace("\r\n", "\n").split("\n")
     for index, raw in enumerate(lines):
         line = _Line(raw, index + 1)
@@ -220,6 +222,8 @@ def _scalar(word, line):
         return True
     if word == "false":
         return False
+    if word.lower() in ("true", "false"):
+        line.fail("%s is not a TOML value: booleans are lowercase, true or false" % word)
     if word in ("inf", "+inf", "-inf", "nan", "+nan", "-nan"):
         return float(word)
     if "T" in word or (len(word) >= 10 and word[4:5] == "-" and word[7:8] == "-"):
@@ -327,6 +331,19 @@ def _month_days(year, month):
 FRAME_SIZES = ("R96X96", "QQVGA", "QCIF", "HQVGA", "R240X240", "QVGA", "CIF", "HVGA", "VGA",
                "SVGA", "XGA", "HD", "SXGA", "UXGA")
 JPEG_QUALITY = (2, 55)  # espcamera.Camera's jpeg_quality range (mp_arg_validate_int_range)
+# The board's pin names and their GPIOs: CircuitPython's board definition
+# ports/espressif/boards/seeed_xiao_esp32_s3_sense/pins.c, the names present in 9.2.8, 10.0.3
+# and 10.1.0 (10.1.0 adds aliases D11-D19 and others, all on the pins below).
+PINS = {"A0": 1, "A1": 2, "A2": 3, "A3": 4, "A4": 5, "A5": 6, "D0": 1, "D1": 2, "D2": 3,
+        "D3": 4, "D4": 5, "D5": 6, "D6": 43, "D7": 44, "D8": 7, "D9": 8, "D10": 9, "LED": 21,
+        "SDA": 5, "SCL": 6, "TX": 43, "RX": 44, "MOSI": 9, "MISO": 8, "SCK": 7, "SDCS": 21,
+        "CAM_D0": 15, "CAM_D1": 17, "CAM_D2": 18, "CAM_D3": 16, "CAM_D4": 14, "CAM_D5": 12,
+        "CAM_D6": 11, "CAM_D7": 48, "CAM_XCLK": 10, "CAM_HREF": 47, "CAM_PCLK": 13,
+        "CAM_VSYNC": 38, "CAM_SCL": 39, "CAM_SDA": 40, "MIC_DATA": 41, "MIC_CLK": 42}
+CARD_GPIOS = (7, 8, 9, 21)    # SPI SCK, MISO, MOSI and SDCS (the LED shares GPIO21)
+CAMERA_GPIOS = (10, 11, 12, 13, 14, 15, 16, 17, 18, 38, 39, 40, 47, 48)
+ADC1_GPIOS = (1, 2, 3, 4, 5, 6, 7, 8, 9, 10)   # ESP32-S3 ADC1 channels 0-9
+RTC_GPIO_MAX = 21             # only RTC GPIOs (0-21) wake the ESP32-S3 from deep sleep
 UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
 # What the budgets must leave room for (timelapse/network.py, timelapse/online.py): a time sync
 # is a WiFi join (up to JOIN_TIMEOUT_S 10 s) and an SNTP exchange with its retry (SYNC_MIN_S
@@ -472,13 +489,30 @@ def _utc_offset(value, key):
     return seconds
 
 
-def _pin(value, key):
+def _pin(value, key, allowed):
+    """A pin name of this board that may serve as `key`: a name the board does not have, or a
+    pin the card, the camera or (for wake_pin) deep sleep cannot spare, is refused here, never
+    at the wake that would use it."""
     if value is None:
         return None
     text = _want(value, str, key, 'a board pin name like "A0"')
-    if not text or text[0] not in "ABCDEFGHIJKLMNOPQRSTUVWXYZ" or not all(c in BARE for c in text):
-        raise ValueError("%s: %r is not a board pin name" % (key, value))
+    if text not in allowed:
+        if text in PINS:
+            why = "is GPIO%d, which %s" % (PINS[text], _pin_use(PINS[text], key))
+        else:
+            why = "is not a pin of the XIAO ESP32S3 Sense"
+        raise ValueError("%s: %r %s; allowed: %s" % (key, text, why, " ".join(allowed)))
     return text
+
+
+def _pin_use(gpio, key):
+    if gpio in CARD_GPIOS:
+        return "the microSD card uses"
+    if gpio in CAMERA_GPIOS:
+        return "the camera uses"
+    if key.endswith("wake_pin"):
+        return "cannot wake the board from deep sleep (RTC pins are GPIO0-21)"
+    return "has no ADC1 channel (ADC2 does not work while WiFi is on)"
 
 
 def _camera(t):
@@ -526,6 +560,7 @@ def _upload(t):
         rest = rest.replace(placeholder, "")
     if "{" in rest or "}" in rest:
         raise ValueError("upload.path: %r has an unknown placeholder (known: %s)" % (path, " ".join(PLACEHOLDERS)))
+    _dropbox_path(path)
     return {"enabled": _want(t["enabled"], bool, "upload.enabled", "true or false"),
             "batch_size": _int_in(t["batch_size"], "upload.batch_size", 1, 1000),
             "max_delay": parse_duration(t["max_delay"], "upload.max_delay"),
@@ -544,6 +579,29 @@ def _budget(value, uploads):
                          "(WiFi join and SNTP), an upload batch %d s" % (
                              value, least, MAX_BUDGET_S // 60, SYNC_BUDGET_S, BATCH_BUDGET_S))
     return seconds
+
+
+RESERVED = '<>:"|?*\\'  # refused in Dropbox names (and by Windows, where Dropbox syncs to)
+
+
+def _dropbox_path(path):
+    """Refuse a template whose paths Dropbox would refuse (409 path/malformed_path or
+    disallowed_name): every photo would fail and the queue would wait behind the first."""
+    sample = (path.replace("{id}", "CAM1").replace("{date}", "2026-06-01")
+              .replace("{seq}", "000001").replace("{name}", "CAM1_000001.jpg"))
+    for part in sample.split("/")[1:]:
+        if part in ("", ".", ".."):
+            raise ValueError('upload.path: %r has an empty, "." or ".." folder (no "//", "/./", '
+                             '"/../" or trailing "/"); Dropbox refuses such paths' % path)
+        if part[-1] in " ." or part[0] == " ":
+            raise ValueError("upload.path: %r has a folder that starts with a space or ends "
+                             "with a space or '.'; Dropbox refuses such names" % path)
+        if len(part) > 255:
+            raise ValueError("upload.path: %r has a folder name longer than 255 characters" % path)
+        for char in part:
+            if char in RESERVED or char < " " or char == "\x7f":
+                raise ValueError("upload.path: %r contains %r; Dropbox refuses the characters "
+                                 '< > : " | ? * \\ and control characters in names' % (path, char))
 
 
 def _time_table(t):
@@ -568,18 +626,38 @@ def _storage(t):
                                          "storage.delete_after_upload", "true or false")}
 
 
+def _allowed(test):
+    return tuple(name for name in PINS if test(PINS[name]))
+
+
+def _free(gpio):
+    return gpio not in CARD_GPIOS and gpio not in CAMERA_GPIOS
+
+
+# Names per role; a pin the card or the camera uses is never allowed.
+OUTPUT_PINS = _allowed(_free)                                               # marker, switch
+WAKE_PINS = _allowed(lambda gpio: _free(gpio) and gpio <= RTC_GPIO_MAX)     # PinAlarm in deep sleep
+ADC_PINS = _allowed(lambda gpio: _free(gpio) and gpio in ADC1_GPIOS)        # battery
+
+
 def _power(t):
     low = _number_in(t["low_battery_v"], "power.low_battery_v", 0, 5)
     critical = _number_in(t["critical_battery_v"], "power.critical_battery_v", 0, 5)
     if critical > low:
         raise ValueError("power.critical_battery_v: %s is above power.low_battery_v %s" % (critical, low))
     divider = _number_in(t["divider"], "power.divider", 0.01, 100)
-    switch = _pin(t["camera_power_pin"], "power.camera_power_pin")
-    for other in ("battery_pin", "marker_pin", "wake_pin"):
-        if switch is not None and t[other] == switch:
-            raise ValueError("power.camera_power_pin: %r is also power.%s" % (switch, other))
-    return {"battery_pin": _pin(t["battery_pin"], "power.battery_pin"), "divider": divider,
-            "low_battery_v": low, "critical_battery_v": critical,
-            "marker_pin": _pin(t["marker_pin"], "power.marker_pin"),
-            "wake_pin": _pin(t["wake_pin"], "power.wake_pin"),
-            "camera_power_pin": switch}
+    pins = {"battery_pin": _pin(t["battery_pin"], "power.battery_pin", ADC_PINS),
+            "marker_pin": _pin(t["marker_pin"], "power.marker_pin", OUTPUT_PINS),
+            "wake_pin": _pin(t["wake_pin"], "power.wake_pin", WAKE_PINS),
+            "camera_power_pin": _pin(t["camera_power_pin"], "power.camera_power_pin", OUTPUT_PINS)}
+    used: dict = {}
+    for key in ("battery_pin", "marker_pin", "wake_pin", "camera_power_pin"):
+        name = pins[key]
+        if name is None:
+            continue
+        if PINS[name] in used:  # "A0" and "D0" are one pin
+            raise ValueError("power.%s: %r is the pin of power.%s (GPIO%d)"
+                             % (key, name, used[PINS[name]], PINS[name]))
+        used[PINS[name]] = key
+    pins.update({"divider": divider, "low_battery_v": low, "critical_battery_v": critical})
+    return pins

@@ -40,6 +40,7 @@ class Wake:
         self.early_utc = None   # (utc, why): a wake wanted before the next slot
         self.battery = "ok"     # power.battery_mode: "ok", "low" (no WiFi), "critical"
         self.taken = None       # (seq, ticks, stamp) of this wake's photo, for restamp()
+        self.camera_used = False  # the camera was started in this wake
 
     def phase(self, name):
         self.timings[name] = self.timings.get(name, 0) + ticks.since(self.mark)
@@ -103,7 +104,31 @@ class Wake:
                 self.calibrate()
             self.keep_promise()
             self.wake_early()
+            if not self.camera_used:
+                self.rest_camera()
         self.persist()
+
+    def rest_camera(self):
+        """A wake without a photo still leaves the sensor in its sleep state, once per
+        power-on: the hot record then remembers it across deep sleeps (not after a failed
+        start, which the next capture retries; not with a load switch, which the pin reset at
+        the end of code.py turns off anyway)."""
+        from state import sensor
+
+        hot = self.state.hot
+        if sensor.sleeps_in(hot) or sensor.failed_starts(hot) or self.cfg["power"]["camera_power_pin"]:
+            return
+        from timelapse import camera
+
+        self.camera_used = True
+        try:
+            camera.rest(self.cfg["camera"], None, hot, self.error)
+        except (OSError, RuntimeError, ValueError) as problem:
+            self.error("camera", str(problem))
+        finally:
+            self.phase("camera")
+            sensor.remember(hot, self.state.durable)
+        print("camera: left in %s for deep sleep (no photo this wake)" % (sensor.sleeps_in(hot) or "-"))
 
     def go_online(self):
         """Join WiFi only when an upload or a time sync is due, and do both on one join.
@@ -233,6 +258,9 @@ class Wake:
             text = handle.read()
         fingerprint = config.fingerprint(text)
         if conf.same_text(durable, fingerprint):
+            if conf.problem(durable):  # the good file is back (restored, or deleted and restored)
+                conf.set_problem(durable, "")
+                print("config: camconfig.toml is good again")
             return conf.cached(durable)
         try:
             cfg = config.load(text)
@@ -264,9 +292,14 @@ class Wake:
             self.error("settings", message)
 
     def config_problem(self, message):
-        """Recorded (in NVM, once per change) and reported; the last good config goes on."""
+        """Recorded (in NVM, once per change) and reported; the last good config goes on, or
+        the defaults when none was ever loaded (a first boot with a broken file)."""
         conf.set_problem(self.state.durable, message)
-        self.error("config", message + " (running on the last good configuration)")
+        if conf.cached(self.state.durable):
+            self.error("config", message + " (running on the last good configuration)")
+        else:
+            self.error("config", message + " (running on the defaults: no good configuration "
+                       "was ever loaded)")
 
     def mount_card(self):
         """Mount the card once per wake; a failure is reported once."""
@@ -345,6 +378,7 @@ class Wake:
             return
         from timelapse import camera
 
+        self.camera_used = True
         try:
             jpeg = camera.capture(cam, self.cfg["power"]["camera_power_pin"], hot, self.error)
         except (OSError, RuntimeError, ValueError) as problem:

@@ -42,6 +42,11 @@ class TooLarge(DropboxError):
         self.tag = tag
 
 
+class Refused(DropboxError):
+    """Dropbox refuses this path (409 path/malformed_path, path/disallowed_name, ...): sending
+    the same photo again cannot succeed."""
+
+
 class Full(DropboxError):
     """The Dropbox account has no space left."""
 
@@ -151,6 +156,9 @@ class Dropbox:
             raise DropboxError("conflict", summary)
         if "insufficient_space" in summary:
             raise Full("dropbox_full", "the Dropbox account is full")
+        if response.status_code == 409 and summary.startswith("path/") and \
+                "too_many_write_operations" not in summary:  # that one is worth a retry
+            raise Refused("upload", "%s: %s" % (path, summary.split("/.")[0]))
         raise self._failure(response, answer, "upload " + path)
 
     def metadata(self, path: str, utc: int) -> dict:

@@ -180,6 +180,10 @@ def check_zone(durable: dict, session: object, deadline: float, error: "Callable
         return
     try:
         offset, change, after = timesources.zone_offset(session, network.request_timeout(deadline), name, utc)
+    except timesources.UnknownZone as problem:
+        error("timezone", str(problem))
+        timesync.zone_unknown(durable, utc)  # asked again a day later, not at every wake
+        return
     except network.TRANSIENT + (ValueError,) as problem:
         error("time", "UTC offset of %s: %s" % (name, problem))
         return

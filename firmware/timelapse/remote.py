@@ -8,7 +8,7 @@ uploaded.
 import json
 import time
 
-from state import remoteconf
+from state import queue, remoteconf
 from timelapse import summary, timesync
 
 STATUS_FILE = "status.json"
@@ -40,29 +40,19 @@ def camera_folder(template: str, cam_id: str) -> str:
     return folder if has_id else folder + "/" + cam_id
 
 
-def local_iso(utc: int, offset: int) -> str:
-    """ISO 8601 local time with its offset: 2026-06-01T08:10:00+01:00."""
-    from timelapse.civil import split
 
-    sign = "-" if offset < 0 else "+"
-    minutes = abs(offset) // 60
-    return "%04d-%02d-%02dT%02d:%02d:%02d" % split(utc + offset) + "%s%02d:%02d" % (
-        sign, minutes // 60, minutes % 60)
-
-
-def document(facts: dict, offset: int) -> dict:
-    """status.json from the state dump's facts (summary.facts): the keys of docs/status.md."""
-    doc = {"schema": SCHEMA, "written": facts["time"], "written_local": local_iso(facts["time"], offset),
-           "utc_offset_s": offset}
+def document(facts: dict, state: "State", utc: int, offset: int) -> dict:
+    """status.json from the state dump's facts (summary.facts): the keys of docs/status.md,
+    its times as UTC epoch seconds where the dump shows local ones."""
+    doc = {"schema": SCHEMA, "written": utc, "written_local": facts["time"], "utc_offset_s": offset}
     for key in ("camera", "firmware", "circuitpython", "battery_v", "battery_trend_v_per_day",
                 "counters", "card", "card_free_kb", "clock_valid", "clock_error_s", "drift_ppm",
-                "last_upload", "auth", "config", "config_source", "settings", "error_counts",
-                "next_wake"):
+                "auth", "config", "config_source", "settings", "errors", "error_counts", "next_wake"):
         doc[key] = facts[key]
-    queue = facts["queue"]
-    doc["queue"] = {"length": queue["length"], "oldest_waiting": queue["oldest_waiting"],
-                    "since": queue["since"]}
-    doc["errors"] = [[local_iso(when, offset), kind, message] for when, kind, message in facts["errors"]]
+    hot, durable = state.hot, state.durable
+    doc["last_upload"] = queue.last_upload(durable) or None
+    doc["queue"] = {"length": facts["queue"]["length"], "oldest_waiting": facts["queue"]["oldest_waiting"],
+                    "since": queue.queued_since(hot) or None}
     return doc
 
 
@@ -81,7 +71,8 @@ def after_batch(state: "State", cfg: dict, client: "Dropbox", deadline: float, n
     if timesync.valid(utc):
         trend.update(state.hot, battery.volts(state.hot), utc)
     facts = summary.facts(state, cfg, utc, timesync.valid(utc), next_utc)
-    body = json.dumps(document(facts, cfg["schedule"]["utc_offset"])).encode()
+    offset = summary.local_offset(state.durable, cfg, utc)
+    body = json.dumps(document(facts, state, utc, offset)).encode()
     client.upload(folder + "/" + STATUS_FILE, body, None, utc, mode="overwrite")
     print("status: %s/%s (%d bytes)" % (folder, STATUS_FILE, len(body)))
     return len(body)

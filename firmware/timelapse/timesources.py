@@ -43,6 +43,8 @@ def zone_offset(session: object, timeout: float, zone: str, utc: int) -> tuple:
     is our own time, good to seconds."""
     try:
         return _timeapi_zone(session, timeout, zone, utc)
+    except UnknownZone:
+        raise
     except (OSError, KeyError, TypeError, ValueError) as problem:
         print("time: timeapi.io zone service: %s" % problem)
     name = zone.replace("+", "%2B")
@@ -61,6 +63,8 @@ def _timeapi_zone(session, timeout, zone, utc):
     response = session.get("https://timeapi.io/api/TimeZone/zone?timeZone=" + zone.replace("+", "%2B"),
                            timeout=timeout)
     try:
+        if response.status_code == 400:  # "Invalid Timezone", as text
+            raise UnknownZone(unknown_zone(zone))
         answer = response.json()
     finally:
         response.close()
@@ -106,11 +110,27 @@ def _aio(session, timeout, what, query=""):
     return text
 
 
+class UnknownZone(ValueError):
+    """settings.toml's TIMEZONE is not a zone the time service knows."""
+
+
+def unknown_zone(zone: str) -> str:
+    return ("TIMEZONE = %r in settings.toml is not a time zone timeapi.io knows: use an IANA "
+            'name such as "Europe/Amsterdam"; until then local time is camconfig.toml\'s '
+            "utc_offset" % zone)
+
+
 def _timeapi(session, timeout, zone):
-    """(local epoch seconds, milliseconds) of `zone` now, from timeapi.io."""
+    """(local epoch seconds, milliseconds) of `zone` now, from timeapi.io. It answers an
+    unknown zone with HTTP 400 and the text "Invalid Timezone", not JSON."""
     response = session.get("https://timeapi.io/api/Time/current/zone?timeZone=" + zone, timeout=timeout)
     try:
-        answer = response.json()
+        if response.status_code == 400:
+            raise UnknownZone(unknown_zone(zone.replace("%2B", "+")))
+        try:
+            answer = response.json()
+        except ValueError:
+            raise OSError("timeapi.io answered HTTP %d without JSON for %s" % (response.status_code, zone))
     finally:
         response.close()
     if response.status_code != 200 or "year" not in answer:

@@ -372,6 +372,11 @@ def zone_age(durable: dict, utc: int) -> "int | None":
     return utc - found[ZONE_CHECKED] if found else None
 
 
+def zone_unknown(durable: dict, utc: int) -> None:
+    """The time service does not know TIMEZONE: no offset, asked again a day after `utc`."""
+    durable["zone"] = [None, utc, 0, None]
+
+
 def set_zone(durable: dict, offset: "int | None", utc: int, change_at: int = 0,
              after: "int | None" = None) -> None:
     """`offset` as the time service said at `utc`, with its next change (UTC, 0: not known) and

@@ -80,10 +80,18 @@ def send(hot: dict, durable: dict, cfg: dict, dropbox: "Dropbox", deadline: floa
     raised to the caller. `error(kind, message)` records a photo skipped or renamed;
     `before_upload(seq, dropbox)` may rename this wake's photo by a corrected time. Returns the
     number of photos Dropbox acknowledged."""
-    from timelapse.dropbox import DropboxError, content_hash
+    from timelapse.dropbox import DropboxError, Refused, content_hash
 
     sent, retries = 0, RETRIES_PER_BATCH
     slowest = 2.0  # seconds one photo may take; learned from this batch
+    oldest = queue.on_card(hot)
+    if oldest is not None and spool.find(oldest) is None:
+        # The oldest photo is gone: the card was swapped (or emptied) while the board slept.
+        # The card is the truth: where it starts now; the queue skips what it no longer holds.
+        highest, lowest = spool.recover()
+        queue.found(hot, highest, lowest)
+        print("upload: photo %d is gone from the card, which now starts at %s"
+              % (oldest, queue.on_card(hot)))
     try:
         while queue.waiting(hot) > 0:
             started = time.monotonic()
@@ -95,7 +103,7 @@ def send(hot: dict, durable: dict, cfg: dict, dropbox: "Dropbox", deadline: floa
             path = spool.find(seq)
             if path is None:
                 error("upload", "photo %d is not on the card: skipped" % seq)
-                queue.sent(hot, seq)
+                queue.skipped(hot, durable, seq)
                 continue
             with open(path, "rb") as handle:
                 data = handle.read()
@@ -103,6 +111,12 @@ def send(hot: dict, durable: dict, cfg: dict, dropbox: "Dropbox", deadline: floa
             remote = remote_path(cfg["upload"]["path"], cfg["camera"]["id"], seq, name)
             try:
                 meta = store(dropbox, remote, data, content_hash(data), error)
+            except Refused as problem:
+                # This photo's path alone: the rest of the queue must not wait behind it.
+                error("upload", "photo %d refused by Dropbox (%s): skipped, it stays on "
+                      "the card" % (seq, problem))
+                queue.skipped(hot, durable, seq)
+                continue
             except transient + (DropboxError,) as problem:
                 again = not isinstance(problem, DropboxError) or (
                     problem.kind == "server" and not problem.retry_after)

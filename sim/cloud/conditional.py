@@ -72,9 +72,9 @@ class Placement:
 
 def camera_folder(config_path: Path) -> str:
     """The camera's Dropbox folder by the firmware's own rule, from the installed camconfig.toml."""
-    from sim.runner import firmware_modules
+    from tools import firmware as manifest
 
-    modules = firmware_modules()
+    modules = manifest.modules()
     try:
         cfg = modules.config.load(config_path.read_text())
     except ValueError:

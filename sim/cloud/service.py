@@ -77,6 +77,7 @@ class LocalDropbox(DropboxRoutes, FaultInjection, SntpServer):
         self.lock = threading.Lock()
         self.own_network = network is None
         self.network = network or Network()
+        self.network.server_stats = self.stats  # what the server saw, for the judge (sim/judge.py)
         if self.own_network:
             self.network.write_ca(self.folder / "ca.pem")
         self.https_port = 0
@@ -188,12 +189,17 @@ class LocalDropbox(DropboxRoutes, FaultInjection, SntpServer):
                 return text_reply(400, f'Unknown API function: "{path[3:]}"')
             if path.startswith("/api/v2/") and "/integrations/time/" in path:
                 self._count("time_https")
+                if path.endswith("/strftime"):
+                    self._count("time_zone")  # an offset asked for (the judge: sim/judge.py)
                 return adafruit_time(request, self.clock)
             if path.lower() == "/api/time/current/zone":
                 self._count("time_https")
+                if (request.query.get("timeZone") or [""])[0].upper() != "UTC":
+                    self._count("time_zone")
                 return timeapi(request, self.clock)
             if path.lower() == "/api/timezone/zone":  # the zone's offsets and DST interval
                 self._count("time_https")
+                self._count("time_zone")
                 answer = timeapi_zone((request.query.get("timeZone") or [""])[0], self.clock())
                 return json_reply(200, answer) if answer else text_reply(400, "Invalid Timezone")
             return text_reply(404, "Not Found")

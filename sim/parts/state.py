@@ -47,6 +47,9 @@ class Counters:
     brownouts: int = 0
 
 
+DROPBOX_ROUTES = ("token", "upload", "get_metadata", "upload_session_start", "upload_session_finish")
+
+
 @dataclass
 class WakeRecord:
     start: float
@@ -60,9 +63,11 @@ class WakeRecord:
     bytes_up: int = 0
     joins: int = 0           # the firmware's successful wifi.radio.connect calls
     supervisor_joins: int = 0  # associations the supervisor made (CIRCUITPY_WIFI_SSID)
-    upload_due: bool = False  # the firmware said it would upload
-    uploads: int = 0
-    syncs: int = 0
+    upload_due: bool = False  # the board asked Dropbox for something (token, upload, metadata)
+    uploads: int = 0          # photos the local Dropbox acknowledged in this wake
+    syncs: int = 0            # 1 when the wake applied a time sample (sim/judge.py)
+    time_requests: int = 0    # SNTP and HTTPS time requests the servers saw
+    zone_requests: int = 0    # of those, asking for a time zone's offset (TIMEZONE)
     imported: list = field(default_factory=list)
 
 
@@ -153,6 +158,7 @@ class BoardState:
         self.captured: dict[str, str] = {}     # every image ever captured: name -> sha256
         self.capture_times: list[tuple[float, float, str]] = []  # (true time, RTC, name) per capture
         self.config_history: list[tuple[float, str]] = []  # (true time, camconfig.toml) at each change
+        self.after_wake: list = []  # hook(device, record) after each wake (sim/judge.py)
         self.wakes: int = 0
         self.wake_records: list[WakeRecord] = []
         self.errors: dict[str, int] = {}
