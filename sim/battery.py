@@ -10,7 +10,7 @@ charge is used up, or the board cannot even boot without browning out, it stops 
 
 from __future__ import annotations
 
-from itertools import pairwise
+from bisect import bisect_left
 
 # (state of charge, rest voltage) of the chart; only its shape is used.
 _CHART = ((0.00, 3.27), (0.05, 3.61), (0.10, 3.69), (0.15, 3.71), (0.20, 3.73), (0.25, 3.75),
@@ -19,15 +19,19 @@ _CHART = ((0.00, 3.27), (0.05, 3.61), (0.10, 3.69), (0.15, 3.71), (0.20, 3.73), 
           (0.90, 4.11), (0.95, 4.15), (1.00, 4.20))
 
 
+_UPPER = tuple(s for s, _ in _CHART[1:])   # the upper end of each segment, for bisect
+
+
 def _shape(soc: float) -> float:
     """0 (empty) .. 1 (full), monotone in the state of charge."""
     soc = min(1.0, max(0.0, soc))
     low, high = _CHART[0][1], _CHART[-1][1]
-    for (s0, v0), (s1, v1) in pairwise(_CHART):
-        if soc <= s1:
-            volts = v0 + (v1 - v0) * (soc - s0) / (s1 - s0)
-            return (volts - low) / (high - low)
-    return 1.0
+    segment = bisect_left(_UPPER, soc)   # the first segment with soc <= its upper end
+    if segment == len(_UPPER):
+        return 1.0
+    (s0, v0), (s1, v1) = _CHART[segment], _CHART[segment + 1]
+    volts = v0 + (v1 - v0) * (soc - s0) / (s1 - s0)
+    return (volts - low) / (high - low)
 
 
 class Battery:

@@ -28,6 +28,19 @@ _code_cache: dict[tuple[str, int, int], object] = {}
 SHADOWED_CPYTHON = {"time", "os", "ssl", "ipaddress", "hashlib"}
 
 
+_script_cache: dict[tuple[str, str], object] = {}
+
+
+def script_code(path: Path, name: str):
+    """boot.py or code.py compiled, as the board does at every start; compiled once on the
+    host for each content (the board's compile time is charged by the caller)."""
+    text = path.read_text()
+    code = _script_cache.get((name, text))
+    if code is None:
+        code = _script_cache[(name, text)] = compile(text, name, "exec")
+    return code
+
+
 class DeviceLoader(importlib.machinery.SourceFileLoader):
     def __init__(self, fullname: str, path: str, device) -> None:
         super().__init__(fullname, path)

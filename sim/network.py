@@ -11,6 +11,7 @@ from __future__ import annotations
 import ssl
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import trustme
 
@@ -22,7 +23,7 @@ class Host:
     server_s: float       # the cloud's own time to answer, charged to the board as waiting
     virtual_ip: str = ""
     # In-process transport (sim/cloud/inline.py) the board uses instead of a host socket.
-    endpoint: object | None = None
+    endpoint: Any = None
 
 
 @dataclass

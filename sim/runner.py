@@ -28,8 +28,6 @@ from sim.faults import apply_cloud as apply_cloud_faults
 from sim.faults import parse as parse_faults
 from sim.hardware import RETURNING_STATES
 from sim.network import Network
-from sim.plots import write_plots
-from sim.preview import write_preview
 from sim.profile import load_profile
 
 PROJECT = Path(__file__).resolve().parent.parent
@@ -211,6 +209,9 @@ def run(options: RunOptions) -> dict:
     report = build_report(device, options, profile, start, end, cloud_dir)
     report["cloud"] = dict(sorted(cloud.stats.items()))
     if options.preview:
+        from sim.plots import write_plots  # matplotlib: seconds to import, only for the plots
+        from sim.preview import write_preview
+
         write_preview(device.sd, out)
         write_plots(device.meter.trace, start, end, profile["battery"]["capacity_mAh"], out,
                     "this firmware" if Path(options.firmware) == PROJECT else Path(options.firmware).name)

@@ -9,6 +9,7 @@ scripts and modules, lit scenes), so an output that depended on them would diffe
 from __future__ import annotations
 
 import json
+
 import pytest
 
 WALL_CLOCK_FIELDS = {"wall_s"}
