@@ -41,6 +41,7 @@ class Battery:
         self.empty_v = float(settings["voltage_empty"])
         self.ohm = float(settings.get("internal_resistance_ohm", 0.0))
         self.brownout_v = float(settings.get("brownout_v", 0.0))
+        self._safe_mAh: dict[float, float] = {}
 
     def soc(self, drawn_mAh: float) -> float:
         return 1.0 - drawn_mAh / self.capacity_mAh
@@ -53,7 +54,30 @@ class Battery:
         return self.rest_volts(drawn_mAh) - self.ohm * mA / 1000.0
 
     def browns_out(self, drawn_mAh: float, mA: float) -> bool:
+        # Asked at every charge the board spends: below the charge where this current would
+        # first sag the pads to brown-out (with a margin), the answer is no without the curve.
+        safe = self._safe_mAh.get(mA)
+        if safe is None:
+            safe = self._safe_mAh[mA] = self._safe_drawn(mA)
+        if drawn_mAh < safe:
+            return False
         return self.volts(drawn_mAh, mA) < self.brownout_v
+
+    def _safe_drawn(self, mA: float) -> float:
+        """A charge drawn below which `mA` surely does not brown out (the voltage falls
+        monotonically with the charge drawn; 1 uV spares rounding)."""
+        def holds(drawn: float) -> bool:
+            return self.volts(drawn, mA) >= self.brownout_v + 1e-6
+        if not holds(0.0):
+            return 0.0
+        low, high = 0.0, self.capacity_mAh
+        for _ in range(60):
+            middle = (low + high) / 2
+            if holds(middle):
+                low = middle
+            else:
+                high = middle
+        return low
 
     def left_mAh(self, drawn_mAh: float) -> float:
         return self.capacity_mAh - drawn_mAh

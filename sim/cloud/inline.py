@@ -54,19 +54,30 @@ def complete_request(buffer: bytearray) -> bytes | None:
     if end < 0:
         return None
     end += 4
+    needed = end + _content_length(bytes(buffer[:end]))
+    if len(buffer) < needed:
+        return None
+    request = bytes(buffer[:needed])
+    del buffer[:needed]
+    return request
+
+
+def _content_length(head: bytes) -> int:
     length = 0
-    for line in bytes(buffer[:end]).split(b"\r\n")[1:]:
+    for line in head.split(b"\r\n")[1:]:
         name, _, value = line.partition(b":")
         if name.strip().lower() == b"content-length":
             try:
                 length = max(0, int(value.strip()))
             except ValueError:
                 length = 0
-    if len(buffer) < end + length:
-        return None
-    request = bytes(buffer[: end + length])
-    del buffer[: end + length]
-    return request
+    return length
+
+
+def _wanted(buffer: bytearray) -> int:
+    """The least length of `buffer` at which its first request may be whole."""
+    end = buffer.find(b"\r\n\r\n")
+    return len(buffer) + 1 if end < 0 else end + 4 + _content_length(bytes(buffer[: end + 4]))
 
 
 def answer(cloud: LocalDropbox, request: bytes) -> tuple[bytes, bool]:
@@ -93,6 +104,7 @@ class InlineStream:
         self.peer_closed = False        # the server closed the connection (after its reply)
         self.to_server = bytearray()    # plaintext the server has not handled yet
         self.to_client = bytearray()    # plaintext reply bytes (no TLS)
+        self._needed = 0                # to_server's length before a request can be whole
         self.client: ssl.SSLObject | None = None
         self.server: ssl.SSLObject | None = None
         self._c_in = ssl.MemoryBIO()
@@ -172,10 +184,12 @@ class InlineStream:
                 if not data:
                     break
                 self.to_server += data
-        while not self.peer_closed:
+        while not self.peer_closed and len(self.to_server) >= self._needed:
             request = complete_request(self.to_server)
             if request is None:
+                self._needed = _wanted(self.to_server)
                 return
+            self._needed = 0
             reply, close = answer(self.cloud, request)
             if reply:
                 if self.server is not None:
