@@ -81,6 +81,13 @@ def main(argv: list[str] | None = None) -> int:
     fleet.add_argument("--config", type=Path)
     fleet.add_argument("--write-limit", type=int, default=6, help="uploads per minute the account takes")
     fleet.add_argument("--out", type=Path, default=Path("out/fleet"))
+    commands.add_parser("bench", add_help=False, help="how fast the simulator runs (sim/bench.py)")
+    if argv is None:
+        argv = sys.argv[1:]
+    if argv[:1] == ["bench"]:
+        from sim import bench
+
+        return bench.main(argv[1:])
     args = parser.parse_args(argv)
     if args.command == "fleet":
         from sim import fleet as fleet_module

@@ -10,7 +10,7 @@ charge is used up, or the board cannot even boot without browning out, it stops 
 
 from __future__ import annotations
 
-from itertools import pairwise
+from bisect import bisect_left
 
 # (state of charge, rest voltage) of the chart; only its shape is used.
 _CHART = ((0.00, 3.27), (0.05, 3.61), (0.10, 3.69), (0.15, 3.71), (0.20, 3.73), (0.25, 3.75),
@@ -19,15 +19,19 @@ _CHART = ((0.00, 3.27), (0.05, 3.61), (0.10, 3.69), (0.15, 3.71), (0.20, 3.73), 
           (0.90, 4.11), (0.95, 4.15), (1.00, 4.20))
 
 
+_UPPER = tuple(s for s, _ in _CHART[1:])   # the upper end of each segment, for bisect
+
+
 def _shape(soc: float) -> float:
     """0 (empty) .. 1 (full), monotone in the state of charge."""
     soc = min(1.0, max(0.0, soc))
     low, high = _CHART[0][1], _CHART[-1][1]
-    for (s0, v0), (s1, v1) in pairwise(_CHART):
-        if soc <= s1:
-            volts = v0 + (v1 - v0) * (soc - s0) / (s1 - s0)
-            return (volts - low) / (high - low)
-    return 1.0
+    segment = bisect_left(_UPPER, soc)   # the first segment with soc <= its upper end
+    if segment == len(_UPPER):
+        return 1.0
+    (s0, v0), (s1, v1) = _CHART[segment], _CHART[segment + 1]
+    volts = v0 + (v1 - v0) * (soc - s0) / (s1 - s0)
+    return (volts - low) / (high - low)
 
 
 class Battery:
@@ -37,6 +41,7 @@ class Battery:
         self.empty_v = float(settings["voltage_empty"])
         self.ohm = float(settings.get("internal_resistance_ohm", 0.0))
         self.brownout_v = float(settings.get("brownout_v", 0.0))
+        self._safe_mAh: dict[float, float] = {}
 
     def soc(self, drawn_mAh: float) -> float:
         return 1.0 - drawn_mAh / self.capacity_mAh
@@ -49,7 +54,30 @@ class Battery:
         return self.rest_volts(drawn_mAh) - self.ohm * mA / 1000.0
 
     def browns_out(self, drawn_mAh: float, mA: float) -> bool:
+        # Asked at every charge the board spends: below the charge where this current would
+        # first sag the pads to brown-out (with a margin), the answer is no without the curve.
+        safe = self._safe_mAh.get(mA)
+        if safe is None:
+            safe = self._safe_mAh[mA] = self._safe_drawn(mA)
+        if drawn_mAh < safe:
+            return False
         return self.volts(drawn_mAh, mA) < self.brownout_v
+
+    def _safe_drawn(self, mA: float) -> float:
+        """A charge drawn below which `mA` surely does not brown out (the voltage falls
+        monotonically with the charge drawn; 1 uV spares rounding)."""
+        def holds(drawn: float) -> bool:
+            return self.volts(drawn, mA) >= self.brownout_v + 1e-6
+        if not holds(0.0):
+            return 0.0
+        low, high = 0.0, self.capacity_mAh
+        for _ in range(60):
+            middle = (low + high) / 2
+            if holds(middle):
+                low = middle
+            else:
+                high = middle
+        return low
 
     def left_mAh(self, drawn_mAh: float) -> float:
         return self.capacity_mAh - drawn_mAh

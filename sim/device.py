@@ -20,7 +20,7 @@ from pathlib import Path
 
 from sim import circuitpython, workflow
 from sim.circuitpython.wifi import RadioState
-from sim.loader import WakeImports
+from sim.loader import WakeImports, script_code
 from sim.parts.power import (
     RTC_VALID_AFTER,
     Brownout,
@@ -138,7 +138,7 @@ class Device(Storage, Radio):
                     path = self.folder / script
                     if path.exists():
                         self.charge_compile(str(path))
-                        code = compile(path.read_text(), script, "exec")
+                        code = script_code(path, script)
                         exec(code, {"__name__": "__main__", "__file__": script, "open": self.open_file})
                     if script == "boot.py" and not fake:
                         workflow.after_vm(self)

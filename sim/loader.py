@@ -29,6 +29,19 @@ _code_cache: dict[tuple[str, int, int], object] = {}
 SHADOWED_CPYTHON = {"time", "os", "ssl", "ipaddress", "hashlib", "binascii", "errno", "math"}
 
 
+_script_cache: dict[tuple[str, str], object] = {}
+
+
+def script_code(path: Path, name: str):
+    """boot.py or code.py compiled, as the board does at every start; compiled once on the
+    host for each content (the board's compile time is charged by the caller)."""
+    text = path.read_text()
+    code = _script_cache.get((name, text))
+    if code is None:
+        code = _script_cache[(name, text)] = compile(text, name, "exec")
+    return code
+
+
 class DeviceLoader(importlib.machinery.SourceFileLoader):
     def __init__(self, fullname: str, path: str, device) -> None:
         super().__init__(fullname, path)
@@ -66,6 +79,38 @@ class BoardModuleLoader(importlib.abc.Loader):
             hook()
 
 
+_located: dict[tuple[str, tuple[str, ...]], tuple[tuple[int, ...], str | None, tuple | None]] = {}
+
+
+def _stamp(folders: tuple[str, ...]) -> tuple[int, ...]:
+    """The folders' modification times: a file added, removed or renamed in one changes it."""
+    stamps = []
+    for folder in folders:
+        try:
+            stamps.append(os.stat(folder).st_mtime_ns)
+        except OSError:
+            stamps.append(-1)
+    return tuple(stamps)
+
+
+def _locate(fullname: str, search: list[str]) -> tuple[str | None, tuple | None]:
+    """Where `fullname` is in `search` (.py file or package, None if not there), as
+    PathFinder finds it; the host looks again only when one of the folders changed."""
+    key = (fullname, tuple(search))
+    stamp = _stamp(key[1])
+    known = _located.get(key)
+    if known is not None and known[0] == stamp:
+        return known[1], known[2]
+    spec = importlib.machinery.PathFinder.find_spec(fullname, search)
+    if spec is None or spec.origin is None or not spec.origin.endswith(".py"):
+        found: tuple[str | None, tuple | None] = (None, None)
+    else:
+        locations = spec.submodule_search_locations
+        found = (spec.origin, None if locations is None else tuple(locations))
+    _located[key] = (stamp, *found)
+    return found
+
+
 class DeviceFinder(importlib.abc.MetaPathFinder):
     """Finds the board's built-in modules, top-level modules in CIRCUITPY and CIRCUITPY/lib,
     and submodules in their packages. Records what a wake imported."""
@@ -83,13 +128,13 @@ class DeviceFinder(importlib.abc.MetaPathFinder):
         search = self.roots if path is None else [p for p in path if p.startswith(self.roots[0])]
         if not search:
             return None
-        spec = importlib.machinery.PathFinder.find_spec(fullname, search)
-        if spec is None or spec.origin is None or not spec.origin.endswith(".py"):
+        origin, locations = _locate(fullname, search)
+        if origin is None:
             return None
-        loader = DeviceLoader(fullname, spec.origin, self.device)
+        loader = DeviceLoader(fullname, origin, self.device)
         new_spec = importlib.util.spec_from_file_location(
-            fullname, spec.origin, loader=loader,
-            submodule_search_locations=spec.submodule_search_locations)
+            fullname, origin, loader=loader,
+            submodule_search_locations=None if locations is None else list(locations))
         self.loaded.add(fullname)
         return new_spec
 

@@ -12,6 +12,7 @@ import collections
 import ssl
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import trustme
 
@@ -22,6 +23,8 @@ class Host:
     port: int             # the real port on 127.0.0.1
     server_s: float       # the cloud's own time to answer, charged to the board as waiting
     virtual_ip: str = ""
+    # In-process transport (sim/cloud/inline.py) the board uses instead of a host socket.
+    endpoint: Any = None
 
 
 @dataclass

@@ -26,8 +26,6 @@ from sim.faults import parse as parse_faults
 from sim.hardware import RETURNING_STATES
 from sim.ledger import daily
 from sim.network import Network
-from sim.plots import write_plots
-from sim.preview import write_preview
 from sim.profile import load_profile
 from tools import firmware as manifest
 from tools.firmware import FIRMWARE_DIR
@@ -207,6 +205,9 @@ def run(options: RunOptions) -> dict:
     if remote_rows:
         report["remote_configs"] = remote_rows
     if options.preview:
+        from sim.plots import write_plots  # matplotlib: seconds to import, only for the plots
+        from sim.preview import write_preview
+
         write_preview(device.sd, out)
         write_plots(device.meter.trace, start, end, profile["battery"]["capacity_mAh"], out,
                     "this firmware" if Path(options.firmware) == FIRMWARE_DIR else Path(options.firmware).name)

@@ -54,6 +54,19 @@ def _landscape(size: tuple[int, int]) -> Image.Image:
     return Image.blend(image, Image.merge("RGB", (texture,) * 3), 0.10)
 
 
+@lru_cache(maxsize=64)
+def _table(gains: tuple[float, float, float]) -> tuple[int, ...]:
+    """The per-channel lookup table of one light."""
+    return tuple([min(255, int(v * g)) for g in gains for v in range(256)])
+
+
+@lru_cache(maxsize=16)
+def _lit(size: tuple[int, int], table: tuple[int, ...]) -> Image.Image:
+    """The landscape under one light (its exact lookup table): full daylight and the night's
+    floor repeat frame after frame, and are rendered once."""
+    return _landscape(size).point(list(table))
+
+
 def sun_position(utc: float, latitude: float, longitude: float) -> tuple[float, float]:
     """(elevation, azimuth) of the sun in degrees."""
     when = datetime.fromtimestamp(utc, tz=UTC)
@@ -68,7 +81,7 @@ def render_jpeg(frame_size: str, quality: int, utc: float, latitude: float, long
     light = max(0.04, min(1.0, (sun_elevation + 6) / 30))
     warm = max(0.0, 1.0 - abs(sun_elevation) / 12) if sun_elevation > -6 else 0.0
     gains = (light * (1 + 0.25 * warm), light, light * (1 - 0.3 * warm))
-    image = _landscape(size).point([min(255, int(v * g)) for g in gains for v in range(256)])
+    image = _lit(size, _table(gains)).copy()
     draw = ImageDraw.Draw(image)
     if sun_elevation > -0.8:
         w, h = size

@@ -22,7 +22,7 @@ size without a pause, not total size -- is the model's assumption, taken from th
 from __future__ import annotations
 
 import socket as _host_socket
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from sim import circuitpython as _hw
 from sim.circuitpython import errnos as _errno
@@ -80,7 +80,7 @@ class Socket:
     def __init__(self, kind: int) -> None:
         self._kind = kind
         self._timeout: float | None = None
-        self._real: _host_socket.socket | None = None
+        self._real: _host_socket.socket | Any | None = None
         self._host: Host | None = None
         self._closed = False
         self._connected = False
@@ -109,6 +109,11 @@ class Socket:
         board = _hw.device()
         host = self._host = board.route(address[0])
         kind = _host_socket.SOCK_DGRAM if self._kind == SocketPool.SOCK_DGRAM else _host_socket.SOCK_STREAM
+        endpoint = host.endpoint  # the local cloud, reached in this thread (sim/cloud/inline.py)
+        if endpoint is not None:
+            self._real = endpoint.datagram() if kind == _host_socket.SOCK_DGRAM else endpoint.stream()
+            self._real.settimeout(self._timeout if self._timeout is not None else 10)
+            return ("127.0.0.1", host.port)
         real = self._real = _host_socket.socket(_host_socket.AF_INET, kind)
         if kind == _host_socket.SOCK_STREAM:
             # Virtual time is charged per byte; on the host, Nagle's algorithm with delayed ACKs
@@ -117,7 +122,7 @@ class Socket:
         real.settimeout(self._timeout if self._timeout is not None else 10)
         return ("127.0.0.1", host.port)
 
-    def _peer(self) -> tuple[_host_socket.socket, Host]:
+    def _peer(self) -> tuple[Any, Host]:
         """The real socket and the host behind it, made by connect or the first sendto."""
         assert self._real is not None and self._host is not None, "never connected: not modelled"
         return self._real, self._host

@@ -80,7 +80,11 @@ class _SSLSocket:
         host_context = board.network.client_context(self._context._extra_ca)
         board.tls_handshake_begin()
         try:
-            self._sock._real = host_context.wrap_socket(self._sock._real, server_hostname=self._server_hostname)
+            real = self._sock._real
+            if hasattr(real, "start_tls"):  # the local cloud in this thread (sim/cloud/inline.py)
+                real.start_tls(host_context, self._server_hostname)
+            else:
+                self._sock._real = host_context.wrap_socket(real, server_hostname=self._server_hostname)
         except _host_ssl.SSLCertVerificationError as error:
             board.record_tls_failure(self._server_hostname, error.verify_message)
             raise OSError(-0x2700, "MBEDTLS_ERR_X509_CERT_VERIFY_FAILED") from error

@@ -19,6 +19,7 @@ from pathlib import Path
 
 from sim.cloud.dropbox import ROUTES, DropboxRoutes
 from sim.cloud.faults import CloudFaults, FaultInjection
+from sim.cloud.inline import InlineEndpoint
 from sim.cloud.server import (
     HOSTS,
     LOOPBACK_NAMES,
@@ -96,9 +97,10 @@ class LocalDropbox(DropboxRoutes, FaultInjection, SntpServer):
         self._udp = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
         self._udp.bind(("127.0.0.1", ntp_port))
         self.ntp_port = self._udp.getsockname()[1]
+        inline = InlineEndpoint(self)   # the simulated board's way in (sim/cloud/inline.py)
         for name in HOSTS[:4]:
-            self.network.add_host(name, self.https_port, SERVER_S[name])
-        self.network.add_host("pool.ntp.org", self.ntp_port, 0.01)
+            self.network.add_host(name, self.https_port, SERVER_S[name]).endpoint = inline
+        self.network.add_host("pool.ntp.org", self.ntp_port, 0.01).endpoint = inline
         self._udp.settimeout(0.5)   # the SNTP thread checks for stop() at least this often
         self._threads = [threading.Thread(target=self._https.serve_forever, args=(0.05,),
                                           name="cloud-https", daemon=True),

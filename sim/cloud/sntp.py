@@ -49,15 +49,22 @@ class SntpServer:
                 continue
             except OSError:
                 return
-            received = self.clock()
-            if len(packet) < 48 or packet[0] & 0x07 != 3:     # answer client mode only
+            reply = self.ntp_answer(packet)
+            if reply is None:
                 continue
-            with self.lock:
-                self.stats["ntp"] += 1
-                if self.faults.drop_p > 0 and self.rng.random() < self.faults.drop_p:
-                    self.stats["fault:drop"] += 1
-                    continue
             try:
-                udp.sendto(ntp_reply(packet, received, self.clock()), address)
+                udp.sendto(reply, address)
             except OSError:
                 return
+
+    def ntp_answer(self, packet: bytes) -> bytes | None:
+        """The answer to one datagram, or None (not a client request, or dropped)."""
+        received = self.clock()
+        if len(packet) < 48 or packet[0] & 0x07 != 3:     # answer client mode only
+            return None
+        with self.lock:
+            self.stats["ntp"] += 1
+            if self.faults.drop_p > 0 and self.rng.random() < self.faults.drop_p:
+                self.stats["fault:drop"] += 1
+                return None
+        return ntp_reply(packet, received, self.clock())
