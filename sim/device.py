@@ -73,7 +73,7 @@ class Device(Storage, Radio):
         """What the local Dropbox saw in this wake: photos it acknowledged, whether the board
         asked it for anything to do with uploading, time requests."""
         seen = self.network.server_stats - before
-        record.uploads = seen["upload_ok"]
+        record.uploads = seen["photo_ok"]
         record.upload_due = any(seen[route] for route in DROPBOX_ROUTES)
         record.time_requests = seen["ntp"] + seen["time_https"]
         record.zone_requests = seen["time_zone"]

@@ -259,23 +259,19 @@ def taken_slots(slots: list[float], captures: list[float]) -> int:
     return len(taken)
 
 
-def clock_errors(timeline: list[tuple[float, str]], zone: str | None, checks: list[float],
+def clock_errors(timeline: list[tuple[float, str]], zone: str | None,
                  capture_times: list[tuple[float, float, str]]) -> list[float]:
-    """|the time a photo's name claims - the true time it was written|, for dated photos."""
+    """|the time a photo's name claims - the true time it was written|, for dated photos. With
+    TIMEZONE, a name must carry the zone's local time at that instant, also for a photo taken
+    before the camera first asked for the zone (it renames the photo once it knows)."""
     errors = []
     for true, _, name in capture_times:
         stamp = name[:-4].rsplit("_", 1)[-1]
         if len(stamp) == 15 and stamp[8] == "T":
             claimed = calendar.timegm(dt.datetime.strptime(stamp, "%Y%m%dT%H%M%S").timetuple())
-            errors.append(abs(claimed - offset_at(timeline, zone, checks, true) - true))
+            offset = localtime.offsets(zone)(true) if zone else read_plan(in_force(timeline, true)).utc_offset
+            errors.append(abs(claimed - offset - true))
     return errors
-
-
-def offset_at(timeline: list[tuple[float, str]], zone: str | None, checks: list[float], true: float) -> int:
-    asked = zone_offset(zone, checks, true)
-    if asked is not None:
-        return asked
-    return read_plan(in_force(timeline, true)).utc_offset
 
 
 # -- the card and the cloud --------------------------------------------------------------------
@@ -371,7 +367,7 @@ def judge(device, cloud_dir: Path, end: float = math.inf,
     slots = scheduled_slots(timeline, spans, zone, checks)
     captures = [true for true, _, _ in device.capture_times]
     census = image_census(device, cloud_dir)
-    errors = clock_errors(timeline, zone, checks, device.capture_times)
+    errors = clock_errors(timeline, zone, device.capture_times)
     return {"scheduled_slots": len(slots), "missed_slots": len(slots) - taken_slots(slots, captures),
             "census": census, "max_clock_error_s": round(max(errors, default=0.0), 3),
             "required_batches": required_batches(timeline[-1][1], captures),

@@ -258,7 +258,8 @@ def test_upload_batches_agree_across_power_cuts(simulate) -> None:
 
 
 def test_capitalised_booleans_are_named_as_such() -> None:
-    with pytest.raises(ValueError, match="line 21: True is not a TOML value: booleans are lowercase"):
+    line = SHIPPED.splitlines().index(next(x for x in SHIPPED.splitlines() if x.startswith("enabled = true"))) + 1
+    with pytest.raises(ValueError, match="line %d: True is not a TOML value: booleans are lowercase" % line):
         config.load(SHIPPED.replace("enabled = true", "enabled = True"))
 
 

@@ -297,7 +297,7 @@ class DropboxRoutes:
             entry = self._commit(arg, body, "files/upload")
         except _WriteError as error:
             raise RouteError({".tag": "path", "reason": error.error, "upload_session_id": ""}) from error
-        self.stats["upload_ok"] += 1
+        self._acknowledged(entry)
         return json_reply(200, Store.public(entry))
 
     def _session(self, cursor: object, data: bytes) -> dict:
@@ -350,8 +350,13 @@ class DropboxRoutes:
         except _WriteError as error:
             raise RouteError({".tag": "path", "path": error.error}) from error
         del self.sessions[arg["cursor"]["session_id"]]
-        self.stats["upload_ok"] += 1
+        self._acknowledged(entry)
         return json_reply(200, Store.public(entry))
+
+    def _acknowledged(self, entry: dict) -> None:
+        self.stats["upload_ok"] += 1
+        if entry["path_display"].endswith(".jpg"):
+            self.stats["photo_ok"] += 1
 
 
 # path -> (host, style, method): the routes an uploader needs (faults.WRITE_ROUTES are the writes).

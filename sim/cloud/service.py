@@ -46,7 +46,7 @@ class LocalDropbox(DropboxRoutes, FaultInjection, SntpServer):
 
     `stats` counts requests by route ("token", "upload", "upload_session_finish",
     "get_metadata", "list_folder", "download", "time_https", "ntp", ...) and outcomes:
-    "upload_ok" (an upload or session finish answered 200), "upload_written" (stored new
+    "upload_ok" (an upload or session finish answered 200; "photo_ok" of a .jpg), "upload_written" (stored new
     content), "upload_same" (identical content already there), "upload_conflict",
     "upload_renamed", "token_refused", "auth_invalid", "auth_expired", and "fault:<name>" for
     every injected fault ("fault:drop_committed" when the dropped request was carried out).
