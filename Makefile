@@ -2,7 +2,7 @@
 #   make run    the firmware for a simulated week with the shipped camconfig.toml -> out/
 #   make test   every test and CI gate
 # Inner loop: make check (the gates and every test but the simulated deployments, well under a minute)
-#             make lint (ruff and mypy over the host code; tests/test_lint.py runs the same)
+#             make lint (ruff lint and format check, mypy over the host code; tests/test_lint.py runs the same)
 VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-$(shell cat requirements-dev.txt | cksum | cut -d' ' -f1)
@@ -20,6 +20,7 @@ check: $(STAMP)
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/mypy
 
 setup: $(STAMP)

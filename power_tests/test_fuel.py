@@ -47,9 +47,9 @@ def test_the_previous_wake_left_a_valid_record(images: tuple[bytes, bytes]) -> N
 
     sleep_image, nvm_image = images
     sleep_memory = bytearray(4096)
-    sleep_memory[:len(sleep_image)] = sleep_image
+    sleep_memory[: len(sleep_image)] = sleep_image
     nvm = bytearray(b"\xff" * 8192)
-    nvm[:len(nvm_image)] = nvm_image
+    nvm[: len(nvm_image)] = nvm_image
     state = State.load(sleep_memory, nvm)  # CPython reads what MicroPython wrote
     assert not state.cold and not state.problems
     assert state.hot["seq"] == 41 and state.durable["config"]["schedule"]["interval"] == 600
@@ -59,8 +59,9 @@ def test_fuel_is_deterministic(images: tuple[bytes, bytes], report: fuel.FuelRep
     assert fuel.measure(images) == report
 
 
-def test_cli_prints_the_table(report: fuel.FuelReport, monkeypatch: pytest.MonkeyPatch,
-                              capsys: pytest.CaptureFixture[str]) -> None:
+def test_cli_prints_the_table(
+    report: fuel.FuelReport, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     monkeypatch.setattr(fuel, "measure", lambda: report)
     assert fuel.main([]) == 0
     out = capsys.readouterr().out

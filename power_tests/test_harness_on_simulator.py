@@ -18,7 +18,7 @@ from tools.firmware import FIRMWARE_DIR
 
 RATE = 100_000
 MARKER_GPIO = 2  # board.D1 on the simulated XIAO
-MARGIN_S = 0.3   # deep sleep kept on each side of the wake
+MARGIN_S = 0.3  # deep sleep kept on each side of the wake
 
 
 def ppk2_channels(device: Device, start: float, end: float) -> tuple[np.ndarray, np.ndarray]:
@@ -28,7 +28,7 @@ def ppk2_channels(device: Device, start: float, end: float) -> tuple[np.ndarray,
     for begin, seconds, mA, _ in device.meter.trace:
         a, b = int(round((begin - start) * RATE)), int(round((begin + seconds - start) * RATE))
         if b > 0 and a < n:
-            current[max(a, 0):min(b, n)] = mA * 1000
+            current[max(a, 0) : min(b, n)] = mA * 1000
     digital = np.zeros(n, dtype=np.uint8)
     level, since = 0, 0
     for t, gpio, value in device.pin_edges:
@@ -46,15 +46,15 @@ def board(tmp_path_factory) -> Device:
     """Our firmware with `marker_pin = "D1"`, up to its first upload wake."""
     home = tmp_path_factory.mktemp("marked")
     config = home / "camconfig.toml"
-    config.write_text((FIRMWARE_DIR / "camconfig.toml").read_text().replace(
-        "[power]\n", '[power]\nmarker_pin = "D1"\n'))
+    config.write_text(
+        (FIRMWARE_DIR / "camconfig.toml").read_text().replace("[power]\n", '[power]\nmarker_pin = "D1"\n')
+    )
     network = Network()
     (home / "device").mkdir()
     install_firmware(FIRMWARE_DIR, home / "device", config, network)
     start = parse_start("2026-06-02T05:00:00Z")
     device = Device(home / "device", load_profile(), start_utc=start, network=network)
-    with LocalDropbox(home / "cloud", network, clock=lambda: device.clock.true,
-                      delay=device.server_delay):
+    with LocalDropbox(home / "cloud", network, clock=lambda: device.clock.true, delay=device.server_delay):
         while not any(r.uploads for r in device.wake_records[2:]):
             live_once(device, start + 86400)
     return device
@@ -71,9 +71,11 @@ def test_the_harness_splits_a_simulated_wake_as_the_meter_charged_it(board: Devi
     phases = report["per_phase_mAh"]
     awake_mAh = sum(mAh for phase, mAh in phases.items() if phase not in ("sleep", "sleep_entry"))
     assert awake_mAh == pytest.approx(record.charge_mAs / 3600, rel=0.01)
-    assert report["awake_s"][("network" if which == "upload" else "capture")]["mean"] == \
-        pytest.approx(record.awake_s, abs=0.01)
+    assert report["awake_s"][("network" if which == "upload" else "capture")]["mean"] == pytest.approx(
+        record.awake_s, abs=0.01
+    )
     expected = {"boot", "config", "camera", "card", "work"} | (
-        {"wifi", "upload", "sync"} if which == "upload" else set())
+        {"wifi", "upload", "sync"} if which == "upload" else set()
+    )
     assert expected <= set(phases), phases
     assert report["sleep_mA"] == pytest.approx(board.sleep_mA(), rel=0.01)

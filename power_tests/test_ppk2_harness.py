@@ -13,17 +13,29 @@ import pytest
 from power_tests import ppk2 as harness
 from power_tests.ppk2 import PHASES, RATE_HZ, Analyser, Settings, analyse
 
-PULSE = 10            # samples: 100 us low, 100 us high per pulse, as the protocol says
+PULSE = 10  # samples: 100 us low, 100 us high per pulse, as the protocol says
 UAS_PER_MAH = 1000.0 * 3600.0
-EXACT_MAH = 2e-9      # phases bounded by marker edges are sample-exact (report: 1e-9 mAh steps)
+EXACT_MAH = 2e-9  # phases bounded by marker edges are sample-exact (report: 1e-9 mAh steps)
 # Boundaries found from the current (wake start, back in sleep) may be off by a few samples of
 # the 0.2 ms smoothing window: allow 0.5 ms x the step in current there.
 EDGE_S = 0.5e-3
 
-CAPTURE = [("state", 0.006, 40.0), ("config", 0.002, 40.0), ("camera", 0.61, 100.0),
-           ("card", 0.13, 80.0), ("work", 0.003, 40.0), ("persist", 0.004, 40.0)]
-NETWORK = [*CAPTURE[:-1], ("wifi", 1.0, 110.0), ("tls", 2.5, 95.0), ("upload", 0.8, 150.0),
-           ("work", 0.002, 40.0), ("persist", 0.005, 40.0)]
+CAPTURE = [
+    ("state", 0.006, 40.0),
+    ("config", 0.002, 40.0),
+    ("camera", 0.61, 100.0),
+    ("card", 0.13, 80.0),
+    ("work", 0.003, 40.0),
+    ("persist", 0.004, 40.0),
+]
+NETWORK = [
+    *CAPTURE[:-1],
+    ("wifi", 1.0, 110.0),
+    ("tls", 2.5, 95.0),
+    ("upload", 0.8, 150.0),
+    ("work", 0.002, 40.0),
+    ("persist", 0.005, 40.0),
+]
 BOOT = (0.9, 45.0)
 TAIL = (0.003, 30.0)
 SLEEP_MA = 1.0
@@ -47,12 +59,13 @@ class TraceBuilder:
     def n(self) -> int:
         return sum(n for _, n in self.labels)
 
-    def add(self, label: str, seconds: float, mA: float, level: int,
-            pattern: np.ndarray | None = None) -> None:
+    def add(
+        self, label: str, seconds: float, mA: float, level: int, pattern: np.ndarray | None = None
+    ) -> None:
         n = round(seconds * RATE_HZ)
         marker = np.full(n, level, dtype=np.uint8)
         if pattern is not None:
-            marker[:len(pattern)] = pattern
+            marker[: len(pattern)] = pattern
         self.mA.append(np.full(n, mA) + self.rng.normal(0, self.noise_mA, n))
         self.marker.append(marker)
         self.labels.append((label, n))
@@ -63,12 +76,17 @@ class TraceBuilder:
         if spikes:  # RTC-like 100 us spikes and one 20 ms bump, no marker: still deep sleep
             current = self.mA[-1]
             for at in self.rng.integers(0, len(current) - 3000, 5):
-                current[at:at + 10] += 50.0
-            current[len(current) // 2:len(current) // 2 + 2000] += 40.0
+                current[at : at + 10] += 50.0
+            current[len(current) // 2 : len(current) // 2 + 2000] += 40.0
         assert self.n > start
 
-    def wake(self, phases: list, boot: tuple[float, float] = BOOT, tail: tuple[float, float] = TAIL,
-             marked: bool = True) -> None:
+    def wake(
+        self,
+        phases: list,
+        boot: tuple[float, float] = BOOT,
+        tail: tuple[float, float] = TAIL,
+        marked: bool = True,
+    ) -> None:
         self.add("boot" if marked else "awake", *boot, 0)
         if not marked:
             return
@@ -123,6 +141,7 @@ def edge_mAh(step_mA: float) -> float:
 
 
 # -- analysis ------------------------------------------------------------------------------------
+
 
 def test_per_phase_charge_and_time(standard) -> None:
     trace, current, _, report = standard
@@ -182,7 +201,7 @@ def test_marker_glitches_change_nothing(standard) -> None:
         width = int(rng.integers(1, 3))
         if np.min(np.abs(edges - at)) < 4 or np.min(np.abs(edges - (at + width))) < 4:
             continue  # a glitch on an edge only moves that edge; keep them apart
-        noisy[at:at + width] ^= 1
+        noisy[at : at + width] ^= 1
         placed += 1
     # and a one-sample spike inside a few burst pulses (burst pulses: 10 low samples)
     for start in edges[(marker[edges] == 0)][5:40:5]:
@@ -211,8 +230,7 @@ def test_recording_ends_inside_a_wake(standard) -> None:
     assert got["unfinished"] == pytest.approx(expected["tls"], abs=EXACT_MAH)
     assert "tls" not in got
     assert got["wifi"] == pytest.approx(expected["wifi"], abs=EXACT_MAH)
-    assert report["charge_mAh"] == pytest.approx(float(current[:cut].sum()) / RATE_HZ / UAS_PER_MAH,
-                                                 abs=1e-6)
+    assert report["charge_mAh"] == pytest.approx(float(current[:cut].sum()) / RATE_HZ / UAS_PER_MAH, abs=1e-6)
     # calibration uses complete wakes only: the cut wake's wifi phase is not in it
     assert "wifi" not in report["phase_stats"]
 
@@ -238,13 +256,20 @@ def test_streaming_in_any_chunks_matches_one_pass(standard) -> None:
     at = 0
     while at < len(current):
         size = sizes[len(sizes) - 1 - at % len(sizes)] if rng.random() < 0.3 else int(rng.integers(1, 60000))
-        analyser.feed(current[at:at + size], marker[at:at + size])
+        analyser.feed(current[at : at + size], marker[at : at + size])
         at += size
     report = analyser.finish()
-    assert {k: v for k, v in report.items() if k not in ("per_phase_mAh", "charge_mAh", "phase_stats",
-                                                         "sleep_mA", "mean_current_mA", "battery_days")} \
-        == {k: v for k, v in whole.items() if k not in ("per_phase_mAh", "charge_mAh", "phase_stats",
-                                                        "sleep_mA", "mean_current_mA", "battery_days")}
+    assert {
+        k: v
+        for k, v in report.items()
+        if k
+        not in ("per_phase_mAh", "charge_mAh", "phase_stats", "sleep_mA", "mean_current_mA", "battery_days")
+    } == {
+        k: v
+        for k, v in whole.items()
+        if k
+        not in ("per_phase_mAh", "charge_mAh", "phase_stats", "sleep_mA", "mean_current_mA", "battery_days")
+    }
     for phase, mAh in whole["per_phase_mAh"].items():
         assert report["per_phase_mAh"][phase] == pytest.approx(mAh, abs=2e-6)
 
@@ -297,9 +322,13 @@ def test_calibrate_profile(standard) -> None:
     assert cal["boot"]["duration_s"] == pytest.approx(BOOT[0], abs=1e-3)
     assert cal["boot"]["current_mA"] == pytest.approx(BOOT[1], abs=0.1)
     assert cal["sleep"]["total_mA"] == report["sleep_mA"]
-    assert cal["sleep"]["camera_mA"]["OV2640"]["soft_reset"] == pytest.approx(report["sleep_mA"] - 0.564, abs=1e-4)
+    assert cal["sleep"]["camera_mA"]["OV2640"]["soft_reset"] == pytest.approx(
+        report["sleep_mA"] - 0.564, abs=1e-4
+    )
     ov3660 = harness.calibrate_profile(report, profile, "OV3660", "standby")
-    assert ov3660["sleep"]["camera_mA"] == {"OV3660": {"standby": cal["sleep"]["camera_mA"]["OV2640"]["soft_reset"]}}
+    assert ov3660["sleep"]["camera_mA"] == {
+        "OV3660": {"standby": cal["sleep"]["camera_mA"]["OV2640"]["soft_reset"]}
+    }
     assert cal["cpu"]["current_mA"] == pytest.approx(40.0, abs=0.05)
     assert cal["camera"]["extra_mA"] == pytest.approx(60.0, abs=0.1)
     assert cal["sd"]["write_extra_mA"] == pytest.approx(40.0, abs=0.1)
@@ -309,6 +338,7 @@ def test_calibrate_profile(standard) -> None:
 
 
 # -- traces and the command line -----------------------------------------------------------------
+
 
 def test_trace_file_round_trip_and_cli(standard, tmp_path: Path) -> None:
     _, current, marker, whole = standard
@@ -381,7 +411,7 @@ class FakePPK2:
         if self.rng.random() < 0.2 or self.at >= len(self.data):
             return b""
         n = int(self.rng.integers(1000, 80_000))
-        chunk = self.data[self.at:self.at + n]
+        chunk = self.data[self.at : self.at + n]
         self.at += len(chunk)
         return chunk.tobytes()
 
@@ -396,11 +426,15 @@ def test_acquisition_loop_end_to_end(standard, tmp_path: Path) -> None:
     analyser = Analyser()
     writer = harness.TraceWriter(tmp_path / "trace.npz", RATE_HZ, 3800)
     seconds = 12.0
-    harness.acquire(fake, analyser, source_mV=3800, seconds=seconds, writer=writer,
-                    sleep=lambda s: None)
+    harness.acquire(fake, analyser, source_mV=3800, seconds=seconds, writer=writer, sleep=lambda s: None)
     writer.close()
-    assert fake.calls[:5] == ["get_modifiers", "use_source_meter", ("set_source_voltage", 3800),
-                              "start_measuring", ("toggle_DUT_power", "ON")]
+    assert fake.calls[:5] == [
+        "get_modifiers",
+        "use_source_meter",
+        ("set_source_voltage", 3800),
+        "start_measuring",
+        ("toggle_DUT_power", "ON"),
+    ]
     assert fake.calls[-2:] == ["stop_measuring", ("toggle_DUT_power", "OFF")]
     n = round(seconds * RATE_HZ)
     assert analyser.n == n
@@ -427,8 +461,14 @@ def test_acquisition_gives_up_when_no_data_comes() -> None:
     fake = FakePPK2(np.zeros(0), np.zeros(0, dtype=np.uint8))
     ticks = iter(range(0, 100))
     with pytest.raises(RuntimeError, match="no data"):
-        harness.acquire(fake, Analyser(), source_mV=3800, seconds=1.0, sleep=lambda s: None,
-                        clock=lambda: float(next(ticks)))
+        harness.acquire(
+            fake,
+            Analyser(),
+            source_mV=3800,
+            seconds=1.0,
+            sleep=lambda s: None,
+            clock=lambda: float(next(ticks)),
+        )
     assert fake.calls[-1] == ("toggle_DUT_power", "OFF")
 
 
@@ -436,8 +476,12 @@ def test_cli_measures_with_a_ppk2(standard, tmp_path: Path, capsys: pytest.Captu
     _, current, marker, _ = standard
     fake = FakePPK2(current, marker, seed=8)
     out = tmp_path / "run"
-    assert harness.main(["--seconds", "5", "--voltage", "3.7", "--out", str(out)],
-                        ppk2_factory=lambda port: fake) == 0
+    assert (
+        harness.main(
+            ["--seconds", "5", "--voltage", "3.7", "--out", str(out)], ppk2_factory=lambda port: fake
+        )
+        == 0
+    )
     assert ("set_source_voltage", 3700) in fake.calls
     report = json.loads((out / "report.json").read_text())
     assert report["samples"] == 5 * RATE_HZ and report["complete_wakes"] == 1

@@ -13,20 +13,39 @@ from __future__ import annotations
 from bisect import bisect_left
 
 # (state of charge, rest voltage) of the chart; only its shape is used.
-_CHART = ((0.00, 3.27), (0.05, 3.61), (0.10, 3.69), (0.15, 3.71), (0.20, 3.73), (0.25, 3.75),
-          (0.30, 3.77), (0.35, 3.79), (0.40, 3.80), (0.45, 3.82), (0.50, 3.84), (0.55, 3.85),
-          (0.60, 3.87), (0.65, 3.91), (0.70, 3.95), (0.75, 3.98), (0.80, 4.02), (0.85, 4.08),
-          (0.90, 4.11), (0.95, 4.15), (1.00, 4.20))
+_CHART = (
+    (0.00, 3.27),
+    (0.05, 3.61),
+    (0.10, 3.69),
+    (0.15, 3.71),
+    (0.20, 3.73),
+    (0.25, 3.75),
+    (0.30, 3.77),
+    (0.35, 3.79),
+    (0.40, 3.80),
+    (0.45, 3.82),
+    (0.50, 3.84),
+    (0.55, 3.85),
+    (0.60, 3.87),
+    (0.65, 3.91),
+    (0.70, 3.95),
+    (0.75, 3.98),
+    (0.80, 4.02),
+    (0.85, 4.08),
+    (0.90, 4.11),
+    (0.95, 4.15),
+    (1.00, 4.20),
+)
 
 
-_UPPER = tuple(s for s, _ in _CHART[1:])   # the upper end of each segment, for bisect
+_UPPER = tuple(s for s, _ in _CHART[1:])  # the upper end of each segment, for bisect
 
 
 def _shape(soc: float) -> float:
     """0 (empty) .. 1 (full), monotone in the state of charge."""
     soc = min(1.0, max(0.0, soc))
     low, high = _CHART[0][1], _CHART[-1][1]
-    segment = bisect_left(_UPPER, soc)   # the first segment with soc <= its upper end
+    segment = bisect_left(_UPPER, soc)  # the first segment with soc <= its upper end
     if segment == len(_UPPER):
         return 1.0
     (s0, v0), (s1, v1) = _CHART[segment], _CHART[segment + 1]
@@ -66,8 +85,10 @@ class Battery:
     def _safe_drawn(self, mA: float) -> float:
         """A charge drawn below which `mA` surely does not brown out (the voltage falls
         monotonically with the charge drawn; 1 uV spares rounding)."""
+
         def holds(drawn: float) -> bool:
             return self.volts(drawn, mA) >= self.brownout_v + 1e-6
+
         if not holds(0.0):
             return 0.0
         low, high = 0.0, self.capacity_mAh

@@ -20,8 +20,10 @@ from pathlib import Path
 
 from sim.runner import RunOptions, run
 
-HEADER = ("| date (UTC) | commit | days | wakes | wall s | CPU s | wakes/s wall | wakes/s CPU | load |\n"
-          "|---|---|---|---|---|---|---|---|---|\n")
+HEADER = (
+    "| date (UTC) | commit | days | wakes | wall s | CPU s | wakes/s wall | wakes/s CPU | load |\n"
+    "|---|---|---|---|---|---|---|---|---|\n"
+)
 
 
 def _cpu() -> float:
@@ -31,8 +33,13 @@ def _cpu() -> float:
 
 def _commit() -> str:
     try:
-        return subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True,
-                              cwd=Path(__file__).resolve().parent, check=True).stdout.strip()
+        return subprocess.run(
+            ["git", "rev-parse", "--short", "HEAD"],
+            capture_output=True,
+            text=True,
+            cwd=Path(__file__).resolve().parent,
+            check=True,
+        ).stdout.strip()
     except (OSError, subprocess.CalledProcessError):
         return "?"
 
@@ -42,15 +49,23 @@ def bench(days: float, seed: int = 1) -> dict:
         wall, cpu = time.perf_counter(), _cpu()
         report = run(RunOptions(days=days, seed=seed, out=Path(folder), progress=False, preview=False))
         wall, cpu = time.perf_counter() - wall, _cpu() - cpu
-    return {"days": days, "wakes": report["wakes"], "wall_s": wall, "cpu_s": cpu,
-            "wakes_per_s": report["wakes"] / wall, "wakes_per_cpu_s": report["wakes"] / cpu}
+    return {
+        "days": days,
+        "wakes": report["wakes"],
+        "wall_s": wall,
+        "cpu_s": cpu,
+        "wakes_per_s": report["wakes"] / wall,
+        "wakes_per_cpu_s": report["wakes"] / cpu,
+    }
 
 
 def row(result: dict, commit: str) -> str:
     load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
-    return (f"| {datetime.now(UTC):%Y-%m-%d %H:%M} | {commit} | {result['days']:g} | {result['wakes']} | "
-            f"{result['wall_s']:.1f} | {result['cpu_s']:.1f} | {result['wakes_per_s']:.0f} | "
-            f"{result['wakes_per_cpu_s']:.0f} | {load:.1f} |\n")
+    return (
+        f"| {datetime.now(UTC):%Y-%m-%d %H:%M} | {commit} | {result['days']:g} | {result['wakes']} | "
+        f"{result['wall_s']:.1f} | {result['cpu_s']:.1f} | {result['wakes_per_s']:.0f} | "
+        f"{result['wakes_per_cpu_s']:.0f} | {load:.1f} |\n"
+    )
 
 
 def main(argv: list[str] | None = None) -> int:

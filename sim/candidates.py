@@ -14,7 +14,7 @@ NIGHT_HOURS = ["06:00", "20:00"]
 
 @dataclass(frozen=True)
 class Candidate:
-    name: str    # short and file-safe: "batch_size"
+    name: str  # short and file-safe: "batch_size"
     change: str  # what a user would write, and what it was: 'batch_size = 12 (was 6)'
     edits: tuple[tuple[str, str, object], ...]  # (table, key, value)
 
@@ -44,7 +44,7 @@ def set_key(text: str, table: str, key: str, value: object) -> str:
     for index, line in enumerate(lines):
         stripped = line.strip()
         if stripped.startswith("[") and not stripped.startswith("[["):
-            current = stripped[1:stripped.index("]")].strip()
+            current = stripped[1 : stripped.index("]")].strip()
             if current == table:
                 header_at = index
             continue
@@ -75,32 +75,60 @@ def candidates(cfg: dict) -> list[Candidate]:
     upload, schedule, camera = cfg["upload"], cfg["schedule"], cfg["camera"]
     if upload["enabled"] and upload["batch_size"] < 1000:
         size = min(1000, upload["batch_size"] * 2)
-        found.append(Candidate("batch_size", f"batch_size = {size} (was {upload['batch_size']})",
-                               (("upload", "batch_size", size),)))
+        found.append(
+            Candidate(
+                "batch_size",
+                f"batch_size = {size} (was {upload['batch_size']})",
+                (("upload", "batch_size", size),),
+            )
+        )
     if upload["enabled"]:
         delay = duration(upload["max_delay"] * 2)
-        found.append(Candidate("max_delay", f'max_delay = "{delay}" (was "{duration(upload["max_delay"])}")',
-                               (("upload", "max_delay", delay),)))
+        found.append(
+            Candidate(
+                "max_delay",
+                f'max_delay = "{delay}" (was "{duration(upload["max_delay"])}")',
+                (("upload", "max_delay", delay),),
+            )
+        )
     frame_sizes = manifest.modules().config.FRAME_SIZES  # small to large
     index = frame_sizes.index(camera["frame_size"])
     if index > 0:
         smaller = frame_sizes[index - 1]
-        found.append(Candidate("frame_size", f'frame_size = "{smaller}" (was "{camera["frame_size"]}")',
-                               (("camera", "frame_size", smaller),)))
+        found.append(
+            Candidate(
+                "frame_size",
+                f'frame_size = "{smaller}" (was "{camera["frame_size"]}")',
+                (("camera", "frame_size", smaller),),
+            )
+        )
     night = schedule["night_interval"]
     if schedule["active_hours"] is None and not schedule["daylight"]:
         every = duration(max(3600, schedule["interval"]))
-        found.append(Candidate("night_interval",
-                               f'active_hours = {toml_value(NIGHT_HOURS)}, night_interval = "{every}" '
-                               f"(was the day interval round the clock)",
-                               (("schedule", "active_hours", NIGHT_HOURS),
-                                ("schedule", "night_interval", every))))
+        found.append(
+            Candidate(
+                "night_interval",
+                f'active_hours = {toml_value(NIGHT_HOURS)}, night_interval = "{every}" '
+                f"(was the day interval round the clock)",
+                (("schedule", "active_hours", NIGHT_HOURS), ("schedule", "night_interval", every)),
+            )
+        )
     elif night:
         longer = duration(night * 2)
-        found.append(Candidate("night_interval", f'night_interval = "{longer}" (was "{duration(night)}")',
-                               (("schedule", "night_interval", longer),)))
+        found.append(
+            Candidate(
+                "night_interval",
+                f'night_interval = "{longer}" (was "{duration(night)}")',
+                (("schedule", "night_interval", longer),),
+            )
+        )
     if not schedule["daylight"] and schedule["latitude"] is not None and schedule["longitude"] is not None:
-        found.append(Candidate("daylight", "daylight = true (the day interval only from sunrise to sunset"
-                               + (" inside active_hours)" if schedule["active_hours"] else ")"),
-                               (("schedule", "daylight", True),)))
+        found.append(
+            Candidate(
+                "daylight",
+                "daylight = true (the day interval only from sunrise to sunset"
+                + (" inside active_hours)" if schedule["active_hours"] else ")"),
+                (("schedule", "daylight", True),),
+            )
+        )
     return found

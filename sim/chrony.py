@@ -30,7 +30,7 @@ from pathlib import Path
 from typing import NamedTuple
 
 NTP_TO_UNIX = 2208988800  # seconds from 1900-01-01 to 1970-01-01
-SOCK_MAGIC = 0x534F434B   # "SOCK": chrony's refclock_sock.c protocol identifier
+SOCK_MAGIC = 0x534F434B  # "SOCK": chrony's refclock_sock.c protocol identifier
 SHIFT_REFID = b"SHFT"
 
 
@@ -45,8 +45,8 @@ class SntpAnswer(NamedTuple):
     stratum: int
     refid: bytes
     server_time: float  # the server's transmit timestamp, Unix seconds
-    offset: float       # server clock minus this host's clock (RFC 4330 estimate), seconds
-    delay: float        # round trip, seconds
+    offset: float  # server clock minus this host's clock (RFC 4330 estimate), seconds
+    delay: float  # round trip, seconds
 
 
 def chronyd_path() -> str:
@@ -56,7 +56,8 @@ def chronyd_path() -> str:
     if path is None:
         raise ChronyMissing(
             "chronyd is not installed: the NTP tests need a real NTP server. Install the "
-            "Debian/Ubuntu package `chrony` (apt-get install -y chrony), as .ci/run does.")
+            "Debian/Ubuntu package `chrony` (apt-get install -y chrony), as .ci/run does."
+        )
     return path
 
 
@@ -130,15 +131,17 @@ class Chrony:
             f"bindaddress {self.host}",
             f"allow {self.host}",
             f"local stratum {self.stratum}",
-            "cmdport 0",           # no UDP command port ...
-            "bindcmdaddress /",    # ... and no Unix command socket (default /run/chrony/...)
+            "cmdport 0",  # no UDP command port ...
+            "bindcmdaddress /",  # ... and no Unix command socket (default /run/chrony/...)
             f"pidfile {self.folder}/chronyd.pid",
             f"driftfile {self.folder}/chrony.drift",
         ]
         if self.offset_s:
             # Served stratum is the refclock's + 1: keep it at `stratum`, as without a shift.
-            lines.append(f"refclock SOCK {self.folder}/shift.sock refid {SHIFT_REFID.decode()} "
-                         f"poll -2 filter 2 stratum {max(0, self.stratum - 1)}")
+            lines.append(
+                f"refclock SOCK {self.folder}/shift.sock refid {SHIFT_REFID.decode()} "
+                f"poll -2 filter 2 stratum {max(0, self.stratum - 1)}"
+            )
         return "\n".join(lines) + "\n"
 
     def start(self) -> None:
@@ -168,8 +171,9 @@ class Chrony:
             process = subprocess.Popen(command, stdin=subprocess.DEVNULL, stdout=log, stderr=log)
         if self.offset_s:
             self._feeding.clear()
-            self._feeder = threading.Thread(target=self._feed, args=(str(folder / "shift.sock"),),
-                                            name="chrony-shift", daemon=True)
+            self._feeder = threading.Thread(
+                target=self._feed, args=(str(folder / "shift.sock"),), name="chrony-shift", daemon=True
+            )
             self._feeder.start()
         return process
 
@@ -185,8 +189,12 @@ class Chrony:
                 answer = sntp_query(self.port, self.host, timeout=0.2)
             except OSError:
                 answer = None
-            if answer and answer.leap != 3 and answer.stratum == self.stratum and (
-                    not self.offset_s or answer.refid == SHIFT_REFID):
+            if (
+                answer
+                and answer.leap != 3
+                and answer.stratum == self.stratum
+                and (not self.offset_s or answer.refid == SHIFT_REFID)
+            ):
                 return True
             if "Could not open NTP socket" in self.log:
                 return False
@@ -200,8 +208,9 @@ class Chrony:
             while not self._feeding.is_set():
                 now = time.time()
                 seconds = int(now)
-                sample = struct.pack("@lldiiii", seconds, int((now - seconds) * 1e6),
-                                     self.offset_s, 0, 0, 0, SOCK_MAGIC)
+                sample = struct.pack(
+                    "@lldiiii", seconds, int((now - seconds) * 1e6), self.offset_s, 0, 0, 0, SOCK_MAGIC
+                )
                 try:
                     sock.sendto(sample, path)
                 except OSError:

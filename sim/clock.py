@@ -16,8 +16,14 @@ RTC_RESET_EPOCH = 946684800  # 2000-01-01T00:00:00, what the RTC reads after a p
 
 
 class Clock:
-    def __init__(self, start_utc: float, drift_ppm: float, seed: int, rtc_set: bool = True,
-                 site: tuple[float, float] = (52.37, 4.90)) -> None:
+    def __init__(
+        self,
+        start_utc: float,
+        drift_ppm: float,
+        seed: int,
+        rtc_set: bool = True,
+        site: tuple[float, float] = (52.37, 4.90),
+    ) -> None:
         self.true = float(start_utc)
         self.rtc = float(start_utc) if rtc_set else float(RTC_RESET_EPOCH)
         self.boot_true = self.true

@@ -43,9 +43,27 @@ from sim.parts.state import (
 )
 from sim.parts.storage import NVM_READ_S, NVM_WRITE_S, CardFile, Storage
 
-__all__ = ["NVM_BYTES", "NVM_READ_S", "NVM_WRITE_S", "RTC_VALID_AFTER", "SLEEP_MEMORY_BYTES",
-           "Brownout", "CardFile", "Counters", "DeepSleep", "Device", "PowerCut", "Reset", "RunOver",
-           "WakeRecord", "WatchdogReset", "board_gpio", "camera_sleep_mA", "dump_json", "iso"]
+__all__ = [
+    "NVM_BYTES",
+    "NVM_READ_S",
+    "NVM_WRITE_S",
+    "RTC_VALID_AFTER",
+    "SLEEP_MEMORY_BYTES",
+    "Brownout",
+    "CardFile",
+    "Counters",
+    "DeepSleep",
+    "Device",
+    "PowerCut",
+    "Reset",
+    "RunOver",
+    "WakeRecord",
+    "WatchdogReset",
+    "board_gpio",
+    "camera_sleep_mA",
+    "dump_json",
+    "iso",
+]
 
 
 class Device(Storage, Radio):
@@ -126,8 +144,7 @@ class Device(Storage, Radio):
         try:
             if not fake:  # USB's fake deep sleep re-runs code.py without a reset
                 self.radio = RadioState()
-                self.spend("boot", self.profile.boot_s(self.version.name),
-                           self.profile["boot"]["current_mA"])
+                self.spend("boot", self.profile.boot_s(self.version.name), self.profile["boot"]["current_mA"])
                 self.reset_pins()  # port start-up: the holds of deep sleep are released
             with imports, contextlib.redirect_stdout(output), _in_folder(self.folder):
                 for script in scripts:
@@ -142,8 +159,11 @@ class Device(Storage, Radio):
                         exec(code, {"__name__": "__main__", "__file__": script, "open": self.open_file})
                     if script == "boot.py" and not fake:
                         workflow.after_vm(self)
-            outcome = ("safe_mode", safe_mode) if safe_mode else (
-                "crash", "code.py finished without deep sleep: the board sits in the REPL")
+            outcome = (
+                ("safe_mode", safe_mode)
+                if safe_mode
+                else ("crash", "code.py finished without deep sleep: the board sits in the REPL")
+            )
         except DeepSleep as sleep:
             # main.c's run_safemode_py does not act on a deep-sleep request: safe mode goes on.
             self.time_alarm = sleep.alarm
@@ -174,16 +194,24 @@ class Device(Storage, Radio):
             self.reset_pins(keep=self.held_pins if outcome[0] == "sleep" else ())
         record.imported = sorted(imports.imported)
         text = output.getvalue()
-        self.console.write(f"--- wake {self.wakes} at {iso(self.clock.true)} "
-                           f"({self.reset_reason}) ---\n{text}")
+        self.console.write(
+            f"--- wake {self.wakes} at {iso(self.clock.true)} ({self.reset_reason}) ---\n{text}"
+        )
         self._note_console(text, record)
         self._note_server(served, record)
         for hook in self.after_wake:
             hook(self, record)
         if record.joins:
-            self.event("network", joins=record.joins, tls_handshakes=record.tls,
-                       http_requests=record.requests, bytes_up=record.bytes_up,
-                       uploads=record.uploads, syncs=record.syncs, upload_due=record.upload_due)
+            self.event(
+                "network",
+                joins=record.joins,
+                tls_handshakes=record.tls,
+                http_requests=record.requests,
+                bytes_up=record.bytes_up,
+                uploads=record.uploads,
+                syncs=record.syncs,
+                upload_due=record.upload_due,
+            )
         record.awake_s = self.clock.true - record.start
         if record.captures and record.kind == "network":
             record.kind = "capture+network"

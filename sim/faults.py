@@ -30,7 +30,7 @@ CLOUD = {
 @dataclass
 class Fault:
     name: str
-    start: float   # true UTC
+    start: float  # true UTC
     end: float
     share: float | None
 

@@ -32,8 +32,15 @@ from sim.runner import (
 from tools.firmware import FIRMWARE_DIR
 
 
-def run_fleet(cameras: int, days: float, out: Path, seed: int = 1, config: Path | None = None,
-              write_limit_per_min: int = 6, start: str = RunOptions.start) -> dict:
+def run_fleet(
+    cameras: int,
+    days: float,
+    out: Path,
+    seed: int = 1,
+    config: Path | None = None,
+    write_limit_per_min: int = 6,
+    start: str = RunOptions.start,
+) -> dict:
     out = Path(out).resolve()
     shutil.rmtree(out, ignore_errors=True)
     out.mkdir(parents=True)
@@ -42,20 +49,31 @@ def run_fleet(cameras: int, days: float, out: Path, seed: int = 1, config: Path 
     first, end = parse_start(start), parse_start(start) + days * 86400
     text = (config or FIRMWARE_DIR / "camconfig.toml").read_text()
     current: list[Device] = []
-    cloud = LocalDropbox(out / "cloud", network, clock=lambda: current[0].clock.true,
-                         delay=lambda seconds: current[0].server_delay(seconds),
-                         faults=CloudFaults(seed=seed, write_limit_per_min=write_limit_per_min))
+    cloud = LocalDropbox(
+        out / "cloud",
+        network,
+        clock=lambda: current[0].clock.true,
+        delay=lambda seconds: current[0].server_delay(seconds),
+        faults=CloudFaults(seed=seed, write_limit_per_min=write_limit_per_min),
+    )
     devices, rng = [], random.Random(seed)
     for n in range(1, cameras + 1):
         folder = out / f"cam{n:02d}"
         (folder / "device").mkdir(parents=True)
         (folder / "camconfig.toml").write_text(
-            re.sub(r'(?m)^id = ".*?"', f'id = "CAM{n:02d}"', text, count=1))
+            re.sub(r'(?m)^id = ".*?"', f'id = "CAM{n:02d}"', text, count=1)
+        )
         install_firmware(FIRMWARE_DIR, folder / "device", folder / "camconfig.toml", network)
         # Switched on within the first minutes, as an installer goes from pole to pole.
-        device = Device(folder / "device", profile, start_utc=first + rng.uniform(0, 600),
-                        seed=seed * 100 + n, network=network, label=f"CAM{n:02d}",
-                        site=camera_site(folder / "camconfig.toml"))
+        device = Device(
+            folder / "device",
+            profile,
+            start_utc=first + rng.uniform(0, 600),
+            seed=seed * 100 + n,
+            network=network,
+            label=f"CAM{n:02d}",
+            site=camera_site(folder / "camconfig.toml"),
+        )
         device.run_end = end + 300
         device.after_wake.append(judge.Syncs())
         devices.append(device)

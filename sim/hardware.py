@@ -11,9 +11,9 @@ from sim.scene import FRAME_SIZES, render_jpeg
 
 
 class SensorInfo(TypedDict):
-    address: int          # SCCB
-    pid: dict[int, int]   # product ID register -> value
-    max: str              # the largest frame size
+    address: int  # SCCB
+    pid: dict[int, int]  # product ID register -> value
+    max: str  # the largest frame size
 
 
 # The sensors espressif/esp32-camera finds on this connector (driver/sensor.c, sensors/*.c at the
@@ -118,7 +118,7 @@ class Camera:
         if self.sda_low:
             raise _os_error(errno.ETIMEDOUT)  # SDA held low: the master never gets the bus
         if not self.answers:
-            raise _os_error(errno.ENODEV)     # no acknowledge (ESP_FAIL in busio's conversion)
+            raise _os_error(errno.ENODEV)  # no acknowledge (ESP_FAIL in busio's conversion)
 
     def sccb_write(self, data: bytes) -> None:
         self._transaction()
@@ -213,8 +213,16 @@ class Camera:
         key, taken, jpeg = self._last_frame
         if key != (frame_size, quality, rotate) or now - taken > 1.0:
             site = self.device.site
-            jpeg = render_jpeg(frame_size, quality, now, site[0], site[1], rotate,
-                               frame_number=self.frames + self.device.wakes * 7, label=self.device.label)
+            jpeg = render_jpeg(
+                frame_size,
+                quality,
+                now,
+                site[0],
+                site[1],
+                rotate,
+                frame_number=self.frames + self.device.wakes * 7,
+                label=self.device.label,
+            )
             self._last_frame = ((frame_size, quality, rotate), now, jpeg)
         if len(jpeg) > frame_buffer_bytes(frame_size):
             return None
@@ -271,8 +279,18 @@ class Card:
 
     def statvfs(self) -> tuple:
         block = 4096
-        return (block, block, self.capacity // block, self.free() // block, self.free() // block,
-                0, 0, 0, 0, 255)
+        return (
+            block,
+            block,
+            self.capacity // block,
+            self.free() // block,
+            self.free() // block,
+            0,
+            0,
+            0,
+            0,
+            255,
+        )
 
     def removed(self, size: int) -> None:
         self.used = max(0, self.used - size)

@@ -31,10 +31,8 @@ from sim import localtime
 from tools import firmware as manifest
 
 DAY = 86400
-MAX_LATE_S = 300        # a photo further than this from every slot took none
+MAX_LATE_S = 300  # a photo further than this from every slot took none
 UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
-
-
 
 
 # -- the judge's reading of [schedule] ---------------------------------------------------------
@@ -43,6 +41,7 @@ UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
 @dataclass
 class Plan:
     """[schedule] as the judge reads it: seconds, local epoch seconds, minutes of the day."""
+
     interval: int = 600
     night_interval: int | None = None
     start: int | None = None
@@ -88,12 +87,17 @@ def read_plan(text: str) -> Plan:
         a, b = minutes(hours[0]), minutes(hours[1])
         window = None if a == b else (a, b)
     night = table.get("night_interval")
-    return Plan(interval=seconds(table.get("interval", "10m")),
-                night_interval=None if night is None else seconds(night),
-                start=local_epoch(table.get("start")), stop=local_epoch(table.get("stop")),
-                active_hours=window, daylight=bool(table.get("daylight", False)),
-                latitude=float(table.get("latitude", 0.0)), longitude=float(table.get("longitude", 0.0)),
-                utc_offset=offset_of(table.get("utc_offset", "+00:00")))
+    return Plan(
+        interval=seconds(table.get("interval", "10m")),
+        night_interval=None if night is None else seconds(night),
+        start=local_epoch(table.get("start")),
+        stop=local_epoch(table.get("stop")),
+        active_hours=window,
+        daylight=bool(table.get("daylight", False)),
+        latitude=float(table.get("latitude", 0.0)),
+        longitude=float(table.get("longitude", 0.0)),
+        utc_offset=offset_of(table.get("utc_offset", "+00:00")),
+    )
 
 
 def _sun_spans(plan: Plan, day0: int, offset: int) -> list[tuple[int, int]]:
@@ -160,7 +164,11 @@ def local_slots(plan: Plan, a: int, b: int, offset: int) -> list[int]:
         if plan.night_interval:
             outside = [t for t in grid(day0, plan.night_interval) if not any(x <= t < y for x, y in spans)]
         for t in sorted(set(inside) | set(outside)):
-            if a <= t < b and (plan.start is None or t >= plan.start) and (plan.stop is None or t <= plan.stop):
+            if (
+                a <= t < b
+                and (plan.start is None or t >= plan.start)
+                and (plan.stop is None or t <= plan.stop)
+            ):
                 out.append(t)
         day0 += DAY
     return out
@@ -208,8 +216,12 @@ def zone_offset(zone: str | None, checks: list[float], when: float) -> int | Non
     return localtime.offsets(zone)(when)
 
 
-def scheduled_slots(timeline: list[tuple[float, str]], spans: list[list], zone: str | None = None,
-                    checks: list[float] | None = None) -> list[float]:
+def scheduled_slots(
+    timeline: list[tuple[float, str]],
+    spans: list[list],
+    zone: str | None = None,
+    checks: list[float] | None = None,
+) -> list[float]:
     """The slots the configurations in force define, in true UTC. Where the board's clock was
     not set the firmware captures every interval from its first wake (a relative cadence). A
     local time that comes twice (the clocks go back) is one slot."""
@@ -259,8 +271,9 @@ def taken_slots(slots: list[float], captures: list[float]) -> int:
     return len(taken)
 
 
-def clock_errors(timeline: list[tuple[float, str]], zone: str | None,
-                 capture_times: list[tuple[float, float, str]]) -> list[float]:
+def clock_errors(
+    timeline: list[tuple[float, str]], zone: str | None, capture_times: list[tuple[float, float, str]]
+) -> list[float]:
     """|the time a photo's name claims - the true time it was written|, for dated photos. With
     TIMEZONE, a name must carry the zone's local time at that instant, also for a photo taken
     before the camera first asked for the zone (it renames the photo once it knows)."""
@@ -294,9 +307,14 @@ def image_census(device, cloud_dir: Path) -> dict:
     uploaded = sum(1 for d in captured if d in in_cloud)
     lost = sum(1 for n, d in device.captured.items() if n not in on_card and d not in in_cloud)
     duplicates = sum(count - 1 for digest, count in in_cloud.items() if count > 1)
-    return {"uploaded": uploaded, "pending": len(device.captured) - uploaded, "lost_images": lost,
-            "duplicate_uploads": duplicates, "on_card": len(on_card),
-            "uploaded_bytes": sum(sizes[d] for d in captured if d in sizes)}
+    return {
+        "uploaded": uploaded,
+        "pending": len(device.captured) - uploaded,
+        "lost_images": lost,
+        "duplicate_uploads": duplicates,
+        "on_card": len(on_card),
+        "uploaded_bytes": sum(sizes[d] for d in captured if d in sizes),
+    }
 
 
 def in_window(local: int, window: tuple[int, int] | None) -> bool:
@@ -349,14 +367,16 @@ class Syncs:
         self.last = synced
 
 
-def judge(device, cloud_dir: Path, end: float = math.inf,
-          remote: list[tuple[float, str]] | None = None) -> dict:
+def judge(
+    device, cloud_dir: Path, end: float = math.inf, remote: list[tuple[float, str]] | None = None
+) -> dict:
     """The judged counters of a run: slots, captures on them, the card and cloud census, the
     clock's error, the batches the configuration asked for. Slots count before `end`, the end
     of the run (a wake under way may finish after it). `remote`: (true UTC the camera fetched
     it, text) of each camconfig.toml it took from Dropbox, in force from the next wake."""
     history = getattr(device, "config_history", None) or [
-        (-math.inf, (device.folder / "camconfig.toml").read_text())]
+        (-math.inf, (device.folder / "camconfig.toml").read_text())
+    ]
     for fetched, text in remote or []:
         applied = next((r.start for r in device.wake_records if r.start > fetched), fetched)
         history = sorted([*history, (float(math.ceil(applied)), text)], key=lambda change: change[0])
@@ -368,7 +388,11 @@ def judge(device, cloud_dir: Path, end: float = math.inf,
     captures = [true for true, _, _ in device.capture_times]
     census = image_census(device, cloud_dir)
     errors = clock_errors(timeline, zone, device.capture_times)
-    return {"scheduled_slots": len(slots), "missed_slots": len(slots) - taken_slots(slots, captures),
-            "census": census, "max_clock_error_s": round(max(errors, default=0.0), 3),
-            "required_batches": required_batches(timeline[-1][1], captures),
-            "config": timeline[-1][1]}
+    return {
+        "scheduled_slots": len(slots),
+        "missed_slots": len(slots) - taken_slots(slots, captures),
+        "census": census,
+        "max_clock_error_s": round(max(errors, default=0.0), 3),
+        "required_batches": required_batches(timeline[-1][1], captures),
+        "config": timeline[-1][1],
+    }

@@ -30,8 +30,16 @@ def daily(device: Device, start: float, end: float) -> list[dict]:
     def entry(t: float) -> dict:
         date = day_of(t)
         if date not in days:
-            days[date] = {"date": date, "seconds": 0.0, "charge_mAh": 0.0, "per_phase_mAh": {},
-                          "captures": 0, "uploads": 0, "syncs": 0, "wakes": 0}
+            days[date] = {
+                "date": date,
+                "seconds": 0.0,
+                "charge_mAh": 0.0,
+                "per_phase_mAh": {},
+                "captures": 0,
+                "uploads": 0,
+                "syncs": 0,
+                "wakes": 0,
+            }
         return days[date]
 
     t = start

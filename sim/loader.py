@@ -21,8 +21,24 @@ from sim import circuitpython
 # CPython modules that the board's modules or the libraries need: imported before a wake swaps
 # `time`, `os`, `ssl`, `ipaddress`, `hashlib`, `binascii`, `errno` and `math`, so that they
 # bind CPython's own.
-for _name in ("json", "errno", "binascii", "struct", "hashlib", "traceback", "linecache",
-              "socket", "ssl", "io", "zlib", "random", "math", "gc", "array", "collections"):
+for _name in (
+    "json",
+    "errno",
+    "binascii",
+    "struct",
+    "hashlib",
+    "traceback",
+    "linecache",
+    "socket",
+    "ssl",
+    "io",
+    "zlib",
+    "random",
+    "math",
+    "gc",
+    "array",
+    "collections",
+):
     importlib.import_module(_name)
 
 _code_cache: dict[tuple[str, int, int], object] = {}
@@ -133,8 +149,11 @@ class DeviceFinder(importlib.abc.MetaPathFinder):
             return None
         loader = DeviceLoader(fullname, origin, self.device)
         new_spec = importlib.util.spec_from_file_location(
-            fullname, origin, loader=loader,
-            submodule_search_locations=None if locations is None else list(locations))
+            fullname,
+            origin,
+            loader=loader,
+            submodule_search_locations=None if locations is None else list(locations),
+        )
         self.loaded.add(fullname)
         return new_spec
 

@@ -35,5 +35,3 @@ def pieces(start: float, end: float, offset_at: Callable[[float], int]) -> list[
             t, current = high, offset_at(high)
     cuts.append((t, end, current))
     return cuts
-
-

@@ -20,8 +20,8 @@ import trustme
 @dataclass
 class Host:
     name: str
-    port: int             # the real port on 127.0.0.1
-    server_s: float       # the cloud's own time to answer, charged to the board as waiting
+    port: int  # the real port on 127.0.0.1
+    server_s: float  # the cloud's own time to answer, charged to the board as waiting
     virtual_ip: str = ""
     # In-process transport (sim/cloud/inline.py) the board uses instead of a host socket.
     endpoint: Any = None

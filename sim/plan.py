@@ -40,19 +40,19 @@ RUN_mAh_PER_DAY = 1000  # the runs' battery: this per simulated day at least (al
 class PlanOptions:
     config: Path | None = None
     profile: Path | None = None
-    battery_mAh: float | None = None   # default: the profile's
+    battery_mAh: float | None = None  # default: the profile's
     start: str = RunOptions.start
     days: float = 365.0
     out: Path = Path("out/plan")
-    full: bool = False                 # every day of the period, one run
-    sample_days: int = 3               # per month, when not full (docs/simulator.md: as good as 7)
-    warmup_days: float = 1.0           # simulated before each sample, not counted
+    full: bool = False  # every day of the period, one run
+    sample_days: int = 3  # per month, when not full (docs/simulator.md: as good as 7)
+    warmup_days: float = 1.0  # simulated before each sample, not counted
     seed: int = 1
     workers: int = 2
     try_candidates: bool = True
-    only: tuple[str, ...] = ()         # try only the candidates of these names (sim/candidates.py)
+    only: tuple[str, ...] = ()  # try only the candidates of these names (sim/candidates.py)
     progress: bool = True
-    keep_runs: bool = False            # keep each run's device/ and cloud/ folders
+    keep_runs: bool = False  # keep each run's device/ and cloud/ folders
     firmware: Path = FIRMWARE_DIR
     circuitpython: str = versions.DEFAULT
     sensor: str = "OV2640"
@@ -62,12 +62,13 @@ class PlanOptions:
 @dataclass
 class Window:
     """One run of a plan and the part of it counted for a month."""
-    month: str         # "2026-06"
-    days: float        # days of the period in this month
-    run_start: float   # the run (warm-up included)
+
+    month: str  # "2026-06"
+    days: float  # days of the period in this month
+    run_start: float  # the run (warm-up included)
     run_days: float
-    count_from: str    # the first ledger day counted (ISO date)
-    count_last: str    # the last ledger day counted
+    count_from: str  # the first ledger day counted (ISO date)
+    count_last: str  # the last ledger day counted
 
 
 @dataclass
@@ -89,6 +90,7 @@ class Month:
 @dataclass
 class Variant:
     """The plan of one configuration: the user's, or the user's with one candidate change."""
+
     label: str
     change: str
     months: list[Month] = field(default_factory=list)
@@ -141,8 +143,9 @@ def _month_parts(start: float, end: float) -> list[tuple[str, float, float]]:
     t = start
     while t < end:
         when = datetime.fromtimestamp(t, tz=UTC)
-        first_next = (when.replace(day=1, hour=0, minute=0, second=0, microsecond=0)
-                      + timedelta(days=32)).replace(day=1)
+        first_next = (
+            when.replace(day=1, hour=0, minute=0, second=0, microsecond=0) + timedelta(days=32)
+        ).replace(day=1)
         upto = min(end, first_next.timestamp())
         parts.append((month_key(t), t, upto))
         t = upto
@@ -157,16 +160,26 @@ def windows(options: PlanOptions) -> list[Window]:
     end = start + options.days * DAY
     parts = _month_parts(start, end)
     if options.full:
-        return [Window(month, (upto - begin) / DAY, start, options.days, _date(begin), _date(upto - 1))
-                for month, begin, upto in parts]
+        return [
+            Window(month, (upto - begin) / DAY, start, options.days, _date(begin), _date(upto - 1))
+            for month, begin, upto in parts
+        ]
     found = []
     for month, begin, upto in parts:
         length = min(float(options.sample_days), (upto - begin) / DAY)
         middle = (begin + upto) / 2
         first = max(begin, (middle - length * DAY / 2) // DAY * DAY)  # a midnight, unless clamped
         warmup = options.warmup_days if first > start else 0.0  # the deployment's own start is cold
-        found.append(Window(month, (upto - begin) / DAY, first - warmup * DAY, warmup + length,
-                            _date(first), _date(first + length * DAY - 1)))
+        found.append(
+            Window(
+                month,
+                (upto - begin) / DAY,
+                first - warmup * DAY,
+                warmup + length,
+                _date(first),
+                _date(first + length * DAY - 1),
+            )
+        )
     return found
 
 
@@ -184,11 +197,16 @@ def month_from(window: Window, daily: list[dict]) -> Month:
     for day in days:
         for phase, mAh in day["per_phase_mAh"].items():
             phases[phase] = phases.get(phase, 0.0) + mAh * scale
-    return Month(window.month, window.days, seconds / DAY,
-                 charge_mAh=sum(day["charge_mAh"] for day in days) * scale, per_phase_mAh=phases,
-                 photos=sum(day["captures"] for day in days) * scale,
-                 uploads=sum(day["uploads"] for day in days) * scale,
-                 syncs=sum(day["syncs"] for day in days) * scale)
+    return Month(
+        window.month,
+        window.days,
+        seconds / DAY,
+        charge_mAh=sum(day["charge_mAh"] for day in days) * scale,
+        per_phase_mAh=phases,
+        photos=sum(day["captures"] for day in days) * scale,
+        uploads=sum(day["uploads"] for day in days) * scale,
+        syncs=sum(day["syncs"] for day in days) * scale,
+    )
 
 
 def _simulate(options: RunOptions, keep: bool) -> list[dict]:
@@ -201,14 +219,25 @@ def _simulate(options: RunOptions, keep: bool) -> list[dict]:
     return daily
 
 
-def _run_options(options: PlanOptions, config: Path, window: Window, out: Path,
-                 capacity_mAh: float) -> RunOptions:
+def _run_options(
+    options: PlanOptions, config: Path, window: Window, out: Path, capacity_mAh: float
+) -> RunOptions:
     start = datetime.fromtimestamp(window.run_start, tz=UTC).isoformat().replace("+00:00", "Z")
-    return RunOptions(days=window.run_days, config=config, profile=options.profile,
-                      firmware=options.firmware, seed=options.seed, start=start, out=out,
-                      progress=False, preview=False, circuitpython=options.circuitpython,
-                      sensor=options.sensor, camera_switch=options.camera_switch,
-                      battery_mAh=max(capacity_mAh, RUN_mAh_PER_DAY * window.run_days))
+    return RunOptions(
+        days=window.run_days,
+        config=config,
+        profile=options.profile,
+        firmware=options.firmware,
+        seed=options.seed,
+        start=start,
+        out=out,
+        progress=False,
+        preview=False,
+        circuitpython=options.circuitpython,
+        sensor=options.sensor,
+        camera_switch=options.camera_switch,
+        battery_mAh=max(capacity_mAh, RUN_mAh_PER_DAY * window.run_days),
+    )
 
 
 def _config_text(options: PlanOptions) -> str:
@@ -226,7 +255,9 @@ def plan(options: PlanOptions) -> dict:
     try:
         cfg = config_module.load(text)
     except ValueError as problem:
-        raise SystemExit(f"camconfig.toml: {problem} (the camera would run on its last good configuration)") from None
+        raise SystemExit(
+            f"camconfig.toml: {problem} (the camera would run on its last good configuration)"
+        ) from None
     configs: dict[str, tuple[str, Path]] = {}  # label -> (change, camconfig.toml)
     (out / "configs").mkdir(exist_ok=True)
     base = out / "configs" / "yours.toml"
@@ -249,12 +280,21 @@ def plan(options: PlanOptions) -> dict:
     plan_windows = windows(options)
     # One run per distinct (start, length): with --full every month reads the same run.
     runs = {(w.run_start, w.run_days): w for w in plan_windows}
-    jobs = {(label, key): _run_options(options, path, w, out / "runs" / label / ("period" if options.full else w.month),
-                                       capacity)
-            for label, (_, path) in configs.items() for key, w in runs.items()}
+    jobs = {
+        (label, key): _run_options(
+            options, path, w, out / "runs" / label / ("period" if options.full else w.month), capacity
+        )
+        for label, (_, path) in configs.items()
+        for key, w in runs.items()
+    }
     ledgers: dict[tuple[str, tuple[float, float]], list[dict]] = {}
-    bar = tqdm(total=round(sum(o.days for o in jobs.values()), 1), unit="day", desc="plan",
-               disable=not options.progress or None, leave=False)
+    bar = tqdm(
+        total=round(sum(o.days for o in jobs.values()), 1),
+        unit="day",
+        desc="plan",
+        disable=not options.progress or None,
+        leave=False,
+    )
     try:
         if options.workers <= 1:
             for job, run_options in jobs.items():
@@ -262,16 +302,21 @@ def plan(options: PlanOptions) -> dict:
                 bar.update(run_options.days)
         else:
             with ProcessPoolExecutor(max_workers=options.workers) as pool:
-                futures = {pool.submit(_simulate, run_options, options.keep_runs): job
-                           for job, run_options in jobs.items()}
+                futures = {
+                    pool.submit(_simulate, run_options, options.keep_runs): job
+                    for job, run_options in jobs.items()
+                }
                 for future in as_completed(futures):
                     ledgers[futures[future]] = future.result()
                     bar.update(jobs[futures[future]].days)
     finally:
         bar.close()
-    variants = [Variant(label, change, [month_from(w, ledgers[(label, (w.run_start, w.run_days))])
-                                              for w in plan_windows])
-                for label, (change, _) in configs.items()]
+    variants = [
+        Variant(
+            label, change, [month_from(w, ledgers[(label, (w.run_start, w.run_days))]) for w in plan_windows]
+        )
+        for label, (change, _) in configs.items()
+    ]
     result = summary(variants, capacity, options, skipped)
     (out / "plan.json").write_text(json.dumps(result, indent=2) + "\n")
     (out / "plan.txt").write_text(text_report(result))
@@ -281,28 +326,36 @@ def plan(options: PlanOptions) -> dict:
     return result
 
 
-def summary(variants: list[Variant], capacity_mAh: float, options: PlanOptions,
-            skipped: list[str]) -> dict:
+def summary(variants: list[Variant], capacity_mAh: float, options: PlanOptions, skipped: list[str]) -> dict:
     yours, others = variants[0], variants[1:]
     total = yours.charge_mAh
     empty_days, inside = yours.empty_after(capacity_mAh)
     start = parse_start(options.start)
     ranked = sorted(others, key=lambda v: v.mAh_per_day)  # most days first, unrounded
     tried: list[dict[str, Any]] = [
-        {"change": v.change, "label": v.label,
-         "battery_days": round(v.battery_days(capacity_mAh), 1),
-         "gain_days": round(v.battery_days(capacity_mAh) - yours.battery_days(capacity_mAh), 2),
-         "mAh_per_day": round(v.mAh_per_day, 2),
-         "photos_per_day": round(sum(m.photos for m in v.months) / v.days, 1),
-         "uploads_per_day": round(sum(m.uploads for m in v.months) / v.days, 1),
-         "months_mAh_per_day": [round(m.mAh_per_day, 2) for m in v.months]}
-        for v in ranked]
+        {
+            "change": v.change,
+            "label": v.label,
+            "battery_days": round(v.battery_days(capacity_mAh), 1),
+            "gain_days": round(v.battery_days(capacity_mAh) - yours.battery_days(capacity_mAh), 2),
+            "mAh_per_day": round(v.mAh_per_day, 2),
+            "photos_per_day": round(sum(m.photos for m in v.months) / v.days, 1),
+            "uploads_per_day": round(sum(m.uploads for m in v.months) / v.days, 1),
+            "months_mAh_per_day": [round(m.mAh_per_day, 2) for m in v.months],
+        }
+        for v in ranked
+    ]
     best = tried[0] if ranked and ranked[0].mAh_per_day < yours.mAh_per_day else None
     return {
-        "method": ("every day simulated (--full)" if options.full else
-                   f"one {options.sample_days}-day sample per month (mid-month, after a "
-                   f"{options.warmup_days:g}-day warm-up), scaled to the month's days"),
-        "start": options.start, "days": options.days, "battery_mAh": capacity_mAh,
+        "method": (
+            "every day simulated (--full)"
+            if options.full
+            else f"one {options.sample_days}-day sample per month (mid-month, after a "
+            f"{options.warmup_days:g}-day warm-up), scaled to the month's days"
+        ),
+        "start": options.start,
+        "days": options.days,
+        "battery_mAh": capacity_mAh,
         "config": str(options.config or "the firmware's camconfig.toml"),
         "profile": str(options.profile or "profiles/reference.toml"),
         "charge_mAh": round(total, 3),
@@ -313,15 +366,25 @@ def summary(variants: list[Variant], capacity_mAh: float, options: PlanOptions,
         "empty_after_days": round(empty_days, 1),
         "empty_on": _date(start + empty_days * DAY),
         "empty_inside_period": inside,
-        "months": [{"month": m.month, "days": round(m.days, 3), "simulated_days": round(m.counted_days, 3),
-                    "charge_mAh": round(m.charge_mAh, 3), "mAh_per_day": round(m.mAh_per_day, 2),
-                    "sleep_mAh_per_day": round(m.per_phase_mAh.get("sleep", 0.0) / m.days, 2) if m.days else 0.0,
-                    "battery_days": round(capacity_mAh / m.mAh_per_day, 1) if m.mAh_per_day else None,
-                    "runs_out": bool(m.mAh_per_day and capacity_mAh / m.mAh_per_day < _month_length(m.month)),
-                    "photos": round(m.photos), "uploads": round(m.uploads), "syncs": round(m.syncs)}
-                   for m in yours.months],
-        "per_phase_share": {phase: round(mAh / total, 4) for phase, mAh in yours.per_phase_mAh().items()
-                            if total},
+        "months": [
+            {
+                "month": m.month,
+                "days": round(m.days, 3),
+                "simulated_days": round(m.counted_days, 3),
+                "charge_mAh": round(m.charge_mAh, 3),
+                "mAh_per_day": round(m.mAh_per_day, 2),
+                "sleep_mAh_per_day": round(m.per_phase_mAh.get("sleep", 0.0) / m.days, 2) if m.days else 0.0,
+                "battery_days": round(capacity_mAh / m.mAh_per_day, 1) if m.mAh_per_day else None,
+                "runs_out": bool(m.mAh_per_day and capacity_mAh / m.mAh_per_day < _month_length(m.month)),
+                "photos": round(m.photos),
+                "uploads": round(m.uploads),
+                "syncs": round(m.syncs),
+            }
+            for m in yours.months
+        ],
+        "per_phase_share": {
+            phase: round(mAh / total, 4) for phase, mAh in yours.per_phase_mAh().items() if total
+        },
         "candidates": tried,
         "best": best,
         "not_tried": skipped,
@@ -335,53 +398,84 @@ def _month_length(month: str) -> int:
 
 def text_report(result: dict) -> str:
     """What `python -m sim plan` prints."""
-    lines = [f"plan: {result['config']}, profile {result['profile']}, battery {result['battery_mAh']:g} mAh, "
-             f"from {result['start']} for {result['days']:g} days",
-             f"method: {result['method']}",
-             f"battery days: {result['battery_days']} (the period's mean, {result['mAh_per_day']:.1f} mAh/day; "
-             f"{result['photos']} photos, {result['uploads']} uploads)"]
+    lines = [
+        f"plan: {result['config']}, profile {result['profile']}, battery {result['battery_mAh']:g} mAh, "
+        f"from {result['start']} for {result['days']:g} days",
+        f"method: {result['method']}",
+        f"battery days: {result['battery_days']} (the period's mean, {result['mAh_per_day']:.1f} mAh/day; "
+        f"{result['photos']} photos, {result['uploads']} uploads)",
+    ]
     if result["empty_inside_period"]:
-        lines.append(f"a full battery at the start is empty on {result['empty_on']} "
-                     f"(day {result['empty_after_days']})")
+        lines.append(
+            f"a full battery at the start is empty on {result['empty_on']} (day {result['empty_after_days']})"
+        )
     else:
-        lines.append(f"a full battery at the start lasts the period; empty about {result['empty_on']} "
-                     f"(day {result['empty_after_days']}, at the period's mean rate)")
+        lines.append(
+            f"a full battery at the start lasts the period; empty about {result['empty_on']} "
+            f"(day {result['empty_after_days']}, at the period's mean rate)"
+        )
     lines += ["", "month     days  mAh/day  battery days  photos  uploads  runs out in the month"]
     for m in result["months"]:
-        lines.append(f"{m['month']}  {m['days']:5.1f}  {m['mAh_per_day']:7.1f}  {m['battery_days'] or '-':>12}"
-                     f"  {m['photos']:6d}  {m['uploads']:7d}  {'yes' if m['runs_out'] else ''}")
+        lines.append(
+            f"{m['month']}  {m['days']:5.1f}  {m['mAh_per_day']:7.1f}  {m['battery_days'] or '-':>12}"
+            f"  {m['photos']:6d}  {m['uploads']:7d}  {'yes' if m['runs_out'] else ''}"
+        )
     out_months = [m["month"] for m in result["months"] if m["runs_out"]]
-    lines.append("months where a battery charged at the month's start runs out before its end: "
-                 + (", ".join(out_months) if out_months else "none"))
+    lines.append(
+        "months where a battery charged at the month's start runs out before its end: "
+        + (", ".join(out_months) if out_months else "none")
+    )
     shares = result["per_phase_share"]
-    lines += ["", "charge per phase: " + ", ".join(f"{phase} {share * 100:.1f} %"
-                                                   for phase, share in list(shares.items())[:8])]
+    lines += [
+        "",
+        "charge per phase: "
+        + ", ".join(f"{phase} {share * 100:.1f} %" for phase, share in list(shares.items())[:8]),
+    ]
     if shares.get("sleep", 0) > 0.5:
-        lines.append(f"deep sleep is {shares['sleep'] * 100:.0f} % of the charge: on the Sense board the "
-                     f"camera's share of it only goes with a load switch (docs/camera-power-switch.md)")
+        lines.append(
+            f"deep sleep is {shares['sleep'] * 100:.0f} % of the charge: on the Sense board the "
+            f"camera's share of it only goes with a load switch (docs/camera-power-switch.md)"
+        )
     if result["candidates"]:
         lines += ["", "changes tried (each run the same way):"]
         for row in result["candidates"]:
-            lines.append(f"  {row['gain_days']:+6.2f} days -> {row['battery_days']:6.1f}  {row['change']}  "
-                         f"({row['photos_per_day']} photos/day, {row['uploads_per_day']} uploads/day)")
+            lines.append(
+                f"  {row['gain_days']:+6.2f} days -> {row['battery_days']:6.1f}  {row['change']}  "
+                f"({row['photos_per_day']} photos/day, {row['uploads_per_day']} uploads/day)"
+            )
         best = result["best"]
-        lines.append(f"best change: {best['change']}: {best['battery_days']} battery days "
-                     f"({best['gain_days']:+.2f}, {best['mAh_per_day']} mAh/day)" if best
-                     else "best change: none of those adds days")
+        lines.append(
+            f"best change: {best['change']}: {best['battery_days']} battery days "
+            f"({best['gain_days']:+.2f}, {best['mAh_per_day']} mAh/day)"
+            if best
+            else "best change: none of those adds days"
+        )
     for note in result["not_tried"]:
         lines.append(f"not tried: {note}")
     return "\n".join(lines) + "\n"
 
 
 def main(args) -> int:
-    options = PlanOptions(config=args.config, profile=args.profile, battery_mAh=args.battery_mAh,
-                          start=args.start, days=args.days, out=args.out, full=args.full,
-                          sample_days=args.sample_days, warmup_days=args.warmup_days, seed=args.seed,
-                          workers=args.workers, try_candidates=not args.no_candidates,
-                          only=tuple(name for name in args.candidates.split(",") if name),
-                          progress=not args.quiet, keep_runs=args.keep_runs,
-                          circuitpython=args.circuitpython, sensor=args.sensor,
-                          camera_switch=args.camera_switch)
+    options = PlanOptions(
+        config=args.config,
+        profile=args.profile,
+        battery_mAh=args.battery_mAh,
+        start=args.start,
+        days=args.days,
+        out=args.out,
+        full=args.full,
+        sample_days=args.sample_days,
+        warmup_days=args.warmup_days,
+        seed=args.seed,
+        workers=args.workers,
+        try_candidates=not args.no_candidates,
+        only=tuple(name for name in args.candidates.split(",") if name),
+        progress=not args.quiet,
+        keep_runs=args.keep_runs,
+        circuitpython=args.circuitpython,
+        sensor=args.sensor,
+        camera_switch=args.camera_switch,
+    )
     result = plan(options)
     print(text_report(result), end="")
     print(f"-> {args.out}/plan.txt, plan.json, plan.png")

@@ -13,8 +13,9 @@ import matplotlib.pyplot as plt  # noqa: E402
 DAY = 86400.0
 
 
-def current_over_a_day(trace: list[tuple[float, float, float, str]], day_start: float,
-                       path: Path, title: str) -> None:
+def current_over_a_day(
+    trace: list[tuple[float, float, float, str]], day_start: float, path: Path, title: str
+) -> None:
     """A step plot of the current (log scale) from `day_start` for 24 h, wakes coloured by kind."""
     xs: list[float] = []
     ys: list[float] = []
@@ -38,8 +39,13 @@ def current_over_a_day(trace: list[tuple[float, float, float, str]], day_start: 
     plt.close(figure)
 
 
-def battery_over_deployment(trace: list[tuple[float, float, float, str]], run_start: float,
-                            capacity_mAh: float, path: Path, title: str) -> None:
+def battery_over_deployment(
+    trace: list[tuple[float, float, float, str]],
+    run_start: float,
+    capacity_mAh: float,
+    path: Path,
+    title: str,
+) -> None:
     """Charge left (mAh) over the simulated days, and the straight-line projection to empty."""
     days, left = [0.0], [capacity_mAh]
     used = 0.0
@@ -54,8 +60,13 @@ def battery_over_deployment(trace: list[tuple[float, float, float, str]], run_st
     if days[-1] > 0 and used > 0:
         per_day = used / days[-1]
         empty = capacity_mAh / per_day
-        axes.plot([days[-1], empty], [left[-1], 0], "--", color="tab:gray",
-                  label=f"at {per_day:.1f} mAh/day: empty after {empty:.0f} days")
+        axes.plot(
+            [days[-1], empty],
+            [left[-1], 0],
+            "--",
+            color="tab:gray",
+            label=f"at {per_day:.1f} mAh/day: empty after {empty:.0f} days",
+        )
     axes.set_xlabel("days deployed")
     axes.set_ylabel("battery charge left (mAh)")
     axes.set_ylim(0, capacity_mAh * 1.02)
@@ -68,13 +79,15 @@ def battery_over_deployment(trace: list[tuple[float, float, float, str]], run_st
     plt.close(figure)
 
 
-def write_plots(trace, run_start: float, run_end: float, capacity_mAh: float, out: Path,
-                label: str) -> list[Path]:
+def write_plots(
+    trace, run_start: float, run_end: float, capacity_mAh: float, out: Path, label: str
+) -> list[Path]:
     """current_day.png (the second day when there is one: after the cold start) and battery.png."""
     day_start = run_start + DAY if run_end - run_start >= 2 * DAY else run_start
     current_over_a_day(trace, day_start, out / "current_day.png", f"{label}: current over one day")
-    battery_over_deployment(trace, run_start, capacity_mAh, out / "battery.png",
-                            f"{label}: battery over the deployment")
+    battery_over_deployment(
+        trace, run_start, capacity_mAh, out / "battery.png", f"{label}: battery over the deployment"
+    )
     return [out / "current_day.png", out / "battery.png"]
 
 
@@ -86,13 +99,22 @@ def plan_figure(plan: dict, path: Path) -> None:
     figure, ((rate, photos), (phases, changes)) = plt.subplots(2, 2, figsize=(13, 8))
     sleep = [m["sleep_mAh_per_day"] for m in plan["months"]]
     rate.bar(xs, sleep, color="tab:blue", alpha=0.45, label="deep sleep")
-    rate.bar(xs, [m["mAh_per_day"] - s for m, s in zip(plan["months"], sleep, strict=True)], bottom=sleep,
-             color="tab:blue", label="awake (your camconfig.toml)")
+    rate.bar(
+        xs,
+        [m["mAh_per_day"] - s for m, s in zip(plan["months"], sleep, strict=True)],
+        bottom=sleep,
+        color="tab:blue",
+        label="awake (your camconfig.toml)",
+    )
     best = plan.get("best")
     if best:
         rate.plot(xs, best["months_mAh_per_day"], "o-", color="tab:orange", label=best["change"][:50])
-    rate.axhline(plan["mAh_per_day"], linestyle="--", color="tab:gray",
-                 label=f"mean {plan['mAh_per_day']:.1f} mAh/day: {plan['battery_days']} battery days")
+    rate.axhline(
+        plan["mAh_per_day"],
+        linestyle="--",
+        color="tab:gray",
+        label=f"mean {plan['mAh_per_day']:.1f} mAh/day: {plan['battery_days']} battery days",
+    )
     rate.set_xticks(list(xs), months, rotation=45, ha="right")
     rate.set_ylabel("mAh per day")
     rate.set_title(f"charge per day, battery {plan['battery_mAh']:g} mAh")
@@ -108,15 +130,22 @@ def plan_figure(plan: dict, path: Path) -> None:
     phases.set_xlabel("share of the charge (%)")
     phases.set_title("where the charge goes")
     rows = [(row["change"], row["gain_days"], row["battery_days"]) for row in plan["candidates"]][::-1]
-    changes.barh(range(len(rows)), [gain for _, gain, _ in rows],
-                 color=["tab:orange" if gain > 0 else "tab:gray" for _, gain, _ in rows])
-    changes.set_yticks(range(len(rows)), [f"{label[:55]}\n-> {days} days" for label, _, days in rows], fontsize=7)
+    changes.barh(
+        range(len(rows)),
+        [gain for _, gain, _ in rows],
+        color=["tab:orange" if gain > 0 else "tab:gray" for _, gain, _ in rows],
+    )
+    changes.set_yticks(
+        range(len(rows)), [f"{label[:55]}\n-> {days} days" for label, _, days in rows], fontsize=7
+    )
     changes.axvline(0, color="black", linewidth=0.8)
     changes.set_xlabel(f"battery days gained (yours: {plan['battery_days']})")
     changes.set_title("one change at a time")
     for axes in (rate, photos, phases, changes):
         axes.grid(True, alpha=0.3)
-    figure.suptitle(f"plan from {plan['start'][:10]} for {plan['days']:g} days ({plan['method']})", fontsize=9)
+    figure.suptitle(
+        f"plan from {plan['start'][:10]} for {plan['days']:g} days ({plan['method']})", fontsize=9
+    )
     figure.tight_layout()
     figure.savefig(path, dpi=110)
     plt.close(figure)

@@ -55,10 +55,10 @@ class RunOptions:
     settings: str = ""  # more lines for the board's settings.toml (TIMEZONE = "...", say)
     settings_file: Path | None = None  # a user's own settings.toml (board_settings)
     circuitpython: str = versions.DEFAULT  # the CircuitPython release the board runs
-    sensor: str = "OV2640"                 # the camera module (sim.hardware.SENSORS)
-    camera_switch: str | None = None       # pin of a load switch on the camera's 3.3 V, if fitted
-    battery_mAh: float | None = None       # the battery's capacity instead of the profile's
-    remote_config: tuple[str, ...] = ()    # "PATH@DAY": PATH into the camera's Dropbox folder on DAY
+    sensor: str = "OV2640"  # the camera module (sim.hardware.SENSORS)
+    camera_switch: str | None = None  # pin of a load switch on the camera's 3.3 V, if fitted
+    battery_mAh: float | None = None  # the battery's capacity instead of the profile's
+    remote_config: tuple[str, ...] = ()  # "PATH@DAY": PATH into the camera's Dropbox folder on DAY
 
 
 def parse_start(text: str) -> float:
@@ -68,8 +68,11 @@ def parse_start(text: str) -> float:
     return when.timestamp()
 
 
-LOCAL_DROPBOX = {"DBX_APP_KEY": "sim-app-key", "DBX_APP_SECRET": "sim-app-secret",
-                 "DBX_REFRESH_TOKEN": "sim-refresh-token"}
+LOCAL_DROPBOX = {
+    "DBX_APP_KEY": "sim-app-key",
+    "DBX_APP_SECRET": "sim-app-secret",
+    "DBX_REFRESH_TOKEN": "sim-refresh-token",
+}
 DROPBOX_KEYS = ("DBX_APP_KEY", "DBX_APP_SECRET", "DBX_REFRESH_TOKEN", "DBX_ACCESS_TOKEN", "DBX_EXPIRES_AT")
 WIFI_KEYS = (("WIFI_SSID", "WIFI_PASSWORD"), ("CIRCUITPY_WIFI_SSID", "CIRCUITPY_WIFI_PASSWORD"))
 
@@ -103,12 +106,20 @@ def board_settings(network: Network, settings_file: Path | None = None, extra: s
         values = {k: v for k, v in own.items() if k not in DROPBOX_KEYS}
     values.update(LOCAL_DROPBOX)
     values.update(_settings_values(extra, "RunOptions.settings"))
-    return "".join(f"{key} = {json.dumps(value) if isinstance(value, (str, bool)) else value}\n"
-                   for key, value in values.items())
+    return "".join(
+        f"{key} = {json.dumps(value) if isinstance(value, (str, bool)) else value}\n"
+        for key, value in values.items()
+    )
 
 
-def install_firmware(firmware: Path, device: Path, config: Path | None, network: Network,
-                     settings: str = "", settings_file: Path | None = None) -> None:
+def install_firmware(
+    firmware: Path,
+    device: Path,
+    config: Path | None,
+    network: Network,
+    settings: str = "",
+    settings_file: Path | None = None,
+) -> None:
     """Lay out CIRCUITPY as a user would: firmware (what of the manifest `firmware` holds),
     camconfig.toml, settings.toml, lib/. A folder without camconfig.toml or requirements.txt
     (a baseline, a test board) gets the project's."""
@@ -120,8 +131,9 @@ def install_firmware(firmware: Path, device: Path, config: Path | None, network:
     lib = device / "lib"
     lib.mkdir(exist_ok=True)
     requirements = firmware / manifest.REQUIREMENTS
-    for library in manifest.libraries(requirements if requirements.exists()
-                                      else FIRMWARE_DIR / manifest.REQUIREMENTS):
+    for library in manifest.libraries(
+        requirements if requirements.exists() else FIRMWARE_DIR / manifest.REQUIREMENTS
+    ):
         shutil.copy2(library, lib / library.name)
     (device / "settings.toml").write_text(board_settings(network, settings_file, settings))
 
@@ -148,41 +160,75 @@ def run(options: RunOptions) -> dict:
     if options.battery_mAh is not None:
         profile["battery"]["capacity_mAh"] = options.battery_mAh
     network = Network()
-    install_firmware(Path(options.firmware), device_dir, options.config, network, options.settings,
-                     options.settings_file)
+    install_firmware(
+        Path(options.firmware), device_dir, options.config, network, options.settings, options.settings_file
+    )
     start = parse_start(options.start)
     end = start + options.days * 86400
     faults = parse_faults(options.faults, start)
     from sim.cloud import CloudFaults, LocalDropbox
+
     device: Device | None = None
-    cloud = LocalDropbox(cloud_dir, network, clock=lambda: device.clock.true if device else host_time.time(),
-                         delay=lambda seconds: device.server_delay(seconds) if device else None,
-                         faults=CloudFaults(seed=options.seed))
+    cloud = LocalDropbox(
+        cloud_dir,
+        network,
+        clock=lambda: device.clock.true if device else host_time.time(),
+        delay=lambda seconds: device.server_delay(seconds) if device else None,
+        faults=CloudFaults(seed=options.seed),
+    )
     # Half the cuts at random instants (nearly all in deep sleep), one in twenty inside an NVM
     # write (they take milliseconds), the rest at random instants of the board's awake time:
     # inside card writes, uploads, the camera.
     cut_rng = random.Random(options.seed * 7919 + 17)
     in_time, in_nvm = options.power_cuts // 2, options.power_cuts // 20
     cuts = sorted(cut_rng.uniform(start, end) for _ in range(in_time))
-    nvm_cuts = sorted(cut_rng.randint(1, max(1, int(options.days * NVM_WRITES_PER_DAY)))
-                      for _ in range(in_nvm))
-    awake_cuts = sorted(cut_rng.uniform(0, options.days * AWAKE_S_PER_DAY)
-                        for _ in range(options.power_cuts - in_time - in_nvm))
+    nvm_cuts = sorted(
+        cut_rng.randint(1, max(1, int(options.days * NVM_WRITES_PER_DAY))) for _ in range(in_nvm)
+    )
+    awake_cuts = sorted(
+        cut_rng.uniform(0, options.days * AWAKE_S_PER_DAY)
+        for _ in range(options.power_cuts - in_time - in_nvm)
+    )
     events: list[dict] = []
     console = open(out / "console.log", "w")
-    device = Device(device_dir, profile, start_utc=start, seed=options.seed,
-                    drift_ppm=options.rtc_drift_ppm, rtc_set=not options.cold_rtc, usb=options.usb,
-                    card_mb=options.card_mb, site=camera_site(device_dir / "camconfig.toml"),
-                    network=network, power_cuts=cuts, awake_cuts=awake_cuts, nvm_cuts=nvm_cuts,
-                    faults=options.faults, version=options.circuitpython,
-                    sensor=options.sensor, camera_switch=options.camera_switch,
-                    events=events, console=console)
+    device = Device(
+        device_dir,
+        profile,
+        start_utc=start,
+        seed=options.seed,
+        drift_ppm=options.rtc_drift_ppm,
+        rtc_set=not options.cold_rtc,
+        usb=options.usb,
+        card_mb=options.card_mb,
+        site=camera_site(device_dir / "camconfig.toml"),
+        network=network,
+        power_cuts=cuts,
+        awake_cuts=awake_cuts,
+        nvm_cuts=nvm_cuts,
+        faults=options.faults,
+        version=options.circuitpython,
+        sensor=options.sensor,
+        camera_switch=options.camera_switch,
+        events=events,
+        console=console,
+    )
     device.after_wake.append(judge.Syncs())
-    bar = tqdm(total=round(options.days * 86400), unit="s", unit_scale=True, desc="simulated",
-               disable=not options.progress or None, leave=False)
+    bar = tqdm(
+        total=round(options.days * 86400),
+        unit="s",
+        unit_scale=True,
+        desc="simulated",
+        disable=not options.progress or None,
+        leave=False,
+    )
     from sim.cloud.conditional import Placement, RemoteConfigs, camera_folder, parse_placement
-    remote = RemoteConfigs(cloud, camera_folder(device_dir / "camconfig.toml"), start,
-                           [Placement(*parse_placement(text)) for text in options.remote_config])
+
+    remote = RemoteConfigs(
+        cloud,
+        camera_folder(device_dir / "camconfig.toml"),
+        start,
+        [Placement(*parse_placement(text)) for text in options.remote_config],
+    )
 
     def before_wake(t: float) -> None:
         apply_cloud_faults(faults, cloud.faults, t)
@@ -209,8 +255,14 @@ def run(options: RunOptions) -> dict:
         from sim.preview import write_preview
 
         write_preview(device.sd, out)
-        write_plots(device.meter.trace, start, end, profile["battery"]["capacity_mAh"], out,
-                    "this firmware" if Path(options.firmware) == FIRMWARE_DIR else Path(options.firmware).name)
+        write_plots(
+            device.meter.trace,
+            start,
+            end,
+            profile["battery"]["capacity_mAh"],
+            out,
+            "this firmware" if Path(options.firmware) == FIRMWARE_DIR else Path(options.firmware).name,
+        )
     report["wall_s"] = round(host_time.perf_counter() - wall_start, 2)
     dump_json(out / "report.json", report)
     return report
@@ -238,8 +290,11 @@ def still_running(device: Device, end: float) -> bool:
 def battery_empty(device: Device) -> bool:
     """The board stopped for good: its battery is used up or sags below brown-out at boot."""
     device.ended = "battery empty"
-    device.event("battery_empty", charge_mAh=round(device.meter.total_mAh, 3),
-                 volts=round(device.battery.rest_volts(device.meter.total_mAh), 3))
+    device.event(
+        "battery_empty",
+        charge_mAh=round(device.meter.total_mAh, 3),
+        volts=round(device.battery.rest_volts(device.meter.total_mAh), 3),
+    )
     return False
 
 
@@ -297,8 +352,9 @@ def _iso_or_none(t: float | None) -> str | None:
     return None if t is None else iso(t)
 
 
-def floor_mAh(device: Device, profile, days: float, batches: int, bytes_up: int, frame_size: str,
-              warmup: int) -> float:
+def floor_mAh(
+    device: Device, profile, days: float, batches: int, bytes_up: int, frame_size: str, warmup: int
+) -> float:
     """The least any firmware could spend on this run (docs/power.md): the lowest sleep
     current for the whole period; per capture boot, camera start, warm-up frames, one frame and
     the card write; per photo byte uploaded its airtime; per batch the configuration asks for
@@ -313,15 +369,22 @@ def floor_mAh(device: Device, profile, days: float, batches: int, bytes_up: int,
     write_s = mean_kB / sd["write_kBps"]
     boot_s = profile.boot_s(device.version.name)
     per_capture_s = boot_s + camera_s + write_s
-    per_capture_mAs = (boot_s * profile["boot"]["current_mA"]
-                       + camera_s * (cpu + camera["extra_mA"]) + write_s * (cpu + sd["write_extra_mA"]))
+    per_capture_mAs = (
+        boot_s * profile["boot"]["current_mA"]
+        + camera_s * (cpu + camera["extra_mA"])
+        + write_s * (cpu + sd["write_extra_mA"])
+    )
     wifi, tls = profile["wifi"], profile["tls"]
     per_batch_s = wifi["connect_fast_s"] + tls["handshake_s"]
     per_batch_mAs = wifi["connect_fast_s"] * wifi["connect_mA"] + tls["handshake_s"] * tls["current_mA"]
     air_s = bytes_up / (wifi["throughput_kBps"] * 1024)
     awake_s = per_capture_s * len(device.captured) + per_batch_s * batches + air_s
-    total_mAs = (floor_sleep_mA * (days * 86400 - awake_s) + per_capture_mAs * len(device.captured)
-                 + per_batch_mAs * batches + air_s * wifi["tx_mA"])
+    total_mAs = (
+        floor_sleep_mA * (days * 86400 - awake_s)
+        + per_capture_mAs * len(device.captured)
+        + per_batch_mAs * batches
+        + air_s * wifi["tx_mA"]
+    )
     return total_mAs / 3600
 
 
@@ -332,8 +395,10 @@ def lowest_camera_state(device: Device, profile) -> tuple[str, float]:
     sensor = device.camera.sensor
     if device.camera.switch_gpio is not None:
         return "off", camera_sleep_mA(profile, sensor, "off")
-    return min(((state, camera_sleep_mA(profile, sensor, state)) for state in RETURNING_STATES[sensor]),
-               key=lambda pair: pair[1])
+    return min(
+        ((state, camera_sleep_mA(profile, sensor, state)) for state in RETURNING_STATES[sensor]),
+        key=lambda pair: pair[1],
+    )
 
 
 def firmware_state(device: Device):
@@ -347,8 +412,15 @@ def firmware_state(device: Device):
     return state
 
 
-def build_report(device: Device, options: RunOptions, profile, start: float, end: float,
-                 cloud_dir: Path, changes: list[tuple[float, str]] | None = None) -> dict:
+def build_report(
+    device: Device,
+    options: RunOptions,
+    profile,
+    start: float,
+    end: float,
+    cloud_dir: Path,
+    changes: list[tuple[float, str]] | None = None,
+) -> dict:
     """The run judged by the configuration in force: the local camconfig.toml, then each remote
     one from the wake after the one that fetched it (`changes`: (true UTC of the fetch, its
     text), sim/cloud/conditional.py)."""
@@ -401,7 +473,9 @@ def build_report(device: Device, options: RunOptions, profile, start: float, end
         "power_cuts": counters["power_cuts"],
         "watchdog_resets": counters["watchdog_resets"],
         "sleep_mA": round(device.meter.mAs.get("sleep", 0.0) / sleep_s, 4) if sleep_s else 0.0,
-        "camera_sleep_state": max(device.sleep_by_camera, key=device.sleep_by_camera.__getitem__, default=None),
+        "camera_sleep_state": max(
+            device.sleep_by_camera, key=device.sleep_by_camera.__getitem__, default=None
+        ),
         "camera_sleep_h": {state: round(s / 3600, 1) for state, s in sorted(device.sleep_by_camera.items())},
         "sensor": device.camera.sensor,
         "camera_switch": options.camera_switch,
@@ -409,21 +483,36 @@ def build_report(device: Device, options: RunOptions, profile, start: float, end
         "charge_mAh": round(charge, 3),
         "mean_current_mA": round(charge / (lived_days * 24), 4) if lived_days else 0.0,
         "battery_mAh": profile["battery"]["capacity_mAh"],
-        "battery_days": round(profile["battery"]["capacity_mAh"] / (charge / lived_days), 1) if charge else None,
+        "battery_days": round(profile["battery"]["capacity_mAh"] / (charge / lived_days), 1)
+        if charge
+        else None,
         # Why the board stopped before the end of the run, and when (days into the run).
         "ended": device.ended or "end of run",
         "ended_day": round(lived_days, 3),
         "battery_v_end": round(device.battery.rest_volts(charge), 3),
         "brownouts": counters["brownouts"],
         "safe_mode_s": round(device.safe_mode_s, 1),
-        "floor_mAh": round(floor_mAh(device, profile, lived_days, judged["required_batches"],
-                                     census["uploaded_bytes"],
-                                     camera["frame_size"], camera["warmup_frames"]), 3),
+        "floor_mAh": round(
+            floor_mAh(
+                device,
+                profile,
+                lived_days,
+                judged["required_batches"],
+                census["uploaded_bytes"],
+                camera["frame_size"],
+                camera["warmup_frames"],
+            ),
+            3,
+        ),
         "per_phase_mAh": device.meter.per_phase_mAh(),
-        "awake_s": {kind: {"count": len(v), "mean": round(sum(v) / len(v), 3), "max": round(max(v), 3)}
-                    for kind, v in sorted(awake.items())},
-        "awake_mAh": {kind: {"mean": round(sum(v) / len(v), 5), "max": round(max(v), 5)}
-                      for kind, v in sorted(awake_charge.items())},
+        "awake_s": {
+            kind: {"count": len(v), "mean": round(sum(v) / len(v), 3), "max": round(max(v), 3)}
+            for kind, v in sorted(awake.items())
+        },
+        "awake_mAh": {
+            kind: {"mean": round(sum(v) / len(v), 5), "max": round(max(v), 5)}
+            for kind, v in sorted(awake_charge.items())
+        },
         "errors": dict(sorted(device.errors.items())),
         "days": days,
         "circuitpython": device.version.name,

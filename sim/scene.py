@@ -18,10 +18,22 @@ from astral.sun import azimuth, elevation
 from PIL import Image, ImageDraw, ImageFilter
 
 FRAME_SIZES = {
-    "R96X96": (96, 96), "QQVGA": (160, 120), "R128X128": (128, 128), "QCIF": (176, 144),
-    "HQVGA": (240, 176), "R240X240": (240, 240), "QVGA": (320, 240), "R320X320": (320, 320),
-    "CIF": (400, 296), "HVGA": (480, 320), "VGA": (640, 480), "SVGA": (800, 600),
-    "XGA": (1024, 768), "HD": (1280, 720), "SXGA": (1280, 1024), "UXGA": (1600, 1200),
+    "R96X96": (96, 96),
+    "QQVGA": (160, 120),
+    "R128X128": (128, 128),
+    "QCIF": (176, 144),
+    "HQVGA": (240, 176),
+    "R240X240": (240, 240),
+    "QVGA": (320, 240),
+    "R320X320": (320, 320),
+    "CIF": (400, 296),
+    "HVGA": (480, 320),
+    "VGA": (640, 480),
+    "SVGA": (800, 600),
+    "XGA": (1024, 768),
+    "HD": (1280, 720),
+    "SXGA": (1280, 1024),
+    "UXGA": (1600, 1200),
 }
 
 
@@ -35,19 +47,29 @@ def _landscape(size: tuple[int, int]) -> Image.Image:
     w, h = size
     horizon = int(h * 0.55)
     sky = Image.linear_gradient("L").resize((w, horizon))
-    sky_rgb = Image.merge("RGB", (sky.point(lambda v: 90 + v // 3),
-                                  sky.point(lambda v: 140 + v // 4),
-                                  Image.new("L", (w, horizon), 235)))
+    sky_rgb = Image.merge(
+        "RGB",
+        (
+            sky.point(lambda v: 90 + v // 3),
+            sky.point(lambda v: 140 + v // 4),
+            Image.new("L", (w, horizon), 235),
+        ),
+    )
     image = Image.new("RGB", (w, h), (70, 110, 50))
     image.paste(sky_rgb, (0, 0))
     draw = ImageDraw.Draw(image)
     rng = random.Random(w * 7919 + h)
-    hill = [(0, horizon)] + [(x, horizon - int(h * 0.08 * (1 + rng.random())))
-                             for x in range(0, w + 1, max(1, w // 12))] + [(w, horizon), (w, h), (0, h)]
+    hill = (
+        [(0, horizon)]
+        + [(x, horizon - int(h * 0.08 * (1 + rng.random()))) for x in range(0, w + 1, max(1, w // 12))]
+        + [(w, horizon), (w, h), (0, h)]
+    )
     draw.polygon(hill, fill=(60, 100, 45))
     draw.rectangle((int(w * 0.15), int(h * 0.45), int(w * 0.35), int(h * 0.70)), fill=(120, 80, 60))
-    draw.polygon([(int(w * 0.13), int(h * 0.45)), (int(w * 0.25), int(h * 0.33)),
-                  (int(w * 0.37), int(h * 0.45))], fill=(90, 40, 35))
+    draw.polygon(
+        [(int(w * 0.13), int(h * 0.45)), (int(w * 0.25), int(h * 0.33)), (int(w * 0.37), int(h * 0.45))],
+        fill=(90, 40, 35),
+    )
     draw.rectangle((int(w * 0.72), int(h * 0.40), int(w * 0.74), int(h * 0.72)), fill=(80, 55, 30))
     draw.ellipse((int(w * 0.64), int(h * 0.22), int(w * 0.82), int(h * 0.48)), fill=(40, 90, 35))
     texture = Image.effect_noise((w, h), 48).filter(ImageFilter.GaussianBlur(0.6))
@@ -74,8 +96,16 @@ def sun_position(utc: float, latitude: float, longitude: float) -> tuple[float, 
     return elevation(observer, when), azimuth(observer, when)
 
 
-def render_jpeg(frame_size: str, quality: int, utc: float, latitude: float, longitude: float,
-                rotate: int = 0, frame_number: int = 0, label: str = "") -> bytes:
+def render_jpeg(
+    frame_size: str,
+    quality: int,
+    utc: float,
+    latitude: float,
+    longitude: float,
+    rotate: int = 0,
+    frame_number: int = 0,
+    label: str = "",
+) -> bytes:
     size = FRAME_SIZES[frame_size]
     sun_elevation, sun_azimuth = sun_position(utc, latitude, longitude)
     light = max(0.04, min(1.0, (sun_elevation + 6) / 30))

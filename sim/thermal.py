@@ -25,15 +25,15 @@ from __future__ import annotations
 import math
 import random
 
-MEAN_C = 17.7               # mean air temperature (C); the sun adds ~2 C on average
-AIR_AMPLITUDE_C = 5.0       # half the daily air range
-WARMEST_SOLAR_H = 15.0      # the air is warmest at 15:00 local solar time
-WEATHER_SIGMA_C = 3.0       # day-to-day wander of the daily mean (1 sigma)
-SUN_GAIN_C = 12.0           # enclosure above air at full sun, clear sky
-RC_TEMPCO_FRACTION = 0.10 / 8.0   # rate change per C, as a fraction of the mean rate error
-WANDER_FRACTION = 0.004     # hourly wander of the rate, as a fraction of the mean (1 sigma)
-NOMINAL_C = 20.0            # the temperature at which the rate error is drift_ppm
-STEP_S = 600.0              # integration step over a sleep
+MEAN_C = 17.7  # mean air temperature (C); the sun adds ~2 C on average
+AIR_AMPLITUDE_C = 5.0  # half the daily air range
+WARMEST_SOLAR_H = 15.0  # the air is warmest at 15:00 local solar time
+WEATHER_SIGMA_C = 3.0  # day-to-day wander of the daily mean (1 sigma)
+SUN_GAIN_C = 12.0  # enclosure above air at full sun, clear sky
+RC_TEMPCO_FRACTION = 0.10 / 8.0  # rate change per C, as a fraction of the mean rate error
+WANDER_FRACTION = 0.004  # hourly wander of the rate, as a fraction of the mean (1 sigma)
+NOMINAL_C = 20.0  # the temperature at which the rate error is drift_ppm
+STEP_S = 600.0  # integration step over a sleep
 
 
 class Thermal:
@@ -50,7 +50,7 @@ class Thermal:
         """(weather offset C, clear-sky fraction) of a UTC day number: the weather is a moving
         sum of daily shocks (each day keeps 0.7 of the day before), so it persists for days."""
         if day not in self._days:
-            weather = sum(0.7 ** k * self._shock(day - k) for k in range(8)) * math.sqrt(1 - 0.49)
+            weather = sum(0.7**k * self._shock(day - k) for k in range(8)) * math.sqrt(1 - 0.49)
             self._days[day] = (weather, random.Random((self.seed * 1_000_003) ^ (day * 31)).random())
         return self._days[day]
 
@@ -66,11 +66,12 @@ class Thermal:
 
     def sun_elevation_sine(self, t: float) -> float:
         """sin(elevation) of the sun, 0 below the horizon (declination and hour angle only)."""
-        day_of_year = (t / 86400 + 10) % 365.25   # ~days since the December solstice
+        day_of_year = (t / 86400 + 10) % 365.25  # ~days since the December solstice
         declination = -math.radians(23.44) * math.cos(2 * math.pi * day_of_year / 365.25)
         hour_angle = 2 * math.pi * ((t % 86400) / 86400 + self.longitude / 360.0 - 0.5)
-        sine = (math.sin(self.latitude) * math.sin(declination)
-                + math.cos(self.latitude) * math.cos(declination) * math.cos(hour_angle))
+        sine = math.sin(self.latitude) * math.sin(declination) + math.cos(self.latitude) * math.cos(
+            declination
+        ) * math.cos(hour_angle)
         return max(0.0, sine)
 
     def _wander(self, t: float) -> float:

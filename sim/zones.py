@@ -72,7 +72,7 @@ def dst_interval(zone, now: float) -> tuple[int, int, int] | None:
     intervals = []
     for i, (at, offset) in enumerate(changes):
         if is_dst(zone, at):
-            end = next((t for t, _ in changes[i + 1:] if not is_dst(zone, t)), 0)
+            end = next((t for t, _ in changes[i + 1 :] if not is_dst(zone, t)), 0)
             intervals.append((at, end, offset))
     if not intervals:
         return None
@@ -87,8 +87,12 @@ def iso_z(utc: int) -> str:
 
 
 def _offset(seconds: int) -> dict:
-    return {"seconds": seconds, "milliseconds": seconds * 1000, "ticks": seconds * 10_000_000,
-            "nanoseconds": seconds * 1_000_000_000}
+    return {
+        "seconds": seconds,
+        "milliseconds": seconds * 1000,
+        "ticks": seconds * 10_000_000,
+        "nanoseconds": seconds * 1_000_000_000,
+    }
 
 
 def timeapi_zone(name: str, now: float) -> dict | None:
@@ -107,13 +111,20 @@ def timeapi_zone(name: str, now: float) -> dict | None:
     dst = None
     if interval is not None:
         start, end, dst_offset = interval
-        dst = {"dstName": datetime.fromtimestamp(start, zone).tzname(),
-               "dstOffsetToUtc": _offset(dst_offset),
-               "dstOffsetToStandardTime": _offset(dst_offset - standard),
-               "dstStart": iso_z(start), "dstEnd": iso_z(end) if end else None,
-               "dstDuration": {"days": (end - start) // 86400 if end else 0}}
-    return {"timeZone": name,
-            "currentLocalTime": datetime.fromtimestamp(now, zone).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3],
-            "currentUtcOffset": _offset(current), "standardUtcOffset": _offset(standard),
-            "hasDayLightSaving": interval is not None, "isDayLightSavingActive": is_dst(zone, now),
-            "dstInterval": dst}
+        dst = {
+            "dstName": datetime.fromtimestamp(start, zone).tzname(),
+            "dstOffsetToUtc": _offset(dst_offset),
+            "dstOffsetToStandardTime": _offset(dst_offset - standard),
+            "dstStart": iso_z(start),
+            "dstEnd": iso_z(end) if end else None,
+            "dstDuration": {"days": (end - start) // 86400 if end else 0},
+        }
+    return {
+        "timeZone": name,
+        "currentLocalTime": datetime.fromtimestamp(now, zone).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3],
+        "currentUtcOffset": _offset(current),
+        "standardUtcOffset": _offset(standard),
+        "hasDayLightSaving": interval is not None,
+        "isDayLightSavingActive": is_dst(zone, now),
+        "dstInterval": dst,
+    }

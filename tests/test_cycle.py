@@ -53,7 +53,9 @@ def test_shipped_week_captures_every_slot(simulate) -> None:
     assert report["nvm_writes"] <= 1 + report["upload_batches"] + 8
     names = sorted(p.name for p in (out / "device" / "sd" / "timelapse" / "000").iterdir())
     assert names[0].startswith("CAM1_000001_20260601T0100")  # local capture time (+01:00)
-    assert all((out / "device" / "sd" / "timelapse" / "000" / n).read_bytes()[:2] == b"\xff\xd8" for n in names)
+    assert all(
+        (out / "device" / "sd" / "timelapse" / "000" / n).read_bytes()[:2] == b"\xff\xd8" for n in names
+    )
 
 
 @pytest.mark.slow
@@ -76,7 +78,8 @@ def test_fourteen_days_with_active_hours_night_interval_and_stop(simulate) -> No
 @pytest.mark.slow
 def test_daylight_mode_at_60_north(simulate, start: str) -> None:
     text = SHIPPED.replace("latitude = 52.37", "latitude = 60.0").replace(
-        'active_hours = ["06:00", "20:00"]\nnight_interval = "60m"', "daylight = true")
+        'active_hours = ["06:00", "20:00"]\nnight_interval = "60m"', "daylight = true"
+    )
     report, out = simulate(days=3, config_text=text, start=start, rtc_drift_ppm=0)
     captures = events(out, "capture")
     assert report["captures"] == report["scheduled_slots"] == len(captures) > 10
@@ -104,8 +107,9 @@ def test_power_cuts_lose_nothing_and_never_repeat_a_sequence_number(simulate) ->
 
 def test_wake_that_raises_is_recorded_and_still_sleeps(simulate, firmware_copy: Path) -> None:
     source = firmware_copy / "timelapse" / "schedule.py"
-    source.write_text(source.read_text()
-                      + "\n\ndef slot_at(t, sched, tolerance):\n    raise ZeroDivisionError('boom')\n")
+    source.write_text(
+        source.read_text() + "\n\ndef slot_at(t, sched, tolerance):\n    raise ZeroDivisionError('boom')\n"
+    )
     report, out = simulate(days=0.5, firmware=firmware_copy)
     assert report["crashes"] == 0
     assert report["errors"]["crash"] == report["wakes"] > 1
@@ -132,11 +136,11 @@ def test_fuzzed_camconfig_never_crashes_a_wake(simulate) -> None:
             choice = rng.random()
             if choice < 0.3 and line:
                 j = rng.randrange(len(line))
-                edited[i] = line[:j] + rng.choice('"=[]#{}x0:.,\\ ') + line[j + 1:]
+                edited[i] = line[:j] + rng.choice('"=[]#{}x0:.,\\ ') + line[j + 1 :]
             elif choice < 0.5:
                 del edited[i]
             elif choice < 0.7:
-                edited.insert(i, rng.choice(["[camera]", "x = ", "interval = \"0m\"", "latitude = 200"]))
+                edited.insert(i, rng.choice(["[camera]", "x = ", 'interval = "0m"', "latitude = 200"]))
             else:
                 edited[i] = line.replace("10", "-1").replace("06:00", "25:00").replace("SVGA", "BIG")
         text = "\n".join(edited) + "\n"
@@ -192,7 +196,7 @@ def test_config_change_costs_one_nvm_write_and_broken_edit_keeps_last_good(simul
     for _ in range(3):
         wake()
     assert device.counters.nvm_writes == 3  # the error, recorded once
-    assert device.errors["config"] == 1     # parsed once: the cached size/mtime says unchanged
+    assert device.errors["config"] == 1  # parsed once: the cached size/mtime says unchanged
     gaps = [b[1] - a[1] for a, b in pairwise(device.capture_times[-3:])]
     assert all(abs(g - 300) < 5 for g in gaps)  # still the last good 5 minutes
 
@@ -211,8 +215,8 @@ def test_garbled_sleep_memory_and_nvm_record_are_detected_and_replaced(simulate,
     assert outcome == "sleep" and isinstance(target, float)
     device.sleep_until(target, float("inf"))
     device.reset_reason = "DEEP_SLEEP_ALARM"
-    device.sleep_memory[20] ^= 0x55   # a bit flip in the hot record
-    device.nvm[30] ^= 0x10            # ... and in the NVM record's payload
+    device.sleep_memory[20] ^= 0x55  # a bit flip in the hot record
+    device.nvm[30] ^= 0x10  # ... and in the NVM record's payload
     outcome, _ = device.wake()
     assert outcome == "sleep"
     console = device.console.getvalue()
@@ -233,7 +237,9 @@ def test_missing_card_and_full_card_are_recorded_not_fatal(simulate) -> None:
     on_card = list((out / "device" / "sd").rglob("*.jpg"))
     assert 0 < len(on_card) < report["captures"] and "card_full" not in report["errors"]
     # ... unsent ones never do: without uploads the card fills and capture stops.
-    report, out = simulate(days=1, card_mb=66, config_text=SHIPPED.replace("enabled = true", "enabled = false"))
+    report, out = simulate(
+        days=1, card_mb=66, config_text=SHIPPED.replace("enabled = true", "enabled = false")
+    )
     assert report["crashes"] == 0 and 0 < report["captures"] < report["scheduled_slots"]
     assert report["errors"]["card_full"] >= 1
     assert report["lost_images"] == 0
@@ -259,6 +265,12 @@ def test_capture_only_wake_imports_no_network_stack(tmp_path: Path) -> None:
     imported = set(device.wake_records[-1].imported)
     assert device.wake_records[-1].kind == "capture"
     assert {"espcamera", "sdcardio", "timelapse.camera"} <= imported
-    network_stack = {"wifi", "socketpool", "adafruit_requests", "adafruit_connection_manager",
-                     "adafruit_ntp", "timelapse.config"}  # an unchanged config is not parsed either
+    network_stack = {
+        "wifi",
+        "socketpool",
+        "adafruit_requests",
+        "adafruit_connection_manager",
+        "adafruit_ntp",
+        "timelapse.config",
+    }  # an unchanged config is not parsed either
     assert not imported & network_stack, imported & network_stack

@@ -65,6 +65,7 @@ def single_bits(value: float) -> int:
 
 # ---- time ---------------------------------------------------------------------------------------
 
+
 def test_sleep_takes_numbers_and_whole_milliseconds_from_zero(awake) -> None:
     device = awake()
     with pytest.raises(TypeError, match="^can't convert str to float$"):
@@ -80,7 +81,7 @@ def test_sleep_takes_numbers_and_whole_milliseconds_from_zero(awake) -> None:
     time_.sleep(-0.001)  # (int)(-1.0 + 0.5) = 0: C truncates toward zero, no error
     time_.sleep(0.0004)  # rounds to 0 ms
     assert device.clock.monotonic == before
-    time_.sleep(0.02)    # 20 ms: mp_hal_delay_ms waits 20 * 32768 // 1000 = 655 subticks
+    time_.sleep(0.02)  # 20 ms: mp_hal_delay_ms waits 20 * 32768 // 1000 = 655 subticks
     assert device.clock.monotonic - before == pytest.approx(655 / 32768, abs=1e-12)
 
 
@@ -101,6 +102,7 @@ def test_monotonic_ns_is_an_int_in_steps_of_a_32768th_second(awake) -> None:
 
 
 # ---- os -----------------------------------------------------------------------------------------
+
 
 def test_stat_is_fats_ten_tuple_in_two_second_steps(awake) -> None:
     device = awake()
@@ -176,7 +178,9 @@ def test_the_firmware_spool_works_with_fat_listings(awake) -> None:
 
 def load_firmware_module(relative: str, **replaced):
     """A firmware module loaded from its source with board modules in place of CPython's."""
-    spec = importlib.util.spec_from_file_location("fw_" + relative.replace("/", "_")[:-3], FIRMWARE_DIR / relative)
+    spec = importlib.util.spec_from_file_location(
+        "fw_" + relative.replace("/", "_")[:-3], FIRMWARE_DIR / relative
+    )
     assert spec is not None and spec.loader is not None
     module = importlib.util.module_from_spec(spec)
     board = circuitpython.modules()
@@ -195,6 +199,7 @@ def load_firmware_module(relative: str, **replaced):
 
 
 # ---- wifi.radio ---------------------------------------------------------------------------------
+
 
 def test_ap_info_and_ipv4_address_are_none_unless_joined(awake) -> None:
     device = awake()
@@ -215,7 +220,11 @@ def test_set_ipv4_address_takes_ipv4address_keywords_only(awake) -> None:
     device = awake()
     wifi._on_import()
     radio = wifi.radio
-    address, mask, gateway = IPv4Address("192.168.1.50"), IPv4Address("255.255.255.0"), IPv4Address("192.168.1.1")
+    address, mask, gateway = (
+        IPv4Address("192.168.1.50"),
+        IPv4Address("255.255.255.0"),
+        IPv4Address("192.168.1.1"),
+    )
     with pytest.raises(TypeError, match="^extra positional arguments given$"):
         radio.set_ipv4_address(address, mask, gateway)
     with pytest.raises(TypeError, match="^'gateway' argument required$"):
@@ -242,6 +251,7 @@ def test_a_static_address_without_a_gateway_is_a_wifi_error_not_a_crash(simulate
 
 
 # ---- binascii, math, errno ----------------------------------------------------------------------
+
 
 @pytest.mark.parametrize("version", ["9.2.8", "10.0.3", "10.1.0"])
 def test_binascii_is_the_boards(awake, version: str) -> None:
@@ -271,13 +281,62 @@ def test_binascii_is_the_boards(awake, version: str) -> None:
 
 def test_math_has_the_boards_names_and_c_results(awake) -> None:
     awake()
-    for missing in ("log2", "log10", "expm1", "cosh", "sinh", "tanh", "acosh", "asinh", "atanh",
-                    "erf", "erfc", "gamma", "lgamma", "dist", "tau", "inf", "nan", "isclose",
-                    "factorial", "fsum", "gcd", "hypot", "prod", "comb"):
+    for missing in (
+        "log2",
+        "log10",
+        "expm1",
+        "cosh",
+        "sinh",
+        "tanh",
+        "acosh",
+        "asinh",
+        "atanh",
+        "erf",
+        "erfc",
+        "gamma",
+        "lgamma",
+        "dist",
+        "tau",
+        "inf",
+        "nan",
+        "isclose",
+        "factorial",
+        "fsum",
+        "gcd",
+        "hypot",
+        "prod",
+        "comb",
+    ):
         assert not hasattr(math_, missing), missing
-    for present in ("e", "pi", "sqrt", "pow", "exp", "log", "cos", "sin", "tan", "acos", "asin",
-                    "atan", "atan2", "ceil", "copysign", "fabs", "floor", "fmod", "frexp", "ldexp",
-                    "modf", "isfinite", "isinf", "isnan", "trunc", "radians", "degrees"):
+    for present in (
+        "e",
+        "pi",
+        "sqrt",
+        "pow",
+        "exp",
+        "log",
+        "cos",
+        "sin",
+        "tan",
+        "acos",
+        "asin",
+        "atan",
+        "atan2",
+        "ceil",
+        "copysign",
+        "fabs",
+        "floor",
+        "fmod",
+        "frexp",
+        "ldexp",
+        "modf",
+        "isfinite",
+        "isinf",
+        "isnan",
+        "trunc",
+        "radians",
+        "degrees",
+    ):
         assert hasattr(math_, present), present
     assert single_bits(math_.pi) == 0x40490FD8  # single pi 0x40490fdb, two low bits dropped
     for value in (math_.sin(0.5), math_.radians(10), math_.degrees(1), math_.acos(0.3), math_.sqrt(2)):
@@ -287,7 +346,12 @@ def test_math_has_the_boards_names_and_c_results(awake) -> None:
     assert math.isnan(math_.sin(math.inf)) and math.isnan(math_.fmod(1, 0))
     assert math_.exp(1000) == math.inf and math_.exp(100) == math.inf  # single overflows at 88.7
     assert math_.pow(0, -1) == math.inf and math.isnan(math_.pow(-8, 1 / 3))
-    for call in (lambda: math_.sqrt(-1), lambda: math_.log(0), lambda: math_.log(8, 1), lambda: math_.log(8, -2)):
+    for call in (
+        lambda: math_.sqrt(-1),
+        lambda: math_.log(0),
+        lambda: math_.log(8, 1),
+        lambda: math_.log(8, -2),
+    ):
         with pytest.raises(ValueError, match="^math domain error$"):
             call()
     assert math_.floor(2.5) == 2 and type(math_.ceil(2.5)) is int and math_.trunc(-2.5) == -2
@@ -309,17 +373,41 @@ def test_the_sun_with_the_boards_math_stays_within_a_second(awake) -> None:
     host = load_firmware_module("timelapse/sun.py", math=math)
     for latitude, longitude in ((52.37, 4.9), (-33.9, 18.4), (69.6, 18.9), (0.0, -78.5)):
         for days in range(20454, 20454 + 365, 29):
-            ours, theirs = board.solar_day(days, latitude, longitude), host.solar_day(days, latitude, longitude)
+            ours, theirs = (
+                board.solar_day(days, latitude, longitude),
+                host.solar_day(days, latitude, longitude),
+            )
             assert (ours is None) == (theirs is None)
             if ours:
                 assert abs(ours[0] - theirs[0]) <= 1 and abs(ours[1] - theirs[1]) <= 1
 
 
-NEWLIB = {"EPERM": 1, "ENOENT": 2, "EIO": 5, "EBADF": 9, "EAGAIN": 11, "ENOMEM": 12, "EACCES": 13,
-          "EEXIST": 17, "ENODEV": 19, "EISDIR": 21, "EINVAL": 22, "ENOSPC": 28, "EROFS": 30,
-          "EOPNOTSUPP": 95, "ECONNRESET": 104, "ENOBUFS": 105, "ECONNREFUSED": 111,
-          "EADDRINUSE": 112, "ECONNABORTED": 113, "ETIMEDOUT": 116, "EHOSTUNREACH": 118,
-          "EINPROGRESS": 119, "EALREADY": 120, "ENOTCONN": 128}  # newlib sys/errno.h
+NEWLIB = {
+    "EPERM": 1,
+    "ENOENT": 2,
+    "EIO": 5,
+    "EBADF": 9,
+    "EAGAIN": 11,
+    "ENOMEM": 12,
+    "EACCES": 13,
+    "EEXIST": 17,
+    "ENODEV": 19,
+    "EISDIR": 21,
+    "EINVAL": 22,
+    "ENOSPC": 28,
+    "EROFS": 30,
+    "EOPNOTSUPP": 95,
+    "ECONNRESET": 104,
+    "ENOBUFS": 105,
+    "ECONNREFUSED": 111,
+    "EADDRINUSE": 112,
+    "ECONNABORTED": 113,
+    "ETIMEDOUT": 116,
+    "EHOSTUNREACH": 118,
+    "EINPROGRESS": 119,
+    "EALREADY": 120,
+    "ENOTCONN": 128,
+}  # newlib sys/errno.h
 
 
 def test_errno_has_the_boards_24_names_with_newlib_numbers() -> None:
@@ -336,8 +424,10 @@ def test_errno_has_the_boards_24_names_with_newlib_numbers() -> None:
 
 
 def test_a_wake_imports_the_boards_errno_math_and_binascii(make_board) -> None:
-    code = ("import binascii, errno, math\n"
-            "print('board', errno.EHOSTUNREACH, hasattr(math, 'log10'), hasattr(binascii, 'Error'))\n")
+    code = (
+        "import binascii, errno, math\n"
+        "print('board', errno.EHOSTUNREACH, hasattr(math, 'log10'), hasattr(binascii, 'Error'))\n"
+    )
     device = make_board("imports", code)
     device.wake()
     assert "board 118 False False" in device.console.getvalue()
@@ -380,7 +470,12 @@ class BuiltinCalls(ast.NodeVisitor):
                     if is_builtin(alias.name):
                         top = alias.name.split(".")[0]
                         bound[alias.asname or top] = alias.name if alias.asname else top
-            elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module and is_builtin(node.module):
+            elif (
+                isinstance(node, ast.ImportFrom)
+                and node.level == 0
+                and node.module
+                and is_builtin(node.module)
+            ):
                 for alias in node.names:
                     bound[alias.asname or alias.name] = node.module + "." + alias.name
             stack.extend(ast.iter_child_nodes(node))
@@ -454,9 +549,11 @@ def audit_table(text: str) -> dict[str, tuple[set[str], str]]:
     """The ledger's audit table (header `| module | APIs called | covered by |`): module ->
     (its APIs as written in backticks, the covered-by cell)."""
     lines = text.splitlines()
-    start = next(i for i, line in enumerate(lines) if re.match(r"^\| module \| APIs called \| covered by \|$", line))
+    start = next(
+        i for i, line in enumerate(lines) if re.match(r"^\| module \| APIs called \| covered by \|$", line)
+    )
     table: dict[str, tuple[set[str], str]] = {}
-    for line in lines[start + 2:]:
+    for line in lines[start + 2 :]:
         if not line.startswith("|"):
             break
         module, apis, covered = (cell.strip() for cell in line.strip("|").split("|"))
@@ -484,23 +581,33 @@ def test_the_audit_finds_calls_through_imports_and_scopes(tmp_path: Path) -> Non
         "def f():\n    import rtc\n    rtc.RTC().datetime = (1,)\n    w.radio.connect('a')\n"
         "    time.sleep(1)\n    ticks.now()\n    return binascii.hexlify(b'').decode()\n"
         "def g():\n    rtc = 5\n    return rtc.real\n"
-        "def h():\n    import binascii\n    return binascii.hexlify(b'').decode()\n")
-    assert set(builtin_calls([source])) == {"micropython.const", "rtc.RTC().datetime", "wifi.radio.connect",
-                                            "time.sleep", "binascii.hexlify"}
+        "def h():\n    import binascii\n    return binascii.hexlify(b'').decode()\n"
+    )
+    assert set(builtin_calls([source])) == {
+        "micropython.const",
+        "rtc.RTC().datetime",
+        "wifi.radio.connect",
+        "time.sleep",
+        "binascii.hexlify",
+    }
 
 
 def test_every_builtin_the_firmware_calls_has_a_row_in_the_audit_table() -> None:
     calls = builtin_calls(python_files())
     assert {"time.sleep", "os.stat", "wifi.radio.ap_info", "math.acos", "binascii.crc32"} <= set(calls)
     missing = uncovered(calls, audit_table(LEDGER.read_text()))
-    assert not missing, "APIs the firmware calls with no row in docs/fidelity.md's audit table: " + "; ".join(missing)
+    assert not missing, "APIs the firmware calls with no row in docs/fidelity.md's audit table: " + "; ".join(
+        missing
+    )
 
 
 def test_every_builtin_the_libraries_call_has_a_row_in_the_audit_table() -> None:
     calls = builtin_calls(libraries())
     assert {"time.monotonic_ns", "errno.EAGAIN"} <= set(calls)
     missing = uncovered(calls, audit_table(LEDGER.read_text()))
-    assert not missing, "APIs the libraries call with no row in docs/fidelity.md's audit table: " + "; ".join(missing)
+    assert not missing, "APIs the libraries call with no row in docs/fidelity.md's audit table: " + "; ".join(
+        missing
+    )
 
 
 def test_a_new_call_to_an_unlisted_api_fails_the_audit(tmp_path: Path) -> None:

@@ -23,7 +23,9 @@ from sim.runner import RunOptions, install_firmware, live_once, parse_start
 from tools.firmware import FIRMWARE_DIR, ROOT
 
 START = parse_start(RunOptions.start)
-SLEEP_60 = "alarm.exit_and_deep_sleep_until_alarms(alarm.time.TimeAlarm(monotonic_time=time.monotonic() + 60))\n"
+SLEEP_60 = (
+    "alarm.exit_and_deep_sleep_until_alarms(alarm.time.TimeAlarm(monotonic_time=time.monotonic() + 60))\n"
+)
 
 
 @pytest.fixture
@@ -77,6 +79,7 @@ def small_profile(tmp_path: Path, capacity_mAh: float, ohm: float | None = None)
 
 # ---- alarm.time.TimeAlarm ---------------------------------------------------------------------
 
+
 def test_time_alarm_epoch_counts_whole_rtc_seconds(awake) -> None:
     device = awake(rtc_fraction=0.7)
     now = device.clock.monotonic
@@ -103,14 +106,18 @@ def test_time_alarm_refuses_the_past_and_bad_arguments(awake) -> None:
 def test_rtc_tick_race_no_longer_sends_the_wake_to_600_s(firmware_board) -> None:
     """Issue 13: a wake target one second ahead, and the RTC ticks past it before the alarm is
     made. The bare binding raises; the firmware's deep_sleep wakes at once, on schedule."""
-    race = ("import time, alarm\ntarget = time.time() + 1\ntime.sleep(2.0)\n"
-            "alarm.exit_and_deep_sleep_until_alarms(alarm.time.TimeAlarm(epoch_time=target))\n")
+    race = (
+        "import time, alarm\ntarget = time.time() + 1\ntime.sleep(2.0)\n"
+        "alarm.exit_and_deep_sleep_until_alarms(alarm.time.TimeAlarm(epoch_time=target))\n"
+    )
     bare = firmware_board(race)
     outcome = bare.wake()
     assert outcome[0] == "crash" and "Time is in the past." in outcome[1]
 
-    fixed = ("import time\nfrom timelapse import power\ntarget = time.time() + 1\ntime.sleep(2.0)\n"
-             "rtc_now = time.time()\npower.deep_sleep(target)\n")
+    fixed = (
+        "import time\nfrom timelapse import power\ntarget = time.time() + 1\ntime.sleep(2.0)\n"
+        "rtc_now = time.time()\npower.deep_sleep(target)\n"
+    )
     device = Device(bare.folder, load_profile(), start_utc=START, network=bare.network)
     (device.folder / "code.py").write_text(fixed)
     outcome, target = device.wake()
@@ -130,6 +137,7 @@ def test_exit_and_deep_sleep_checks_its_alarms(awake) -> None:
 
 
 # ---- alarm.pin.PinAlarm -----------------------------------------------------------------------
+
 
 def test_pin_alarm_rtc_pins_only_and_its_sleep_current(awake) -> None:
     device = awake()
@@ -153,8 +161,9 @@ def test_pin_alarm_rtc_pins_only_and_its_sleep_current(awake) -> None:
 def test_a_wake_pin_that_cannot_wake_is_dropped_not_the_sleep(firmware_board) -> None:
     """camconfig.toml's validator refuses such a pin (tests/test_field_robustness.py); should
     one reach deep_sleep all the same, the pin is dropped, never the sleep."""
-    device = firmware_board("import time\nfrom timelapse import power\n"
-                            "power.deep_sleep(time.time() + 60, 'D6')\n")
+    device = firmware_board(
+        "import time\nfrom timelapse import power\npower.deep_sleep(time.time() + 60, 'D6')\n"
+    )
     outcome = device.wake()
     assert outcome[0] == "sleep" and outcome[1] is not None
     assert "[error] wake_pin: D6: Can only alarm on RTC IO from deep sleep." in console(device)
@@ -163,17 +172,20 @@ def test_a_wake_pin_that_cannot_wake_is_dropped_not_the_sleep(firmware_board) ->
 
 # ---- pins when code.py ends --------------------------------------------------------------------
 
+
 def test_pins_reset_pulled_up_when_code_py_ends_except_preserved(make_board) -> None:
-    code = ("import alarm, board, digitalio, time\n"
-            "kept = digitalio.DigitalInOut(board.D1)\nkept.switch_to_output(False)\n"
-            "lost = digitalio.DigitalInOut(board.D2)\nlost.switch_to_output(False)\n"
-            "alarm.exit_and_deep_sleep_until_alarms(alarm.time.TimeAlarm(monotonic_time="
-            "time.monotonic() + 60), preserve_dios=(kept,))\n")
+    code = (
+        "import alarm, board, digitalio, time\n"
+        "kept = digitalio.DigitalInOut(board.D1)\nkept.switch_to_output(False)\n"
+        "lost = digitalio.DigitalInOut(board.D2)\nlost.switch_to_output(False)\n"
+        "alarm.exit_and_deep_sleep_until_alarms(alarm.time.TimeAlarm(monotonic_time="
+        "time.monotonic() + 60), preserve_dios=(kept,))\n"
+    )
     device = make_board("pins", code)
     outcome = device.wake()
     assert outcome[0] == "sleep"
-    assert device.pin_levels[2] is False   # D1 held low through deep sleep
-    assert device.pin_levels[3] is True    # D2 reset: pulled up
+    assert device.pin_levels[2] is False  # D1 held low through deep sleep
+    assert device.pin_levels[3] is True  # D2 reset: pulled up
     device.sleep_until(outcome[1], START + 86400)
     device.reset_reason = "DEEP_SLEEP_ALARM"
     woke = device.clock.true
@@ -196,7 +208,9 @@ def test_digitalinout_refuses_what_the_binding_refuses(awake) -> None:
 
 def test_the_marker_stays_low_through_deep_sleep(firmware_board) -> None:
     """The firmware holds its marker low (preserve_dios); reset, it would read high all night."""
-    config = (FIRMWARE_DIR / "camconfig.toml").read_text().replace("[power]\n", '[power]\nmarker_pin = "D1"\n')
+    config = (
+        (FIRMWARE_DIR / "camconfig.toml").read_text().replace("[power]\n", '[power]\nmarker_pin = "D1"\n')
+    )
     device = firmware_board(config=config)
     outcome = device.wake()
     assert outcome[0] == "sleep"
@@ -206,6 +220,7 @@ def test_the_marker_stays_low_through_deep_sleep(firmware_board) -> None:
 
 
 # ---- time ---------------------------------------------------------------------------------------
+
 
 def test_localtime_and_mktime_refuse_times_before_2000(awake) -> None:
     awake()
@@ -239,6 +254,7 @@ def test_a_time_sample_before_2025_is_refused_not_a_crash(awake) -> None:
 
 # ---- json ---------------------------------------------------------------------------------------
 
+
 def test_json_dumps_writes_six_significant_digits() -> None:
     text = json_.dumps({"offset": 12960.54321, "ppm": 4983.123456, "n": 3, "big": 431999999.0})
     back = json.loads(text)
@@ -249,14 +265,16 @@ def test_the_clock_offset_stays_small_so_json_keeps_it(firmware_board) -> None:
     """A sync that finds the RTC more than RESET_RTC_S off sets it, so the offset kept in sleep
     memory (JSON: 6 digits on the board) never grows to where it loses tenths or whole seconds;
     a smaller error stays in the offset (setting the RTC loses its sub-second phase)."""
-    code = ("import alarm, microcontroller, time\nfrom state.store import State\n"
-            "from timelapse import timesync\n"
-            "st = State.load(alarm.sleep_memory, microcontroller.nvm)\n"
-            "timesync.apply(st.hot, st.durable, time.time(), 0.0, 0.5)\n"
-            "for off in (1000, 1000, 5000, 5000):  # far samples: distrusted once, believed repeated\n"
-            "    before = time.time()\n"
-            "    timesync.apply(st.hot, st.durable, time.time() + off, 0.25, 0.5)\n"
-            "    print('RESULT', off, time.time() - before, st.hot['clock'][1])\n" + SLEEP_60)
+    code = (
+        "import alarm, microcontroller, time\nfrom state.store import State\n"
+        "from timelapse import timesync\n"
+        "st = State.load(alarm.sleep_memory, microcontroller.nvm)\n"
+        "timesync.apply(st.hot, st.durable, time.time(), 0.0, 0.5)\n"
+        "for off in (1000, 1000, 5000, 5000):  # far samples: distrusted once, believed repeated\n"
+        "    before = time.time()\n"
+        "    timesync.apply(st.hot, st.durable, time.time() + off, 0.25, 0.5)\n"
+        "    print('RESULT', off, time.time() - before, st.hot['clock'][1])\n" + SLEEP_60
+    )
     device = firmware_board(code)
     device.wake()
     results = [line.split()[1:] for line in console(device).splitlines() if line.startswith("RESULT")]
@@ -265,11 +283,12 @@ def test_the_clock_offset_stays_small_so_json_keeps_it(firmware_board) -> None:
 
     assert 1000 < timesync.RESET_RTC_S < 5000
     assert float(moved_small) == 0 and float(offset_small) == pytest.approx(1000.25, abs=0.01)
-    assert float(moved_big) == pytest.approx(5000, abs=1)          # the RTC was set ...
-    assert abs(float(offset_big)) < 1                              # ... and the offset is small
+    assert float(moved_big) == pytest.approx(5000, abs=1)  # the RTC was set ...
+    assert abs(float(offset_big)) < 1  # ... and the offset is small
 
 
 # ---- storage ------------------------------------------------------------------------------------
+
 
 def test_storage_mount_checks_its_mount_point(awake) -> None:
     device = awake()
@@ -314,6 +333,7 @@ def test_no_sd_folder_on_circuitpy_is_reported_not_a_crash(firmware_board, tmp_p
 
 # ---- the battery ------------------------------------------------------------------------------
 
+
 def test_battery_voltage_follows_charge_and_sags_under_load() -> None:
     battery = Battery(load_profile()["battery"])
     volts = [battery.rest_volts(battery.capacity_mAh * k / 20) for k in range(21)]
@@ -323,8 +343,10 @@ def test_battery_voltage_follows_charge_and_sags_under_load() -> None:
 
 
 def test_the_adc_reads_the_battery_through_the_divider(firmware_board) -> None:
-    code = ("from timelapse import power\nprint('volts', power.battery_volts("
-            "{'battery_pin': 'A0', 'divider': 2.0}))\nimport alarm, time\n" + SLEEP_60)
+    code = (
+        "from timelapse import power\nprint('volts', power.battery_volts("
+        "{'battery_pin': 'A0', 'divider': 2.0}))\nimport alarm, time\n" + SLEEP_60
+    )
     device = firmware_board(code)
     device.meter.add("drawn", 3600, 2000.0, device.clock.true)  # 2000 mAh used
     device.wake()
@@ -336,8 +358,10 @@ def test_brownout_resets_into_safe_mode_and_loses_sleep_memory(make_board, tmp_p
     """A WiFi peak the battery cannot hold: reset reason BROWNOUT, sleep memory and the RTC
     lost, CircuitPython in safe mode; without safemode.py it waits awake until the battery is flat."""
     profile = load_profile(small_profile(tmp_path, 100, ohm=1.2))
-    code = ("import alarm, time, wifi\nalarm.sleep_memory[0] = 7\n"
-            "wifi.radio.connect('sim-ap', 'sim-password')\n" + SLEEP_60)
+    code = (
+        "import alarm, time, wifi\nalarm.sleep_memory[0] = 7\n"
+        "wifi.radio.connect('sim-ap', 'sim-password')\n" + SLEEP_60
+    )
     device = make_board("brown", code)
     device.profile = profile
     device.battery = Battery(profile["battery"])
@@ -352,8 +376,9 @@ def test_brownout_resets_into_safe_mode_and_loses_sleep_memory(make_board, tmp_p
 
 
 def test_microcontroller_reset_loses_sleep_memory(make_board) -> None:
-    device = make_board("reset", "import alarm, microcontroller\nalarm.sleep_memory[0] = 9\n"
-                                 "microcontroller.reset()\n")
+    device = make_board(
+        "reset", "import alarm, microcontroller\nalarm.sleep_memory[0] = 9\nmicrocontroller.reset()\n"
+    )
     live_once(device, START + 86400)
     assert device.reset_reason == "SOFTWARE" and device.sleep_memory[0] == 0
 
@@ -367,7 +392,9 @@ def test_a_small_battery_ends_the_run_cleanly(simulate, tmp_path: Path) -> None:
     report, out = simulate(days=5, config_text=config, profile=small_profile(tmp_path, 100))
     # No later than deep sleep alone would empty it, and not absurdly early (wakes are a share).
     sleep_only_days = 100 / (report["sleep_mA"] * 24)
-    assert report["ended"] == "battery empty" and 0.6 * sleep_only_days < report["ended_day"] < sleep_only_days
+    assert (
+        report["ended"] == "battery empty" and 0.6 * sleep_only_days < report["ended_day"] < sleep_only_days
+    )
     assert report["charge_mAh"] == pytest.approx(100, abs=0.01)
     assert report["crashes"] == 0 and report["brownouts"] == 0 and report["lost_images"] == 0
     events = [json.loads(line) for line in (out / "events.jsonl").read_text().splitlines()]

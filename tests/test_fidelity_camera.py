@@ -21,28 +21,49 @@ from tools.firmware import FIRMWARE_DIR
 
 # The binding's espcamera.FrameSize names (ports/espressif/bindings/espcamera/__init__.c, the same
 # at 9.2.8, 10.0.3 and 10.1.0), copied here as the oracle.
-BINDING_FRAME_SIZES = {"R96X96", "R240X240", "QQVGA", "QCIF", "HQVGA", "QVGA", "CIF", "HVGA", "VGA",
-                       "SVGA", "XGA", "HD", "SXGA", "UXGA", "FHD", "P_HD", "P_3MP", "QXGA", "QHD",
-                       "WQXGA", "P_FHD", "QSXGA"}
+BINDING_FRAME_SIZES = {
+    "R96X96",
+    "R240X240",
+    "QQVGA",
+    "QCIF",
+    "HQVGA",
+    "QVGA",
+    "CIF",
+    "HVGA",
+    "VGA",
+    "SVGA",
+    "XGA",
+    "HD",
+    "SXGA",
+    "UXGA",
+    "FHD",
+    "P_HD",
+    "P_3MP",
+    "QXGA",
+    "QHD",
+    "WQXGA",
+    "P_FHD",
+    "QSXGA",
+}
 
-OPEN = '''
+OPEN = """
 import board, busio, espcamera
 i2c = busio.I2C(board.CAM_SCL, board.CAM_SDA)
 cam = espcamera.Camera(data_pins=list(board.CAM_DATA), pixel_clock_pin=board.CAM_PCLK,
     vsync_pin=board.CAM_VSYNC, href_pin=board.CAM_HREF, i2c=i2c, external_clock_pin=board.CAM_XCLK,
     pixel_format=espcamera.PixelFormat.JPEG, frame_size=espcamera.FrameSize.SVGA)
 print("SENSOR", cam.sensor_name, hex(cam.address))
-'''
-SLEEP = '''
+"""
+SLEEP = """
 import alarm, time
 alarm.exit_and_deep_sleep_until_alarms(alarm.time.TimeAlarm(monotonic_time=time.monotonic() + 60))
-'''
-OV2640_STANDBY = '''
+"""
+OV2640_STANDBY = """
 i2c.try_lock()
 i2c.writeto(0x30, bytes((0xFF, 0x01)))
 i2c.writeto(0x30, bytes((0x09, 0x10)))
 i2c.unlock()
-'''
+"""
 
 
 @pytest.fixture
@@ -61,10 +82,16 @@ def awake(make_board):
 def camera_kwargs(i2c, **extra):
     from sim.circuitpython import board
 
-    kwargs = dict(data_pins=list(board.CAM_DATA), pixel_clock_pin=board.CAM_PCLK,
-                  vsync_pin=board.CAM_VSYNC, href_pin=board.CAM_HREF, i2c=i2c,
-                  external_clock_pin=board.CAM_XCLK, pixel_format=espcamera.PixelFormat.JPEG,
-                  frame_size=espcamera.FrameSize.SVGA)
+    kwargs = dict(
+        data_pins=list(board.CAM_DATA),
+        pixel_clock_pin=board.CAM_PCLK,
+        vsync_pin=board.CAM_VSYNC,
+        href_pin=board.CAM_HREF,
+        i2c=i2c,
+        external_clock_pin=board.CAM_XCLK,
+        pixel_format=espcamera.PixelFormat.JPEG,
+        frame_size=espcamera.FrameSize.SVGA,
+    )
     kwargs.update(extra)
     return kwargs
 
@@ -76,6 +103,7 @@ def camera_bus():
 
 
 # -- the binding -----------------------------------------------------------------------------------
+
 
 def test_jpeg_quality_is_2_to_55(awake) -> None:
     awake()
@@ -108,8 +136,9 @@ def test_take_returns_none_when_the_jpeg_overflows_its_buffer(awake) -> None:
     device = awake()
     tiny = render_jpeg("R96X96", 2, START, 52.37, 4.90, 0)
     assert len(tiny) > 96 * 96 // 5  # the premise, checked on the scene itself
-    cam = espcamera.Camera(**camera_kwargs(camera_bus(), frame_size=espcamera.FrameSize.R96X96,
-                                           jpeg_quality=2))
+    cam = espcamera.Camera(
+        **camera_kwargs(camera_bus(), frame_size=espcamera.FrameSize.R96X96, jpeg_quality=2)
+    )
     before = device.clock.monotonic
     assert cam.take(1.0) is None
     assert device.clock.monotonic - before == pytest.approx(1.0, abs=0.01)
@@ -174,8 +203,9 @@ def test_ov2640_standby_holds_the_bus_until_a_power_loss(make_board) -> None:
 
 def test_ov3660_comes_back_from_standby(make_board) -> None:
     standby = "i2c.try_lock()\ni2c.writeto(0x3C, bytes((0x30, 0x08, 0x42)))\ni2c.unlock()\n"
-    device = make_board("ov3660", OPEN + "frame = cam.take(1)\n" + standby + "cam.deinit()\n" + SLEEP,
-                        sensor="OV3660")
+    device = make_board(
+        "ov3660", OPEN + "frame = cam.take(1)\n" + standby + "cam.deinit()\n" + SLEEP, sensor="OV3660"
+    )
     for _ in range(3):
         assert device.wake()[0] == "sleep", device.console.getvalue()
         assert device.camera.sleep_state() == "standby"
@@ -195,8 +225,10 @@ def test_deep_sleep_current_per_sensor_and_state() -> None:
 
 # -- the firmware ----------------------------------------------------------------------------------
 
+
 def test_a_failed_sleep_write_never_costs_the_photo(make_board) -> None:
-    code = '''
+    code = (
+        """
 import busio
 from timelapse import camera
 
@@ -213,7 +245,9 @@ try:
 finally:
     busio.I2C.writeto = original
 print("RESULT", jpeg[:2] == b"\\xff\\xd8", len(jpeg) > 1000, hot["cam_sleep"], notes)
-''' + SLEEP
+"""
+        + SLEEP
+    )
     device = make_board("refused", code)
     shutil.copytree(FIRMWARE_DIR / "timelapse", device.folder / "timelapse")
     shutil.copytree(FIRMWARE_DIR / "state", device.folder / "state")  # camera.py's owner of the cam_* fields
@@ -272,7 +306,9 @@ def test_camera_power_switch_reaches_the_lowest_figure(simulate) -> None:
     report, out = simulate(days=1, config_text=switched, camera_switch="D3")
     sleep = load_profile()["sleep"]
     assert report["camera_sleep_state"] == "off" and set(report["camera_sleep_h"]) == {"off"}
-    assert report["sleep_mA"] == pytest.approx(sleep["board_mA"] + sleep["sd_card_mA"] + sleep["camera_mA"]["off"])
+    assert report["sleep_mA"] == pytest.approx(
+        sleep["board_mA"] + sleep["sd_card_mA"] + sleep["camera_mA"]["off"]
+    )
     assert report["floor_camera_state"] == "off"
     assert report["missed_slots"] == 0 and not report["errors"]
     assert dump.from_device(out / "device")["sensor"]["power_switch"] == "ok"

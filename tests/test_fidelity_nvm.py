@@ -119,11 +119,11 @@ def test_what_the_binding_refuses(board: Device, statement: str, error: type, me
 
 
 ACCEPTED = [
-    ("nvm[8190:9000] = b'ab'", 8190, b"ab"),          # stop clamped to the blob
-    ("nvm[-2:] = bytearray(b'yz')", 8190, b"yz"),     # negative bounds count from the end
+    ("nvm[8190:9000] = b'ab'", 8190, b"ab"),  # stop clamped to the blob
+    ("nvm[-2:] = bytearray(b'yz')", 8190, b"yz"),  # negative bounds count from the end
     ("nvm[5:7] = memoryview(b'mv')", 5, b"mv"),
     ("nvm[5:7] = array('b', [1, 2])", 5, b"\x01\x02"),
-    ("nvm[-1] = True", 8191, b"\x01"),                # bool is an int to mp_obj_get_int
+    ("nvm[-1] = True", 8191, b"\x01"),  # bool is an int to mp_obj_get_int
     ("nvm[3:3] = b''", 3, b""),
 ]
 
@@ -132,7 +132,7 @@ ACCEPTED = [
 def test_what_the_binding_accepts(board: Device, statement: str, start: int, data: bytes) -> None:
     exec(statement, {"nvm": microcontroller.nvm, "array": array})
     assert board.counters.nvm_writes == 1
-    assert bytes(board.nvm[start:start + len(data)]) == data
+    assert bytes(board.nvm[start : start + len(data)]) == data
 
 
 # -- the durable state across a cut that empties NVM ----------------------------------------
@@ -146,8 +146,9 @@ def durable_in_nvm(device: Device) -> dict | None:
 
 
 def capture_seqs(device: Device) -> list[int]:
-    return [int(Path(e["name"]).name.split("_")[1].split(".")[0])
-            for e in device.events if e["kind"] == "capture"]
+    return [
+        int(Path(e["name"]).name.split("_")[1].split(".")[0]) for e in device.events if e["kind"] == "capture"
+    ]
 
 
 def test_durable_state_survives_a_cut_that_empties_nvm(tmp_path: Path) -> None:
@@ -159,8 +160,9 @@ def test_durable_state_survives_a_cut_that_empties_nvm(tmp_path: Path) -> None:
     install_firmware(FIRMWARE_DIR, folder, None, network)
     start = parse_start("2026-06-02T06:00:00Z")
     device = Device(folder, load_profile(), start_utc=start, network=network)
-    with LocalDropbox(tmp_path / "cloud", network, clock=lambda: device.clock.true,
-                      delay=device.server_delay) as cloud:
+    with LocalDropbox(
+        tmp_path / "cloud", network, clock=lambda: device.clock.true, delay=device.server_delay
+    ) as cloud:
         while device.clock.true < start + 10 * 3600:
             live_once(device, start + 86400)
         before = durable_in_nvm(device)
@@ -184,8 +186,11 @@ def test_durable_state_survives_a_cut_that_empties_nvm(tmp_path: Path) -> None:
     assert after["power_ons"] == before["power_ons"] + 1
     for key in ("uploads", "batches", "last_upload", "seq", "uploaded"):
         assert after[key] >= before[key], key
-    assert (after["config"], after["config_hash"], after["auth_broken"]) == \
-        (before["config"], before["config_hash"], before["auth_broken"])
+    assert (after["config"], after["config_hash"], after["auth_broken"]) == (
+        before["config"],
+        before["config_hash"],
+        before["auth_broken"],
+    )
     assert after["rate"] and after["rate"][5] >= before["rate"][5]
     seqs = capture_seqs(device)
     assert seqs == sorted(set(seqs))  # never repeated
@@ -213,13 +218,14 @@ def test_a_cut_inside_the_card_copy_keeps_the_previous_record(tmp_path: Path, mo
 
     def cut_in_copy(self, data):
         if Path(self.host).name.startswith("state"):
-            original(self, data[:len(data) // 2])
+            original(self, data[: len(data) // 2])
             raise PowerCut("card")
         return original(self, data)
 
     monkeypatch.setattr(sim_device.CardFile, "write", cut_in_copy)
-    (folder / "camconfig.toml").write_text((FIRMWARE_DIR / "camconfig.toml").read_text().replace(
-        'interval = "10m"', 'interval = "5m"'))  # a durable change: the config
+    (folder / "camconfig.toml").write_text(
+        (FIRMWARE_DIR / "camconfig.toml").read_text().replace('interval = "10m"', 'interval = "5m"')
+    )  # a durable change: the config
     outcome, detail = board.wake()
     assert (outcome, detail) == ("power_cut", "card")
     assert bytes(board.nvm) == before  # NVM not touched yet
@@ -268,8 +274,16 @@ def test_a_month_of_power_cuts_with_cuts_inside_nvm_writes(tmp_path: Path, monke
         return alive
 
     monkeypatch.setattr(runner, "live_once", checked)
-    report = run(RunOptions(days=30, power_cuts=200, seed=3, out=tmp_path / "out", progress=False,
-                            profile=roomy_battery_profile(tmp_path)))
+    report = run(
+        RunOptions(
+            days=30,
+            power_cuts=200,
+            seed=3,
+            out=tmp_path / "out",
+            progress=False,
+            profile=roomy_battery_profile(tmp_path),
+        )
+    )
     events = [json.loads(line) for line in (tmp_path / "out" / "events.jsonl").read_text().splitlines()]
     cut_in = [e["phase"] for e in events if e["kind"] == "power_cut"]
     assert report["power_cuts"] == 200 and cut_in.count("nvm") >= 10
@@ -287,7 +301,9 @@ def test_nvm_emptied_with_no_card_copy_rereads_the_config(tmp_path: Path) -> Non
     folder = tmp_path / "device"
     folder.mkdir()
     config = tmp_path / "camconfig.toml"
-    config.write_text((FIRMWARE_DIR / "camconfig.toml").read_text().replace('interval = "10m"', 'interval = "5m"'))
+    config.write_text(
+        (FIRMWARE_DIR / "camconfig.toml").read_text().replace('interval = "10m"', 'interval = "5m"')
+    )
     install_firmware(FIRMWARE_DIR, folder, config, Network())
     start = parse_start("2026-06-02T10:00:00Z")
     board = Device(folder, load_profile(), start_utc=start, drift_ppm=0)

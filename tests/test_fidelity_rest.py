@@ -61,6 +61,7 @@ def config_with(**power) -> str:
 
 # ---- analogio -----------------------------------------------------------------------------------
 
+
 def test_analogin_takes_adc_pins_and_reads_whole_millivolts(awake) -> None:
     device = awake()
     with pytest.raises(TypeError, match="^pin must be of type Pin, not str$"):
@@ -70,7 +71,7 @@ def test_analogin_takes_adc_pins_and_reads_whole_millivolts(awake) -> None:
             analogio.AnalogIn(no_adc)  # GPIO43, 21, 0, 44: no ADC channel
     adc = analogio.AnalogIn(pins.A0)
     volts = device.battery_volts() / 2  # the 1:2 divider at the pin
-    millivolts = int(volts * 1000)      # adc_cali_raw_to_voltage gives whole mV
+    millivolts = int(volts * 1000)  # adc_cali_raw_to_voltage gives whole mV
     assert adc.value == millivolts * 65535 // 3300 and isinstance(adc.value, int)
     assert adc.reference_voltage == 3.3
     adc.deinit()
@@ -83,7 +84,7 @@ def test_analogin_takes_adc_pins_and_reads_whole_millivolts(awake) -> None:
 def test_adc2_pins_fail_while_wifi_is_started(awake) -> None:
     device = awake()
     adc2 = analogio.AnalogIn(pins.D18)  # GPIO12: ADC2 channel 1
-    assert adc2.value == 0              # nothing on it; the radio is off
+    assert adc2.value == 0  # nothing on it; the radio is off
     device.radio.init(user_initiated=True)  # `import wifi` starts the radio
     with pytest.raises(espidf.IDFError, match="^Operation timed out$"):
         _ = adc2.value
@@ -103,6 +104,7 @@ def test_a_battery_pin_that_cannot_read_costs_no_photo(simulate) -> None:
 
 
 # ---- watchdog -----------------------------------------------------------------------------------
+
 
 def test_watchdog_takes_numbers_and_modes_only(awake) -> None:
     device = awake()
@@ -132,6 +134,7 @@ def test_watchdog_takes_numbers_and_modes_only(awake) -> None:
 
 # ---- supervisor.ticks_ms ------------------------------------------------------------------------
 
+
 def test_ticks_ms_wraps_65_seconds_after_a_reset(awake) -> None:
     device = awake()
     for since_reset, ticks in ((0.0, 0x1FFF0000), (65.535, 2**29 - 1), (65.536, 0)):
@@ -141,15 +144,18 @@ def test_ticks_ms_wraps_65_seconds_after_a_reset(awake) -> None:
 
 def test_phase_timings_stay_right_across_the_wrap(make_board) -> None:
     """The firmware's durations (timelapse/ticks.py) across the wrap 65.5 s after the reset."""
-    device = make_board("ticks", "import time\nfrom timelapse import ticks\n"
-                                 "time.sleep(60)\nstart = ticks.now()\ntime.sleep(10)\n"
-                                 "print('ticks', start, ticks.now(), ticks.since(start))\n")
+    device = make_board(
+        "ticks",
+        "import time\nfrom timelapse import ticks\n"
+        "time.sleep(60)\nstart = ticks.now()\ntime.sleep(10)\n"
+        "print('ticks', start, ticks.now(), ticks.since(start))\n",
+    )
     import shutil
 
     shutil.copytree(FIRMWARE_DIR / "timelapse", device.folder / "timelapse")
     device.wake()
     start, end, since = (int(v) for v in device.console.getvalue().split("ticks ")[1].split()[:3])
-    assert end < start            # the count wrapped in between
+    assert end < start  # the count wrapped in between
     assert since == pytest.approx(10000, abs=2)
 
 
@@ -175,14 +181,14 @@ SETTINGS = (
 def test_getenv_reads_settings_toml_as_getenv_c(awake) -> None:
     device = awake()
     (device.folder / "settings.toml").write_text(SETTINGS)
-    assert os_.getenv("TEXT") == "a b"          # the first line wins; the comment is dropped
+    assert os_.getenv("TEXT") == "a b"  # the first line wins; the comment is dropped
     assert os_.getenv("SPACED") == 42
-    assert os_.getenv("HEX") == 16              # integers in base 0
+    assert os_.getenv("HEX") == 16  # integers in base 0
     assert os_.getenv("ESCAPES") == 'tab\tq"\u00e9'
     assert os_.getenv("TEXT_LONGER") == 1
     assert os_.getenv("HIDDEN") is None and os_.getenv("HIDDEN", "d") == "d"  # after [section]
     assert os_.getenv("MISSING", 7) == 7
-    for key in ("FLOAT", "BOOL", "WORD"):       # not quoted, not an integer
+    for key in ("FLOAT", "BOOL", "WORD"):  # not quoted, not an integer
         with pytest.raises(ValueError, match="^invalid syntax for integer"):
             os_.getenv(key)
     with pytest.raises(ValueError, match="^Invalid byte 'y'$"):
@@ -190,7 +196,7 @@ def test_getenv_reads_settings_toml_as_getenv_c(awake) -> None:
     with pytest.raises(ValueError, match=r"^Invalid byte '\\n'$"):
         os_.getenv("OPEN")
     (device.folder / "settings.toml").unlink()
-    assert os_.getenv("TEXT") is None           # no file: the default
+    assert os_.getenv("TEXT") is None  # no file: the default
 
 
 def test_unreadable_wifi_settings_cost_no_photo(simulate) -> None:
@@ -206,15 +212,18 @@ def test_unreadable_wifi_settings_cost_no_photo(simulate) -> None:
 
 def test_statvfs_of_the_card_is_fats_tuple(awake) -> None:
     device = awake()
-    storage.mount(storage.VfsFat(sdcardio.SDCard(busio.SPI(pins.SCK, pins.MOSI, pins.MISO), pins.SDCS)), "/sd")
+    storage.mount(
+        storage.VfsFat(sdcardio.SDCard(busio.SPI(pins.SCK, pins.MOSI, pins.MISO), pins.SDCS)), "/sd"
+    )
     stats = os_.statvfs("/sd")
     assert len(stats) == 10 and all(isinstance(v, int) for v in stats)
-    assert stats[0] == stats[1] and stats[3] == stats[4]   # f_frsize = f_bsize, f_bavail = f_bfree
+    assert stats[0] == stats[1] and stats[3] == stats[4]  # f_frsize = f_bsize, f_bavail = f_bfree
     assert stats[5:9] == (0, 0, 0, 0) and stats[9] == 255  # no inode counts; FF_MAX_LFN
     assert stats[2] * stats[0] <= device.card.capacity and stats[4] <= stats[2]
 
 
 # ---- rtc and struct_time ------------------------------------------------------------------------
+
 
 def test_rtc_datetime_takes_nine_items_the_first_eight_ints(awake) -> None:
     device = awake()
@@ -233,6 +242,7 @@ def test_rtc_datetime_takes_nine_items_the_first_eight_ints(awake) -> None:
 
 # ---- sdcardio, ipaddress ------------------------------------------------------------------------
 
+
 def test_sdcard_arguments_and_a_missing_card(awake) -> None:
     awake(faults="card_missing")
     spi = busio.SPI(pins.SCK, pins.MOSI, pins.MISO)
@@ -247,11 +257,16 @@ def test_sdcard_arguments_and_a_missing_card(awake) -> None:
     assert str(missing.value) == "no SD card" and missing.value.errno is None
 
 
-@pytest.mark.parametrize("address, message", [
-    ("", "Not a valid IP string"), ("192.168.1", "Not a valid IP string"),
-    ("192.168.1.256", "Not a valid IP string"), ("a.b.c.d", "Not a valid IP string"),
-    (b"\x01\x02\x03", "Address must be 4 bytes long"),
-])
+@pytest.mark.parametrize(
+    "address, message",
+    [
+        ("", "Not a valid IP string"),
+        ("192.168.1", "Not a valid IP string"),
+        ("192.168.1.256", "Not a valid IP string"),
+        ("a.b.c.d", "Not a valid IP string"),
+        (b"\x01\x02\x03", "Address must be 4 bytes long"),
+    ],
+)
 def test_ipv4address_refuses_what_the_binding_refuses(address, message: str) -> None:
     with pytest.raises(ValueError, match="^%s$" % message):
         ipaddress_.IPv4Address(address)
@@ -265,14 +280,15 @@ def test_ipv4address_takes_strings_ints_and_four_bytes() -> None:
 
 # ---- microcontroller ----------------------------------------------------------------------------
 
+
 def test_cpu_facts_and_delay_us(awake) -> None:
     awake()
     cpu = microcontroller.cpu
     uid = cpu.uid
     assert type(uid) is bytearray and len(uid) == 6  # COMMON_HAL_MCU_PROCESSOR_UID_LENGTH
     uid[0] ^= 0xFF
-    assert cpu.uid != uid                             # a new bytearray at every read
-    assert isinstance(cpu.temperature, float)         # the S3 has a sensor: never None
+    assert cpu.uid != uid  # a new bytearray at every read
+    assert isinstance(cpu.temperature, float)  # the S3 has a sensor: never None
     assert cpu.reset_reason in vars(microcontroller.ResetReason).values()
     microcontroller.delay_us(1000)
     with pytest.raises(TypeError, match="^can't convert float to int$"):
@@ -280,6 +296,7 @@ def test_cpu_facts_and_delay_us(awake) -> None:
 
 
 # ---- alarm.sleep_memory -------------------------------------------------------------------------
+
 
 def test_sleep_memory_checks_as_nvm_does(awake) -> None:
     device = awake()
@@ -305,6 +322,7 @@ def test_sleep_memory_checks_as_nvm_does(awake) -> None:
 
 # ---- board ----------------------------------------------------------------------------------------
 
+
 @pytest.mark.parametrize("version, present", [("9.2.8", False), ("10.0.3", False), ("10.1.0", True)])
 def test_board_pin_names_follow_the_release(awake, version: str, present: bool) -> None:
     awake(version=version)
@@ -326,11 +344,14 @@ def test_a_wake_pin_the_release_does_not_name_costs_no_slot(simulate) -> None:
 def test_wake_alarm_and_reset_reason_tell_a_deep_sleep_wake(make_board) -> None:
     """What cycle.run reads to tell a deep-sleep wake from a reset: `alarm.wake_alarm` is None
     after a power-on and an alarm after a deep-sleep wake; `cpu.reset_reason` says the same."""
-    device = make_board("woke", "import alarm, microcontroller, time\n"
-                                "print('woke', alarm.wake_alarm is None, microcontroller.cpu.reset_reason"
-                                " == microcontroller.ResetReason.DEEP_SLEEP_ALARM)\n"
-                                "alarm.exit_and_deep_sleep_until_alarms("
-                                "alarm.time.TimeAlarm(monotonic_time=time.monotonic() + 60))\n")
+    device = make_board(
+        "woke",
+        "import alarm, microcontroller, time\n"
+        "print('woke', alarm.wake_alarm is None, microcontroller.cpu.reset_reason"
+        " == microcontroller.ResetReason.DEEP_SLEEP_ALARM)\n"
+        "alarm.exit_and_deep_sleep_until_alarms("
+        "alarm.time.TimeAlarm(monotonic_time=time.monotonic() + 60))\n",
+    )
     from sim.runner import live_once
 
     assert live_once(device, START + 86400) and live_once(device, START + 86400)

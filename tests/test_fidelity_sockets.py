@@ -17,7 +17,7 @@ from sim.network import Network
 from sim.runner import RunOptions, run
 from state import store
 
-BURST_CLIENT = '''
+BURST_CLIENT = """
 import os, time, alarm, wifi, socketpool, ssl
 wifi.radio.connect(os.getenv("WIFI_SSID"), os.getenv("WIFI_PASSWORD"))
 pool = socketpool.SocketPool(wifi.radio)
@@ -47,7 +47,7 @@ def post(pause):
 post(0)
 post(0.02)
 alarm.exit_and_deep_sleep_until_alarms(alarm.time.TimeAlarm(monotonic_time=time.monotonic() + 60))
-'''
+"""
 
 
 class Sink(http.server.BaseHTTPRequestHandler):
@@ -83,11 +83,13 @@ def world():
     server.server_close()
 
 
-def burst(make_board, world, *, size: int, version: str, faults: str = "etimedout",
-          timeout: float = 4.0) -> list[str]:
+def burst(
+    make_board, world, *, size: int, version: str, faults: str = "etimedout", timeout: float = 4.0
+) -> list[str]:
     code = BURST_CLIENT.replace("SIZE", str(size)).replace("TIMEOUT", str(timeout))
-    device = make_board(f"burst{size}-{version}-{faults}", code, network=world, faults=faults,
-                        version=version)
+    device = make_board(
+        f"burst{size}-{version}-{faults}", code, network=world, faults=faults, version=version
+    )
     outcome = device.wake()
     console = device.console.getvalue()
     assert outcome[0] == "sleep", console
@@ -161,8 +163,9 @@ def test_no_pacing_without_a_stall(tmp_path) -> None:
 
 def _durable(out) -> dict:
     images = out / "device" / ".sim"
-    state = store.State.load(bytearray((images / "sleep_memory.bin").read_bytes()),
-                             bytearray((images / "nvm.bin").read_bytes()))
+    state = store.State.load(
+        bytearray((images / "sleep_memory.bin").read_bytes()), bytearray((images / "nvm.bin").read_bytes())
+    )
     return state.durable
 
 
@@ -259,7 +262,7 @@ def test_socketpool_and_families(board) -> None:
     assert issubclass(pool.gaierror, OSError) and not hasattr(socketpool, "gaierror")
 
 
-SEND_SIZES = '''
+SEND_SIZES = """
 import os, time, alarm, wifi, socketpool, ssl
 wifi.radio.connect(os.getenv("WIFI_SSID"), os.getenv("WIFI_PASSWORD"))
 pool = socketpool.SocketPool(wifi.radio)
@@ -268,7 +271,7 @@ sock.connect(("api.sim.test", 443))
 print("sent", sock.send(b"POST /up HTTP/1.1\\r\\nContent-Length: 5000\\r\\n\\r\\n" + bytes(5000)))
 sock.close()
 alarm.exit_and_deep_sleep_until_alarms(alarm.time.TimeAlarm(monotonic_time=time.monotonic() + 60))
-'''
+"""
 
 
 def test_tls_send_takes_one_record(make_board, world) -> None:

@@ -28,15 +28,23 @@ from tools.firmware import FIRMWARE_DIR
 START = parse_start("2026-06-01T10:00:00Z")
 AP = Network()
 OLD_KEYS = f'CIRCUITPY_WIFI_SSID = "{AP.ssid}"\nCIRCUITPY_WIFI_PASSWORD = "{AP.password}"\n'
-SLEEP = ("import alarm, time\n"
-         "alarm.exit_and_deep_sleep_until_alarms(alarm.time.TimeAlarm(monotonic_time=time.monotonic() + 60))\n")
+SLEEP = (
+    "import alarm, time\n"
+    "alarm.exit_and_deep_sleep_until_alarms(alarm.time.TimeAlarm(monotonic_time=time.monotonic() + 60))\n"
+)
 PROFILE = load_profile()
 FULL_S = PROFILE["wifi"]["connect_full_s"]
 DHCP_S = PROFILE["wifi"]["dhcp_s"]
 
 
-def board(tmp_path: Path, code: str | None = None, settings: str | None = None, version: str = "10.1.0",
-          network: Network | None = None, usb: bool = False) -> Device:
+def board(
+    tmp_path: Path,
+    code: str | None = None,
+    settings: str | None = None,
+    version: str = "10.1.0",
+    network: Network | None = None,
+    usb: bool = False,
+) -> Device:
     """A device running `code` as code.py (default: the project's firmware); `settings` replaces
     settings.toml (the local Dropbox's keys are kept)."""
     network = network or Network()
@@ -53,8 +61,10 @@ def board(tmp_path: Path, code: str | None = None, settings: str | None = None, 
         (firmware / "requirements.txt").write_text("adafruit_requests\n")
         install_firmware(firmware, folder, None, network)
     if settings is not None:
-        dropbox = ('DBX_APP_KEY = "sim-app-key"\nDBX_APP_SECRET = "sim-app-secret"\n'
-                   'DBX_REFRESH_TOKEN = "sim-refresh-token"\n')
+        dropbox = (
+            'DBX_APP_KEY = "sim-app-key"\nDBX_APP_SECRET = "sim-app-secret"\n'
+            'DBX_REFRESH_TOKEN = "sim-refresh-token"\n'
+        )
         (folder / "settings.toml").write_text(settings + dropbox)
     return Device(folder, load_profile(), start_utc=START, network=network, version=version, usb=usb)
 
@@ -76,9 +86,11 @@ def awake(tmp_path: Path):
 
 # ---- wifi.radio.connect: the binding's checks (shared-bindings/wifi/Radio.c) -------------------
 
-@pytest.mark.parametrize("version, message", [("9.2.8", "wifi is not enabled"),
-                                              ("10.0.3", "WiFi is not enabled"),
-                                              ("10.1.0", "WiFi is not enabled")])
+
+@pytest.mark.parametrize(
+    "version, message",
+    [("9.2.8", "wifi is not enabled"), ("10.0.3", "WiFi is not enabled"), ("10.1.0", "WiFi is not enabled")],
+)
 def test_connect_refuses_a_disabled_radio(awake, version: str, message: str) -> None:
     device = awake(version)
     wifi.radio.enabled = False
@@ -132,14 +144,17 @@ def test_connect_takes_32_byte_ssids_and_bytes(awake) -> None:
     assert wifi.radio.connected
 
 
-@pytest.mark.parametrize("keywords, error, message", [
-    ({"bssid": b"\x01\x02\x03\x04\x05"}, ValueError, "Invalid BSSID"),
-    ({"bssid": b"\x01" * 7}, ValueError, "Invalid BSSID"),
-    ({"bssid": 5}, TypeError, "object with buffer protocol required"),
-    ({"channel": "6"}, TypeError, "can't convert str to int"),
-    ({"channel": 6.0}, TypeError, "can't convert float to int"),
-    ({"timeout": "10"}, TypeError, "can't convert str to float"),
-])
+@pytest.mark.parametrize(
+    "keywords, error, message",
+    [
+        ({"bssid": b"\x01\x02\x03\x04\x05"}, ValueError, "Invalid BSSID"),
+        ({"bssid": b"\x01" * 7}, ValueError, "Invalid BSSID"),
+        ({"bssid": 5}, TypeError, "object with buffer protocol required"),
+        ({"channel": "6"}, TypeError, "can't convert str to int"),
+        ({"channel": 6.0}, TypeError, "can't convert float to int"),
+        ({"timeout": "10"}, TypeError, "can't convert str to float"),
+    ],
+)
 def test_connect_checks_channel_bssid_and_timeout_types(awake, keywords: dict, error, message: str) -> None:
     awake()
     with pytest.raises(error) as refused:
@@ -175,7 +190,7 @@ def test_a_missing_access_point_costs_one_scan_whatever_the_timeout(awake) -> No
 
 # ---- CircuitPython joins by itself (supervisor/shared/web_workflow/web_workflow.c, main.c) ------
 
-PROBE = ("import wifi\nprint('probe', wifi.radio.enabled, wifi.radio.connected)\n")
+PROBE = "import wifi\nprint('probe', wifi.radio.enabled, wifi.radio.connected)\n"
 
 
 def test_without_circuitpy_keys_the_supervisor_never_joins(tmp_path: Path) -> None:
@@ -219,15 +234,23 @@ def test_an_absent_access_point_costs_five_scans_a_wake(tmp_path: Path) -> None:
     assert not device.radio.enabled
 
 
-@pytest.mark.parametrize("settings, tries", [
-    ('CIRCUITPY_WIFI_SSID = "%s"\n' % ("s" * 33), 0),         # char ssid[33]: too long, no try
-    ('CIRCUITPY_WIFI_SSID = ""\n', 0),                          # empty: no try
-    ("CIRCUITPY_WIFI_SSID = 5\n", 0),                           # not a quoted string
-    (f'CIRCUITPY_WIFI_SSID = "{AP.ssid}"\nCIRCUITPY_WIFI_PASSWORD = "{"p" * 64}"\n', 0),  # char password[64]
-    (f'CIRCUITPY_WIFI_SSID = "{AP.ssid}"\n', 5),                # no password: an open network, refused
-    (f'CIRCUITPY_WIFI_SSID = "{AP.ssid}"\nCIRCUITPY_WIFI_PASSWORD = "{"p" * 63}"\n', 5),  # fits, wrong
-])
-def test_the_supervisor_reads_its_keys_as_web_workflow_c_does(tmp_path: Path, settings: str, tries: int) -> None:
+@pytest.mark.parametrize(
+    "settings, tries",
+    [
+        ('CIRCUITPY_WIFI_SSID = "%s"\n' % ("s" * 33), 0),  # char ssid[33]: too long, no try
+        ('CIRCUITPY_WIFI_SSID = ""\n', 0),  # empty: no try
+        ("CIRCUITPY_WIFI_SSID = 5\n", 0),  # not a quoted string
+        (
+            f'CIRCUITPY_WIFI_SSID = "{AP.ssid}"\nCIRCUITPY_WIFI_PASSWORD = "{"p" * 64}"\n',
+            0,
+        ),  # char password[64]
+        (f'CIRCUITPY_WIFI_SSID = "{AP.ssid}"\n', 5),  # no password: an open network, refused
+        (f'CIRCUITPY_WIFI_SSID = "{AP.ssid}"\nCIRCUITPY_WIFI_PASSWORD = "{"p" * 63}"\n', 5),  # fits, wrong
+    ],
+)
+def test_the_supervisor_reads_its_keys_as_web_workflow_c_does(
+    tmp_path: Path, settings: str, tries: int
+) -> None:
     device = board(tmp_path, SLEEP, settings=settings)
     assert device.wake()[0] == "sleep"
     assert device.counters.supervisor_joins == 0
@@ -258,9 +281,14 @@ def test_usb_fake_sleep_runs_code_py_again_without_a_reset(tmp_path: Path) -> No
 
 # ---- the firmware ------------------------------------------------------------------------------
 
+
 def test_settings_example_and_simulator_use_the_firmwares_keys(tmp_path: Path) -> None:
     example = (FIRMWARE_DIR / "settings.toml.example").read_text()
-    keys = [line.split("=")[0].strip() for line in example.splitlines() if "=" in line and not line.startswith("#")]
+    keys = [
+        line.split("=")[0].strip()
+        for line in example.splitlines()
+        if "=" in line and not line.startswith("#")
+    ]
     assert "WIFI_SSID" in keys and "WIFI_PASSWORD" in keys
     assert not [key for key in keys if key.startswith("CIRCUITPY_WIFI")]
     written = board_settings(Network())
@@ -278,8 +306,12 @@ def test_old_keys_still_upload_and_ask_for_the_rename(tmp_path: Path) -> None:
             assert outcome == "sleep" and isinstance(target, float), device.console.getvalue()
             device.sleep_until(target, START + 86400)
     console = device.console.getvalue()
-    assert console.count("[error] settings: rename CIRCUITPY_WIFI_SSID/CIRCUITPY_WIFI_PASSWORD to "
-                         "WIFI_SSID/WIFI_PASSWORD") == 1
+    assert (
+        console.count(
+            "[error] settings: rename CIRCUITPY_WIFI_SSID/CIRCUITPY_WIFI_PASSWORD to WIFI_SSID/WIFI_PASSWORD"
+        )
+        == 1
+    )
     assert "joins WiFi by itself at every wake" in console
     facts = json.loads(console.split("=== timelapse state ===")[-1].splitlines()[-2])
     assert facts["settings"].startswith("rename CIRCUITPY_WIFI_SSID")
@@ -323,10 +355,13 @@ def test_maintenance_after_a_network_wake_joins_again(tmp_path: Path) -> None:
 
 # ---- python -m sim run --settings --------------------------------------------------------------
 
+
 def test_a_users_settings_file_drives_the_simulated_access_point(tmp_path: Path) -> None:
     own = tmp_path / "settings.toml"
-    own.write_text('CIRCUITPY_WIFI_SSID = "home"\nCIRCUITPY_WIFI_PASSWORD = "home-password"\n'
-                   'DBX_APP_KEY = "real-key"\nDBX_REFRESH_TOKEN = "real-token"\nTIMEZONE = "Europe/Amsterdam"\n')
+    own.write_text(
+        'CIRCUITPY_WIFI_SSID = "home"\nCIRCUITPY_WIFI_PASSWORD = "home-password"\n'
+        'DBX_APP_KEY = "real-key"\nDBX_REFRESH_TOKEN = "real-token"\nTIMEZONE = "Europe/Amsterdam"\n'
+    )
     network = Network()
     text = board_settings(network, own, 'DBX_APP_SECRET = "deliberately-wrong"\n')
     assert (network.ssid, network.password) == ("home", "home-password")
@@ -359,7 +394,10 @@ def test_cli_takes_settings(tmp_path: Path) -> None:
     own = tmp_path / "settings.toml"
     own.write_text(OLD_KEYS)
     out = tmp_path / "out"
-    assert main(["run", "--days", "0.1", "--quiet", "--no-preview", "--settings", str(own), "--out", str(out)]) == 0
+    assert (
+        main(["run", "--days", "0.1", "--quiet", "--no-preview", "--settings", str(own), "--out", str(out)])
+        == 0
+    )
     report = json.loads((out / "report.json").read_text())
     assert report["supervisor_joins"] == report["wakes"] > 0
     assert RunOptions().settings_file is None

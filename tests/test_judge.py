@@ -25,9 +25,9 @@ def utc_day_slots(text: str, day: int = JUNE_1) -> list[float]:
 
 def test_the_judge_never_imports_the_firmwares_schedule() -> None:
     tree = ast.parse((ROOT / "sim" / "judge.py").read_text())
-    imported = {alias.name for node in ast.walk(tree) if isinstance(node, ast.ImportFrom)
-                for alias in node.names} | {node.module for node in ast.walk(tree)
-                                            if isinstance(node, ast.ImportFrom) and node.module}
+    imported = {
+        alias.name for node in ast.walk(tree) if isinstance(node, ast.ImportFrom) for alias in node.names
+    } | {node.module for node in ast.walk(tree) if isinstance(node, ast.ImportFrom) and node.module}
     assert not imported & {"schedule", "sun", "timelapse.schedule", "timelapse.sun", "upload", "civil"}
 
 
@@ -37,16 +37,21 @@ def test_the_shipped_day_has_94_slots_by_hand() -> None:
     slots = utc_day_slots(SHIPPED)
     local = sorted(int(t) + 3600 for t in slots)
     assert len(slots) == 94
-    assert local[0] == JUNE_1 + 3600 and local[-1] == JUNE_1 + DAY       # 01:00 ... 00:00
+    assert local[0] == JUNE_1 + 3600 and local[-1] == JUNE_1 + DAY  # 01:00 ... 00:00
     day = [t for t in local if 6 * 3600 <= t % DAY < 20 * 3600]
     assert len(day) == 84 and all(t % 600 == 0 for t in day)
 
 
 def test_start_stop_and_a_cadence_longer_than_a_day() -> None:
-    text = SHIPPED.replace("[schedule]\n", "[schedule]\nstart = 2026-06-01T12:00:00\nstop = 2026-06-01T12:30:00\n")
+    text = SHIPPED.replace(
+        "[schedule]\n", "[schedule]\nstart = 2026-06-01T12:00:00\nstop = 2026-06-01T12:30:00\n"
+    )
     assert [t + 3600 - JUNE_1 for t in utc_day_slots(text)] == [43200, 43800, 44400, 45000]
-    longer = (SHIPPED.replace('interval = "10m"', 'interval = "2d"').replace('night_interval = "60m"', "")
-              .replace('active_hours = ["06:00", "20:00"]', ""))
+    longer = (
+        SHIPPED.replace('interval = "10m"', 'interval = "2d"')
+        .replace('night_interval = "60m"', "")
+        .replace('active_hours = ["06:00", "20:00"]', "")
+    )
     slots = judge.scheduled_slots([(-math.inf, longer)], [[JUNE_1, JUNE_1 + 4 * DAY, True]])
     assert [(t + 3600) % (2 * DAY) for t in slots] == [0, 0]
 
@@ -55,8 +60,12 @@ def test_daylight_slots_follow_astral_and_a_polar_night_has_none() -> None:
     from astral import Observer
     from astral.sun import sunrise, sunset
 
-    text = (SHIPPED.replace('night_interval = "60m"', "").replace('active_hours = ["06:00", "20:00"]', "")
-            .replace("longitude = 4.90", "longitude = 4.90\ndaylight = true").replace('"+01:00"', '"+00:00"'))
+    text = (
+        SHIPPED.replace('night_interval = "60m"', "")
+        .replace('active_hours = ["06:00", "20:00"]', "")
+        .replace("longitude = 4.90", "longitude = 4.90\ndaylight = true")
+        .replace('"+01:00"', '"+00:00"')
+    )
     slots = utc_day_slots(text)
     import datetime as dt
 
@@ -75,16 +84,18 @@ def test_a_late_night_photo_takes_its_slot_at_a_one_second_cadence() -> None:
     slots = judge.scheduled_slots([(-math.inf, text)], [[JUNE_1, JUNE_1 + 3 * 3600, True]])
     assert len(slots) == 3
     assert judge.taken_slots(slots, [s + 1.6 for s in slots]) == 3
-    assert judge.taken_slots(slots, [slots[0] + 400]) == 0   # further than 5 min from any slot
+    assert judge.taken_slots(slots, [slots[0] + 400]) == 0  # further than 5 min from any slot
 
 
 def test_each_config_is_judged_by_the_time_it_was_in_force() -> None:
-    five = SHIPPED.replace('interval = "10m"', 'interval = "5m"').replace('active_hours = ["06:00", "20:00"]', "")
+    five = SHIPPED.replace('interval = "10m"', 'interval = "5m"').replace(
+        'active_hours = ["06:00", "20:00"]', ""
+    )
     ten = SHIPPED.replace('active_hours = ["06:00", "20:00"]', "")
     noon = JUNE_1 + 12 * 3600
     broken = ten.replace('interval = "10m"', 'interval = "0m"')
     timeline = judge.config_timeline([(JUNE_1, ten), (noon, five), (noon + 3600, broken)])
-    assert [t for t, _ in timeline] == [JUNE_1, noon]   # the broken file leaves 5 min in force
+    assert [t for t, _ in timeline] == [JUNE_1, noon]  # the broken file leaves 5 min in force
     slots = judge.scheduled_slots(timeline, [[JUNE_1, JUNE_1 + DAY, True]])
     assert len(slots) == 72 + 144
 
@@ -109,15 +120,23 @@ def test_a_mid_run_change_is_judged_by_the_config_in_force(simulate, monkeypatch
 def test_counters_do_not_depend_on_what_the_firmware_prints(simulate, firmware_copy) -> None:
     """Reword every print the old report scraped: the counters stay the same."""
     plain, _ = simulate(days=1)
-    for name, old, new in (("timelapse/upload.py", '"uploaded: %s', '"stored in Dropbox: %s'),
-                           ("timelapse/online.py", '"upload: %d photos wait', '"%d photos to send'),
-                           ("timelapse/online.py", '"time: %s sync,', '"clock set from %s,')):
+    for name, old, new in (
+        ("timelapse/upload.py", '"uploaded: %s', '"stored in Dropbox: %s'),
+        ("timelapse/online.py", '"upload: %d photos wait', '"%d photos to send'),
+        ("timelapse/online.py", '"time: %s sync,', '"clock set from %s,'),
+    ):
         path = firmware_copy / name
         assert old in path.read_text()
         path.write_text(path.read_text().replace(old, new))
     reworded, _ = simulate(days=1, firmware=firmware_copy)
-    for key in ("uploaded", "upload_batches", "upload_wakes", "time_syncs", "time_only_joins",
-                "missed_slots"):
+    for key in (
+        "uploaded",
+        "upload_batches",
+        "upload_wakes",
+        "time_syncs",
+        "time_only_joins",
+        "missed_slots",
+    ):
         assert reworded[key] == plain[key], key
     for key, value in plain["per_uploaded_image"].items():  # bytes: the Date headers may differ
         assert reworded["per_uploaded_image"][key] == pytest.approx(value, rel=0.001), key

@@ -17,8 +17,13 @@ from tools.firmware import FIRMWARE_DIR, ROOT
 
 def tracked(folder: Path) -> set[str]:
     """The files git tracks under `folder`, relative to it (the oracle: git, not the manifest)."""
-    listed = subprocess.run(["git", "ls-files", "--cached", "--others", "--exclude-standard", "."],
-                            cwd=folder, capture_output=True, text=True, check=True).stdout
+    listed = subprocess.run(
+        ["git", "ls-files", "--cached", "--others", "--exclude-standard", "."],
+        cwd=folder,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
     return {line for line in listed.splitlines() if line}
 
 
@@ -26,7 +31,9 @@ def test_the_manifest_names_everything_in_firmware_and_nothing_more() -> None:
     files = tracked(FIRMWARE_DIR)
     top = {name.split("/")[0] for name in files}
     listed = {name.split("/")[0] for name in firmware.ENTRIES + firmware.DOCS}
-    assert top == listed, f"in firmware/ but not in the manifest: {top - listed}; listed but missing: {listed - top}"
+    assert top == listed, (
+        f"in firmware/ but not in the manifest: {top - listed}; listed but missing: {listed - top}"
+    )
     for name in firmware.ENTRIES + firmware.DOCS:
         assert (FIRMWARE_DIR / name).exists(), name
     # Inside the packages: only Python and the documentation the manifest names.
@@ -41,19 +48,28 @@ def test_the_gates_see_every_python_file_of_the_firmware() -> None:
 
 
 def test_no_firmware_left_at_the_root_and_the_dump_reader_is_host_side() -> None:
-    for name in ("code.py", "boot.py", "safemode.py", "camconfig.toml", "state", "timelapse",
-                 "requirements.txt", "settings.toml.example"):
+    for name in (
+        "code.py",
+        "boot.py",
+        "safemode.py",
+        "camconfig.toml",
+        "state",
+        "timelapse",
+        "requirements.txt",
+        "settings.toml.example",
+    ):
         assert not (ROOT / name).exists(), name
     assert not (FIRMWARE_DIR / "state" / "dump.py").exists() and (ROOT / "tools" / "dump.py").exists()
 
 
 def drive_files(drive: Path) -> set[str]:
-    return {str(p.relative_to(drive)) for p in drive.rglob("*") if p.is_file() and "__pycache__" not in p.parts}
+    return {
+        str(p.relative_to(drive)) for p in drive.rglob("*") if p.is_file() and "__pycache__" not in p.parts
+    }
 
 
 def test_deploy_simulator_and_vm_install_the_same_firmware(tmp_path: Path) -> None:
-    expected = {name for name in tracked(FIRMWARE_DIR)
-                if name.endswith(".py") or name == "camconfig.toml"}
+    expected = {name for name in tracked(FIRMWARE_DIR) if name.endswith(".py") or name == "camconfig.toml"}
     drive = tmp_path / "drive"
     drive.mkdir()
     (drive / "boot_out.txt").write_text("Adafruit CircuitPython 10.0.3")
@@ -70,7 +86,9 @@ def test_deploy_simulator_and_vm_install_the_same_firmware(tmp_path: Path) -> No
 
 
 def test_the_simulator_and_the_vm_put_the_libraries_of_requirements_txt_in_lib(tmp_path: Path) -> None:
-    named = {line.split("#")[0].strip() for line in (FIRMWARE_DIR / "requirements.txt").read_text().splitlines()}
+    named = {
+        line.split("#")[0].strip() for line in (FIRMWARE_DIR / "requirements.txt").read_text().splitlines()
+    }
     named.discard("")
     sim_device = tmp_path / "sim"
     sim_device.mkdir()
@@ -88,13 +106,18 @@ def test_type_hints_bring_no_import_to_the_board() -> None:
     bare, runtime = [], []
     for path in firmware.python_files():
         tree = ast.parse(path.read_text())
-        guarded = {id(n) for node in tree.body if isinstance(node, ast.If)
-                   and isinstance(node.test, ast.Constant) and node.test.value is False
-                   for n in ast.walk(node)}
+        guarded = {
+            id(n)
+            for node in tree.body
+            if isinstance(node, ast.If) and isinstance(node.test, ast.Constant) and node.test.value is False
+            for n in ast.walk(node)
+        }
         for node in ast.walk(tree):
             if isinstance(node, (ast.Import, ast.ImportFrom)) and id(node) not in guarded:
                 names = [a.name for a in node.names] if isinstance(node, ast.Import) else [node.module or ""]
-                runtime += [f"{path.name}: {n}" for n in names if n.split(".")[0] in ("typing", "collections")]
+                runtime += [
+                    f"{path.name}: {n}" for n in names if n.split(".")[0] in ("typing", "collections")
+                ]
         for node in tree.body:
             if isinstance(node, ast.FunctionDef) and not node.name.startswith("_") and node.returns is None:
                 bare.append(f"{path.relative_to(FIRMWARE_DIR)}: {node.name}")

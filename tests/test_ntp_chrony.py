@@ -77,7 +77,7 @@ def test_missing_chronyd_names_the_package(monkeypatch) -> None:
 
 BOARD_OFFSET_S = 7200  # the board's RTC before the sync: two hours fast
 
-BOARD = '''
+BOARD = """
 import time, alarm, os, rtc, wifi, socketpool
 import adafruit_ntp
 rtc.RTC().datetime = time.localtime({rtc_start})
@@ -90,7 +90,7 @@ rtc.RTC().datetime = time.localtime(utc_ns // 1_000_000_000)
 print("ntp", utc_ns)
 print("after", time.time())
 alarm.exit_and_deep_sleep_until_alarms(alarm.time.TimeAlarm(monotonic_time=time.monotonic() + 60))
-'''
+"""
 
 
 def test_adafruit_ntp_on_the_simulated_board(make_board, chrony: Chrony) -> None:
@@ -140,7 +140,7 @@ def test_the_firmware_sets_a_cold_clock_from_chrony(tmp_path, chrony: Chrony) ->
         log = board.console.getvalue()
         assert "time: ntp sync" in log, log
         first = board.capture_times[0][2]
-        assert first.endswith("CAM1_000001.jpg")            # taken before the sync: undated
+        assert first.endswith("CAM1_000001.jpg")  # taken before the sync: undated
         # The RTC now reads what chronyd serves (the simulated clock ran ahead of it by the
         # virtual seconds this wake spent before the exchange: boot, camera, WiFi).
         assert abs(board.clock.rtc - (time.time() + server.offset_s)) < 1.5

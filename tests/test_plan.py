@@ -30,10 +30,14 @@ def plain_run(tmp_path_factory: pytest.TempPathFactory) -> tuple[dict, list[dict
 
 
 def test_a_full_plan_splits_the_run_into_months_that_add_up_to_its_meter(
-        tmp_path: Path, plain_run: tuple[dict, list[dict]]) -> None:
+    tmp_path: Path, plain_run: tuple[dict, list[dict]]
+) -> None:
     report, events = plain_run
-    result = plan(PlanOptions(start=START, days=1, full=True, try_candidates=False, workers=1,
-                              progress=False, out=tmp_path))
+    result = plan(
+        PlanOptions(
+            start=START, days=1, full=True, try_candidates=False, workers=1, progress=False, out=tmp_path
+        )
+    )
     assert [m["month"] for m in result["months"]] == ["2026-06", "2026-07"]
     assert [m["days"] for m in result["months"]] == [0.5, 0.5]
     assert result["charge_mAh"] == pytest.approx(report["charge_mAh"], rel=1e-4)
@@ -48,10 +52,21 @@ def test_a_full_plan_splits_the_run_into_months_that_add_up_to_its_meter(
 
 
 def test_a_sampled_plan_agrees_with_a_plain_run_over_the_same_days(
-        tmp_path: Path, plain_run: tuple[dict, list[dict]]) -> None:
+    tmp_path: Path, plain_run: tuple[dict, list[dict]]
+) -> None:
     report, _ = plain_run
-    result = plan(PlanOptions(start=START, days=1, sample_days=1, warmup_days=0.5, try_candidates=False,
-                              workers=1, progress=False, out=tmp_path))
+    result = plan(
+        PlanOptions(
+            start=START,
+            days=1,
+            sample_days=1,
+            warmup_days=0.5,
+            try_candidates=False,
+            workers=1,
+            progress=False,
+            out=tmp_path,
+        )
+    )
     assert "sample" in result["method"]
     assert result["charge_mAh"] == pytest.approx(report["charge_mAh"], rel=0.01)
     assert result["photos"] == pytest.approx(report["captures"], rel=0.01)
@@ -60,7 +75,9 @@ def test_a_sampled_plan_agrees_with_a_plain_run_over_the_same_days(
 
 def test_a_year_is_twelve_months_each_with_a_week_from_its_middle() -> None:
     found = windows(PlanOptions(start="2026-06-01T00:00:00Z", days=365, sample_days=7))
-    assert [w.month for w in found] == ["2026-%02d" % m for m in range(6, 13)] + ["2027-%02d" % m for m in range(1, 6)]
+    assert [w.month for w in found] == ["2026-%02d" % m for m in range(6, 13)] + [
+        "2027-%02d" % m for m in range(1, 6)
+    ]
     assert sum(w.days for w in found) == pytest.approx(365)
     june = found[0]
     assert (june.count_from, june.count_last) == ("2026-06-12", "2026-06-18")
@@ -70,12 +87,24 @@ def test_a_year_is_twelve_months_each_with_a_week_from_its_middle() -> None:
 
 def test_a_night_interval_is_found_to_help_a_camera_that_shoots_round_the_clock(tmp_path: Path) -> None:
     config = (FIRMWARE_DIR / "camconfig.toml").read_text()
-    config = "\n".join(line for line in config.splitlines()
-                       if not line.startswith(("active_hours", "night_interval")))
+    config = "\n".join(
+        line for line in config.splitlines() if not line.startswith(("active_hours", "night_interval"))
+    )
     path = tmp_path / "round_the_clock.toml"
     path.write_text(config)
-    result = plan(PlanOptions(config=path, start="2026-06-10T00:00:00Z", days=0.5, sample_days=1, warmup_days=0,
-                              only=("night_interval",), workers=1, progress=False, out=tmp_path / "plan"))
+    result = plan(
+        PlanOptions(
+            config=path,
+            start="2026-06-10T00:00:00Z",
+            days=0.5,
+            sample_days=1,
+            warmup_days=0,
+            only=("night_interval",),
+            workers=1,
+            progress=False,
+            out=tmp_path / "plan",
+        )
+    )
     assert result["photos"] == 72  # 01:00-13:00 local every 10 minutes
     (night,) = result["candidates"]
     assert night["photos_per_day"] == (5 + 7 * 6) * 2  # hourly 01:00-05:00, then every 10 min from 06:00
@@ -90,17 +119,43 @@ def test_a_change_is_written_into_its_own_table_and_nowhere_else() -> None:
     assert tomllib.loads(edited) == {"camera": {"id": "A"}, "upload": {"id_like": 1, "batch_size": 12}}
     added = set_key(text, "schedule", "active_hours", ["06:00", "20:00"])
     assert tomllib.loads(added)["schedule"] == {"active_hours": ["06:00", "20:00"]}
-    assert tomllib.loads(set_key(text, "camera", "frame_size", "VGA"))["camera"] == {"id": "A", "frame_size": "VGA"}
+    assert tomllib.loads(set_key(text, "camera", "frame_size", "VGA"))["camera"] == {
+        "id": "A",
+        "frame_size": "VGA",
+    }
 
 
 @pytest.mark.slow
 def test_a_week_scaled_to_two_weeks_agrees_with_running_the_two_weeks(tmp_path: Path) -> None:
     start = "2026-12-01T00:00:00Z"
-    assert main(["run", "--days", "14", "--start", start, "--quiet", "--no-preview",
-                 "--out", str(tmp_path / "plain")]) == 0
+    assert (
+        main(
+            [
+                "run",
+                "--days",
+                "14",
+                "--start",
+                start,
+                "--quiet",
+                "--no-preview",
+                "--out",
+                str(tmp_path / "plain"),
+            ]
+        )
+        == 0
+    )
     report = json.loads((tmp_path / "plain" / "report.json").read_text())
-    result = plan(PlanOptions(start=start, days=14, sample_days=7, try_candidates=False, workers=1,
-                              progress=False, out=tmp_path / "plan"))
+    result = plan(
+        PlanOptions(
+            start=start,
+            days=14,
+            sample_days=7,
+            try_candidates=False,
+            workers=1,
+            progress=False,
+            out=tmp_path / "plan",
+        )
+    )
     assert result["charge_mAh"] == pytest.approx(report["charge_mAh"], rel=0.01)
     assert result["photos"] == pytest.approx(report["captures"], rel=0.01)
     assert result["uploads"] == pytest.approx(report["uploaded"], rel=0.03)

@@ -19,7 +19,6 @@ from tools.firmware import FIRMWARE_DIR
 pytestmark = pytest.mark.slow  # months of power cuts, fleets, faults: left out by `make check`
 
 
-
 def events(out: Path, kind: str) -> list[dict]:
     rows = (json.loads(line) for line in (out / "events.jsonl").read_text().splitlines())
     return [row for row in rows if row["kind"] == kind]
@@ -28,16 +27,15 @@ def events(out: Path, kind: str) -> list[dict]:
 @pytest.mark.parametrize("seed", [11, 12])
 def test_two_hundred_power_cuts_in_a_month_lose_nothing(simulate, tmp_path, seed: int) -> None:
     """`python -m sim run --days 30 --power-cuts 200 --seed S` (docs/figures.md: Reliability)."""
-    report, out = simulate(days=30, power_cuts=200, seed=seed,
-                           profile=roomy_battery_profile(tmp_path))
+    report, out = simulate(days=30, power_cuts=200, seed=seed, profile=roomy_battery_profile(tmp_path))
     assert report["power_cuts"] == 200
     assert report["lost_images"] == 0 and report["duplicate_uploads"] == 0 and report["crashes"] == 0
     cuts = [cut["phase"] for cut in events(out, "power_cut")]
     cut_in = set(cuts)
-    assert {"sleep", "card", "camera", "nvm"} <= cut_in, cut_in   # at any instant ...
+    assert {"sleep", "card", "camera", "nvm"} <= cut_in, cut_in  # at any instant ...
     assert cut_in & {"radio_tx", "radio_wait", "tls", "wifi_connect"}, cut_in  # ... uploads too
     seqs = [int(Path(c["name"]).name.split("_")[1].split(".")[0]) for c in events(out, "capture")]
-    assert len(seqs) == len(set(seqs)) and seqs == sorted(seqs)   # never repeated, never back
+    assert len(seqs) == len(set(seqs)) and seqs == sorted(seqs)  # never repeated, never back
     # The schedule resumes: a slot is missed only when a cut hit the wake that was taking it.
     assert report["missed_slots"] <= sum(1 for phase in cuts if phase != "sleep")
     assert report["uploaded"] + report["pending"] == report["captures"]
@@ -81,7 +79,9 @@ def test_every_fault_alone_for_two_days(simulate, fault: str) -> None:
     if fault in ("ap_down", "revoked", "full"):
         joins = [e for e in events(out, "network") if "2026-06-02T08" <= e["t"] < "2026-06-03T16"]
         assert len(joins) <= 12, fault
-    assert report["charge_mAh"] <= 2 * 110  # a fault-free day costs ~103 mAh (an OV2640 soft-reset in deep sleep)
+    assert (
+        report["charge_mAh"] <= 2 * 110
+    )  # a fault-free day costs ~103 mAh (an OV2640 soft-reset in deep sleep)
 
 
 def test_board_faults_are_recorded_and_survived(simulate) -> None:
@@ -135,14 +135,21 @@ def test_secrets_never_reach_the_console_card_report_or_events(simulate) -> None
     report, out = simulate(days=1, usb=True, start="2026-06-02T00:00:00Z")
     assert report["uploaded"] > 0
     settings = (out / "device" / "settings.toml").read_text()
-    secrets = [line.split('"')[1] for line in settings.splitlines()
-               if line.startswith(("WIFI_PASSWORD", "DBX_APP_SECRET", "DBX_REFRESH_TOKEN"))]
+    secrets = [
+        line.split('"')[1]
+        for line in settings.splitlines()
+        if line.startswith(("WIFI_PASSWORD", "DBX_APP_SECRET", "DBX_REFRESH_TOKEN"))
+    ]
     nvm = (out / "device" / ".sim" / "nvm.bin").read_bytes()
     token = record.merged(DURABLE, record.decode(nvm, 0, NVM_SIZE, NVM_MAGIC, NVM_VERSION))["token"]
     assert len(token) > 20  # a refreshed access token, kept in NVM as designed
     assert [p for p in (out / "device" / "sd").rglob("state*.bin")]  # the card's copies, tokenless
-    exposed = [out / "console.log", out / "events.jsonl", out / "report.json",
-               *(out / "device" / "sd").rglob("*")]
+    exposed = [
+        out / "console.log",
+        out / "events.jsonl",
+        out / "report.json",
+        *(out / "device" / "sd").rglob("*"),
+    ]
     for path in exposed:
         if path.is_file():
             data = path.read_bytes()

@@ -29,9 +29,25 @@ from timelapse import remote, summary
 from tools.firmware import FIRMWARE_DIR
 
 # The keys docs/status.md promises the fleet tool.
-CONTRACT = {"schema", "camera", "firmware", "circuitpython", "written", "written_local", "battery_v",
-            "battery_trend_v_per_day", "counters", "queue", "card_free_kb", "clock_error_s",
-            "drift_ppm", "config", "config_source", "errors", "next_wake"}
+CONTRACT = {
+    "schema",
+    "camera",
+    "firmware",
+    "circuitpython",
+    "written",
+    "written_local",
+    "battery_v",
+    "battery_trend_v_per_day",
+    "counters",
+    "queue",
+    "card_free_kb",
+    "clock_error_s",
+    "drift_ppm",
+    "config",
+    "config_source",
+    "errors",
+    "next_wake",
+}
 COUNTERS = {"captured", "uploaded", "upload_batches", "wakes_since_power_on", "power_ons"}
 # A camera that uploads at every wake: each wake is a batch.
 EVERY_WAKE = """
@@ -76,10 +92,19 @@ class Field:
         self.network = Network()
         self.home = folder / "device"
         install_firmware(FIRMWARE_DIR, self.home, config_path, self.network)
-        self.device = Device(self.home, load_profile(), start_utc=parse_start("2026-06-01T08:00:00Z"),
-                             drift_ppm=0, network=self.network)
-        self.cloud = LocalDropbox(folder / "cloud", self.network, clock=lambda: self.device.clock.true,
-                                  delay=self.device.server_delay)
+        self.device = Device(
+            self.home,
+            load_profile(),
+            start_utc=parse_start("2026-06-01T08:00:00Z"),
+            drift_ppm=0,
+            network=self.network,
+        )
+        self.cloud = LocalDropbox(
+            folder / "cloud",
+            self.network,
+            clock=lambda: self.device.clock.true,
+            delay=self.device.server_delay,
+        )
 
     def wake(self) -> None:
         """Up to and including the next wake that takes a photo (wakes between slots only
@@ -99,7 +124,7 @@ class Field:
 
     def gaps(self, count: int) -> list[float]:
         """The last `count` intervals between captures (true time)."""
-        return [b[0] - a[0] for a, b in pairwise(self.device.capture_times[-count - 1:])]
+        return [b[0] - a[0] for a, b in pairwise(self.device.capture_times[-count - 1 :])]
 
     def edit_local(self, text: str) -> None:
         """An edit over USB: new text, a later modification time."""
@@ -122,10 +147,10 @@ def test_remote_config_applies_from_the_next_wake_and_a_local_edit_wins_after(fi
     assert field.status()["config_source"] == "local"
     assert all(abs(g - 600) < 5 for g in field.gaps(2))
     place(field.cloud, FOLDER + "/camconfig.toml", EVERY_WAKE.replace('"10m"', '"5m"').encode())
-    field.wake()                          # this batch sees it: the status tells the next wake's
+    field.wake()  # this batch sees it: the status tells the next wake's
     assert field.status()["config_source"] == "remote"
     for _ in range(3):
-        field.wake()                      # ... and the wakes after it run on it
+        field.wake()  # ... and the wakes after it run on it
     gaps = field.gaps(4)
     # the wake that fetched it had planned the next on 10 min; that next one plans on 5
     assert all(abs(g - 600) < 5 for g in gaps[:2]), gaps
@@ -153,11 +178,11 @@ def test_broken_remote_config_leaves_the_good_one_with_its_error_in_the_status(f
         field.wake()
     status = field.status()
     assert "schedule.interval" in status["config"] and "soon" in status["config"]
-    assert status["config_source"] == "remote"          # still the good remote file
+    assert status["config_source"] == "remote"  # still the good remote file
     assert all(abs(g - 300) < 5 for g in field.gaps(4))  # capturing goes on, on 5 minutes
     assert status["errors"] and status["errors"][-1][1] == "config"
-    assert status["errors"][-1][0].endswith("+02:00")    # the error's local time
-    assert field.device.errors["config"] == 1            # fetched and rejected once
+    assert status["errors"][-1][0].endswith("+02:00")  # the error's local time
+    assert field.device.errors["config"] == 1  # fetched and rejected once
     from state.store import State
     from timelapse import summary
 
@@ -173,14 +198,14 @@ def test_broken_remote_config_leaves_the_good_one_with_its_error_in_the_status(f
 
 def test_oversized_remote_file_is_refused_unread_and_the_status_still_written(field: Field) -> None:
     field.wake()
-    big = EVERY_WAKE.replace('"10m"', '"5m"') + "# padding\n" * 1000   # over 8 kB
+    big = EVERY_WAKE.replace('"10m"', '"5m"') + "# padding\n" * 1000  # over 8 kB
     place(field.cloud, FOLDER + "/camconfig.toml", big.encode())
     for _ in range(3):
         field.wake()
     status = field.status()
     assert "more than 8192" in status["config"] and status["config_source"] == "local"
     assert abs(status["written"] - field.device.capture_times[-1][0]) < 60  # by the last wake
-    assert field.device.errors["config"] == 1             # refused once, by its ETag
+    assert field.device.errors["config"] == 1  # refused once, by its ETag
     assert all(abs(g - 600) < 5 for g in field.gaps(2))
 
 
@@ -236,9 +261,13 @@ def sdk_of(monkeypatch: pytest.MonkeyPatch):
         monkeypatch.setenv("DROPBOX_API_HOST", f"localhost:{cloud.https_port}")
         monkeypatch.setenv("DROPBOX_API_CONTENT_HOST", f"localhost:{cloud.https_port}")
         client = reload_sdk()
-        return client.Dropbox(oauth2_refresh_token="sim-refresh-token", app_key="sim-app-key",
-                              app_secret="sim-app-secret", ca_certs=str(cloud.folder / "ca.pem"),
-                              max_retries_on_error=0)
+        return client.Dropbox(
+            oauth2_refresh_token="sim-refresh-token",
+            app_key="sim-app-key",
+            app_secret="sim-app-secret",
+            ca_certs=str(cloud.folder / "ca.pem"),
+            max_retries_on_error=0,
+        )
 
     yield make
     monkeypatch.undo()
@@ -247,11 +276,16 @@ def sdk_of(monkeypatch: pytest.MonkeyPatch):
 
 def test_status_json_after_each_batch_read_by_the_sdk(simulate, sdk_of, tmp_path: Path) -> None:
     fast = tmp_path / "fast.toml"
-    fast.write_text((FIRMWARE_DIR / "camconfig.toml").read_text().replace('interval = "10m"', 'interval = "5m"'))
+    fast.write_text(
+        (FIRMWARE_DIR / "camconfig.toml").read_text().replace('interval = "10m"', 'interval = "5m"')
+    )
     report, out = simulate(days=2, remote_config=(f"{fast}@0.5",))
     assert report["crashes"] == 0
-    status_writes = sum(1 for line in (out / "console.log").read_text().splitlines()
-                        if line.startswith("status: /timelapse/CAM1/status.json"))
+    status_writes = sum(
+        1
+        for line in (out / "console.log").read_text().splitlines()
+        if line.startswith("status: /timelapse/CAM1/status.json")
+    )
     assert status_writes == report["upload_batches"] > 10
     (applied,) = report["remote_configs"]
     assert applied["accepted"] and applied["applied"] > applied["fetched"] > applied["placed"]
@@ -273,26 +307,40 @@ def test_status_json_after_each_batch_read_by_the_sdk(simulate, sdk_of, tmp_path
         # the user writes a new camconfig.toml with the SDK; the camera's ETag no longer matches
         from dropbox.files import WriteMode
 
-        new = dbx.files_upload(b'[schedule]\ninterval = "15m"\n', "/timelapse/CAM1/camconfig.toml",
-                               mode=WriteMode.overwrite)
+        new = dbx.files_upload(
+            b'[schedule]\ninterval = "15m"\n', "/timelapse/CAM1/camconfig.toml", mode=WriteMode.overwrite
+        )
         session = requests.Session()
         session.verify = str(cloud.folder / "ca.pem")
         session.trust_env = False
         token = dbx._oauth2_access_token
         url = f"https://localhost:{cloud.https_port}/2/files/download"
         arg = json.dumps({"path": "/timelapse/CAM1/camconfig.toml"})
-        same = session.get(url, headers={"Authorization": "Bearer " + token, "Dropbox-API-Arg": arg,
-                                         "If-None-Match": etag(new.rev)})
+        same = session.get(
+            url,
+            headers={
+                "Authorization": "Bearer " + token,
+                "Dropbox-API-Arg": arg,
+                "If-None-Match": etag(new.rev),
+            },
+        )
         assert same.status_code == 304 and same.content == b""
-        changed = session.get(url, headers={"Authorization": "Bearer " + token, "Dropbox-API-Arg": arg,
-                                            "If-None-Match": etag(applied_rev(out))})
+        changed = session.get(
+            url,
+            headers={
+                "Authorization": "Bearer " + token,
+                "Dropbox-API-Arg": arg,
+                "If-None-Match": etag(applied_rev(out)),
+            },
+        )
         assert changed.status_code == 200 and changed.content == b'[schedule]\ninterval = "15m"\n'
         assert changed.headers["ETag"] == etag(new.rev)
 
 
 def applied_rev(out: Path) -> str:
-    line = next(line for line in (out / "console.log").read_text().splitlines()
-                if "from Dropbox accepted" in line)
+    line = next(
+        line for line in (out / "console.log").read_text().splitlines() if "from Dropbox accepted" in line
+    )
     return line.split('W/"')[1].split('"')[0]
 
 

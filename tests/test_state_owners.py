@@ -31,7 +31,9 @@ def import_graph() -> dict[str, set[str]]:
                 for alias in node.names:
                     full = node.module + "." + alias.name
                     edges.add(full if full in names else node.module)
-        graph[module_name(path)] = {e for e in edges if e in names or e.split(".")[0] in ("state", "timelapse")}
+        graph[module_name(path)] = {
+            e for e in edges if e in names or e.split(".")[0] in ("state", "timelapse")
+        }
     return graph
 
 
@@ -45,7 +47,7 @@ def find_cycle(graph: dict[str, set[str]]) -> list[str] | None:
         stack.append(node)
         for target in sorted(graph.get(node, ())):
             if state.get(target) == 1:
-                return stack[stack.index(target):] + [target]
+                return stack[stack.index(target) :] + [target]
             if target not in state and (found := visit(target)):
                 return found
         stack.pop()
@@ -74,8 +76,13 @@ def test_the_firmware_imports_have_no_cycle() -> None:
 
 def test_state_does_not_import_timelapse() -> None:
     graph = import_graph()
-    wrong = {(m, t) for m, targets in graph.items() if m.startswith("state")
-             for t in targets if t.startswith("timelapse")}
+    wrong = {
+        (m, t)
+        for m, targets in graph.items()
+        if m.startswith("state")
+        for t in targets
+        if t.startswith("timelapse")
+    }
     assert not wrong
 
 
@@ -84,8 +91,16 @@ def test_state_does_not_import_timelapse() -> None:
 # (timelapse/network.py). Every field has exactly one owner module besides state/store.py.
 ALLOWED = {ROOT / "timelapse" / "timesync.py", ROOT / "timelapse" / "network.py"}
 OWNER = {
-    "state/queue.py": {"seq", "uploaded", "oldest", "queued_at", "uploads", "batches", "last_upload",
-                       "skipped"},
+    "state/queue.py": {
+        "seq",
+        "uploaded",
+        "oldest",
+        "queued_at",
+        "uploads",
+        "batches",
+        "last_upload",
+        "skipped",
+    },
     "state/backoff.py": {"backoff"},
     "state/auth.py": {"token", "token_expiry", "auth_broken"},
     "state/sensor.py": {"cam_sensor", "cam_sleep", "cam_fails", "cam_switch", "sensor"},
@@ -93,23 +108,42 @@ OWNER = {
     "state/trend.py": {"battery_ref"},
     "state/remoteconf.py": {"remote_tag", "remote_error"},
     "state/card.py": {"free_kb", "free_checked", "card_error"},
-    "state/conf.py": {"config_key", "config", "config_hash", "config_error", "settings_error",
-                      "config_source"},
+    "state/conf.py": {
+        "config_key",
+        "config",
+        "config_hash",
+        "config_error",
+        "settings_error",
+        "config_source",
+    },
     "state/cadence.py": {"slot", "anchor"},
-    "timelapse/timesync.py": {"clock", "since", "synced_at", "rate", "distrust", "temperature", "doubt", "promise",
-                              "zone"},
+    "timelapse/timesync.py": {
+        "clock",
+        "since",
+        "synced_at",
+        "rate",
+        "distrust",
+        "temperature",
+        "doubt",
+        "promise",
+        "zone",
+    },
     "timelapse/network.py": {"wifi", "paced"},
     "state/store.py": {"nvm_seq", "wakes", "timings", "errors", "error_counts", "power_ons"},
 }
-INDEX = re.compile(r'\b(?:hot|durable)\[')
+INDEX = re.compile(r"\b(?:hot|durable)\[")
 FIELD = re.compile(r'\b(?:hot|durable)\["(\w+)"\]')
 
 
 def test_only_state_and_the_owners_index_the_records() -> None:
     """What `grep -n 'hot\\[\\|durable\\['` over the firmware must find: nothing outside them."""
-    hits = [f"{path.relative_to(ROOT)}:{number}: {line.strip()}"
-            for path in FIRMWARE if path.parent != ROOT / "state" and path not in ALLOWED
-            for number, line in enumerate(path.read_text().splitlines(), 1) if INDEX.search(line)]
+    hits = [
+        f"{path.relative_to(ROOT)}:{number}: {line.strip()}"
+        for path in FIRMWARE
+        if path.parent != ROOT / "state" and path not in ALLOWED
+        for number, line in enumerate(path.read_text().splitlines(), 1)
+        if INDEX.search(line)
+    ]
     assert not hits, "\n".join(hits)
 
 

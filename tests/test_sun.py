@@ -36,8 +36,9 @@ def test_agrees_with_astral_within_two_minutes_every_day_of_a_year() -> None:
             observer = Observer(latitude, longitude)
             for offset in range(365):
                 date = dt.date(2026, 1, 1) + dt.timedelta(offset)
-                ours = sun.sun_times(civil.days_from_civil(date.year, date.month, date.day),
-                                     latitude, longitude)
+                ours = sun.sun_times(
+                    civil.days_from_civil(date.year, date.month, date.day), latitude, longitude
+                )
                 for mine, event in zip(ours, (sunrise, sunset), strict=True):
                     theirs = astral_event(event, observer, date)
                     if mine is None and theirs is not None and min(theirs % DAY, -theirs % DAY) < 600:
@@ -127,6 +128,7 @@ def _binary(name: str):
             return NotImplemented
         result = op(float(self), _f30(float(other)))
         return result if result is NotImplemented else F30(result)
+
     return method
 
 
@@ -140,8 +142,13 @@ def _unary(fn):
     return lambda x: F30(fn(_f30(float(x))))
 
 
-MATH30 = SimpleNamespace(pi=F30(math.pi), **{name: _unary(getattr(math, name)) for name in
-                         ("sin", "cos", "tan", "asin", "acos", "radians", "degrees")})
+MATH30 = SimpleNamespace(
+    pi=F30(math.pi),
+    **{
+        name: _unary(getattr(math, name))
+        for name in ("sin", "cos", "tan", "asin", "acos", "radians", "degrees")
+    },
+)
 
 
 def test_f30_really_is_single_precision() -> None:
@@ -153,9 +160,11 @@ def test_f30_really_is_single_precision() -> None:
 
 @pytest.mark.parametrize("latitude", [-60.0, -33.9, 0.0, 35.7, 52.37, 60.0, 70.0])
 def test_single_precision_gives_the_same_times(latitude: float, monkeypatch) -> None:
-    cases = [(days, longitude) for days in range(civil.days_from_civil(2026, 1, 3),
-                                                  civil.days_from_civil(2027, 1, 1), 23)
-             for longitude in (-122.4, 4.9, 151.2)]
+    cases = [
+        (days, longitude)
+        for days in range(civil.days_from_civil(2026, 1, 3), civil.days_from_civil(2027, 1, 1), 23)
+        for longitude in (-122.4, 4.9, 151.2)
+    ]
     cases.append((civil.days_from_civil(2099, 6, 1), 4.9))  # decades on, days from J2000 grow
     double = [sun.solar_day(days, latitude, longitude) for days, longitude in cases]
     monkeypatch.setattr(sun, "math", MATH30)

@@ -22,7 +22,9 @@ from tools.firmware import FIRMWARE_DIR
 
 SHIPPED = (FIRMWARE_DIR / "camconfig.toml").read_text()
 DAY = 86400
-CFG: dict[str, dict[str, Any]] = {"time": {"max_error": 5, "max_interval": 7 * DAY, "ntp_server": "pool.ntp.org"}}
+CFG: dict[str, dict[str, Any]] = {
+    "time": {"max_error": 5, "max_interval": 7 * DAY, "ntp_server": "pool.ntp.org"}
+}
 
 
 def utc(text: str) -> int:
@@ -120,13 +122,16 @@ def test_an_old_since_record_gains_the_unseen_integral(monkeypatch):
 # -- budgets ---------------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("text, words", [
-    ('[upload]\nawake_budget = "5s"', ("upload.awake_budget", '"5s"', '"25s".."10m"')),
-    ('[upload]\nenabled = false\nawake_budget = "10s"', ("upload.awake_budget", '"10s"', '"15s"')),
-    ('[upload]\nawake_budget = "1h"', ("upload.awake_budget", '"1h"', '"10m"')),
-    ('[time]\nmax_error = "1s"', ("time.max_error", '"1s"', '"2s".."1h"')),
-    ('[time]\nmax_interval = "40d"', ("time.max_interval", '"40d"', '"1h".."30d"')),
-])
+@pytest.mark.parametrize(
+    "text, words",
+    [
+        ('[upload]\nawake_budget = "5s"', ("upload.awake_budget", '"5s"', '"25s".."10m"')),
+        ('[upload]\nenabled = false\nawake_budget = "10s"', ("upload.awake_budget", '"10s"', '"15s"')),
+        ('[upload]\nawake_budget = "1h"', ("upload.awake_budget", '"1h"', '"10m"')),
+        ('[time]\nmax_error = "1s"', ("time.max_error", '"1s"', '"2s".."1h"')),
+        ('[time]\nmax_interval = "40d"', ("time.max_interval", '"40d"', '"1h".."30d"')),
+    ],
+)
 def test_a_budget_too_small_for_a_sync_or_a_batch_is_refused_naming_key_value_and_range(text, words):
     with pytest.raises(ValueError) as refused:
         config.load(text)
@@ -229,8 +234,9 @@ def test_the_judge_takes_the_offset_in_force_at_each_moment():
 
 def test_the_repeated_hour_of_autumn_is_one_set_of_slots():
     """NY 2026-11-01: local 01:00-02:00 comes twice; a 10-minute grid there has 6 slots, not 12."""
-    text = (SHIPPED.replace('utc_offset = "+01:00"', 'utc_offset = "-05:00"')
-            .replace('active_hours = ["06:00", "20:00"]', 'active_hours = ["00:00", "23:59"]'))
+    text = SHIPPED.replace('utc_offset = "+01:00"', 'utc_offset = "-05:00"').replace(
+        'active_hours = ["06:00", "20:00"]', 'active_hours = ["00:00", "23:59"]'
+    )
     start, end = utc("2026-11-01T04:00:00Z"), utc("2026-11-01T08:00:00Z")  # 00:00 EDT .. 03:00 EST
     slots = judge.scheduled_slots([(-math.inf, text)], [[start, end, True]], "America/New_York", [start])
     # 00:00..01:50 EDT (12), then 02:00..02:50 EST (6): 01:00..01:50 EST are repeats
@@ -281,34 +287,50 @@ def photo_errors(out: Path, zone_name: str | None, fixed: int) -> list[float]:
         stamp = name[:-4].rsplit("_", 1)[-1]
         true = datetime.fromisoformat(when.replace("Z", "+00:00"))
         offset = (true.astimezone(zone).utcoffset() or timedelta()).total_seconds() if zone else fixed
-        local = civil.epoch(int(stamp[:4]), int(stamp[4:6]), int(stamp[6:8]), int(stamp[9:11]),
-                            int(stamp[11:13]), int(stamp[13:15]))
+        local = civil.epoch(
+            int(stamp[:4]),
+            int(stamp[4:6]),
+            int(stamp[6:8]),
+            int(stamp[9:11]),
+            int(stamp[11:13]),
+            int(stamp[13:15]),
+        )
         errors.append(abs(local - offset - true.timestamp()))
     return errors
 
 
 def test_a_daily_photo_keeps_the_promise_with_about_one_join_a_day(simulate):
-    text = (SHIPPED.replace('interval = "10m"', 'interval = "1d"').replace('night_interval = "60m"', "")
-            .replace('active_hours = ["06:00", "20:00"]', ""))
+    text = (
+        SHIPPED.replace('interval = "10m"', 'interval = "1d"')
+        .replace('night_interval = "60m"', "")
+        .replace('active_hours = ["06:00", "20:00"]', "")
+    )
     report, out = simulate(days=6, config_text=text)
     errors = photo_errors(out, None, 3600)
     assert len(errors) >= 5 and max(errors) <= 5, errors
     assert report["max_clock_error_s"] <= 5 and report["missed_slots"] == 0
     # Once the rate is learned (day one), about one join a day: the sync each photo needs.
-    later = [event for event in map(json.loads, (out / "events.jsonl").read_text().splitlines())
-             if event["kind"] == "network" and event["joins"] and event["t"] >= "2026-06-02"]
+    later = [
+        event
+        for event in map(json.loads, (out / "events.jsonl").read_text().splitlines())
+        if event["kind"] == "network" and event["joins"] and event["t"] >= "2026-06-02"
+    ]
     assert len(later) <= 1.5 * 5, len(later)
 
 
 def test_new_york_photos_are_named_in_the_right_local_hour_across_the_spring_change(simulate):
     text = SHIPPED.replace('utc_offset = "+01:00"', 'utc_offset = "-05:00"')
-    report, out = simulate(days=3, config_text=text, start="2026-03-07T00:00:00Z",
-                           settings='TIMEZONE = "America/New_York"\n')
+    report, out = simulate(
+        days=3, config_text=text, start="2026-03-07T00:00:00Z", settings='TIMEZONE = "America/New_York"\n'
+    )
     errors = photo_errors(out, "America/New_York", 0)
     assert len(errors) > 150 and max(errors) <= 5
     assert report["max_clock_error_s"] <= 5 and report["missed_slots"] == 0
-    names = [json.loads(line)["name"] for line in (out / "events.jsonl").read_text().splitlines()
-             if '"capture"' in line]
+    names = [
+        json.loads(line)["name"]
+        for line in (out / "events.jsonl").read_text().splitlines()
+        if '"capture"' in line
+    ]
     assert not any("T0230" in name.rsplit("_", 1)[-1] for name in names)  # no such local time
 
 

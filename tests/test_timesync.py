@@ -60,6 +60,7 @@ def board(monkeypatch):
     made = Board(mean_ppm=5000, slope=62.5)  # +-10 % of the mean over +-8 C, as the simulator
     monkeypatch.setattr(timesync.time, "time", made.time)
     monkeypatch.setattr(timesync, "_offset", 0.0)
+
     class FakeRTC:
         datetime = property(None, lambda self, value: made.set_rtc(value))
 

@@ -20,9 +20,9 @@ from sim.runner import LOCAL_DROPBOX
 from tools import dbx, video
 
 ROOT = Path(__file__).resolve().parent.parent
-FIRST = datetime(2026, 6, 1, 6, 0, 0)   # local time of the first photo
+FIRST = datetime(2026, 6, 1, 6, 0, 0)  # local time of the first photo
 STEP = timedelta(minutes=10)
-BASE, GAIN = 10, 9                     # photo i is grey level BASE + GAIN * i
+BASE, GAIN = 10, 9  # photo i is grey level BASE + GAIN * i
 
 
 def name(seq: int, taken: datetime | None, camera: str = "CAM1") -> str:
@@ -31,8 +31,13 @@ def name(seq: int, taken: datetime | None, camera: str = "CAM1") -> str:
     return f"{camera}_{seq:06d}{stamp}.jpg"
 
 
-def make_card(root: Path, levels: list[int], first_seq: int = 990, camera: str = "CAM1",
-              sizes: dict[int, tuple[int, int]] | None = None) -> list[Path]:
+def make_card(
+    root: Path,
+    levels: list[int],
+    first_seq: int = 990,
+    camera: str = "CAM1",
+    sizes: dict[int, tuple[int, int]] | None = None,
+) -> list[Path]:
     """A card: photo i (seq first_seq + i, taken FIRST + i * STEP) is flat grey levels[i], in the
     card's NNN folders; file times shuffled so that mtime order is not capture order."""
     paths = []
@@ -56,9 +61,14 @@ def decoded(path: Path) -> dict:
     with av.open(str(path)) as container:
         stream = container.streams.video[0]
         levels = [float(frame.to_ndarray(format="gray").mean()) for frame in container.decode(stream)]
-        return {"frames": len(levels), "size": (stream.width, stream.height), "rate": stream.average_rate,
-                "codec": stream.codec_context.name, "levels": levels,
-                "seconds": float(container.duration or 0) / av.time_base}
+        return {
+            "frames": len(levels),
+            "size": (stream.width, stream.height),
+            "rate": stream.average_rate,
+            "codec": stream.codec_context.name,
+            "levels": levels,
+            "seconds": float(container.duration or 0) / av.time_base,
+        }
 
 
 def index_of(level: float) -> int:
@@ -73,7 +83,7 @@ def film(capsys: pytest.CaptureFixture[str], *argv: str) -> str:
 def test_frames_follow_capture_order_not_file_times(tmp_path: Path, capsys) -> None:
     paths = make_card(tmp_path / "card", [BASE + GAIN * i for i in range(24)])
     by_mtime = sorted(paths, key=lambda p: p.stat().st_mtime)
-    assert by_mtime != paths   # the oracle: mtimes disagree with capture order
+    assert by_mtime != paths  # the oracle: mtimes disagree with capture order
     out = film(capsys, str(tmp_path / "card"), "-o", str(tmp_path / "t.mp4"), "--fps", "12")
     got = decoded(tmp_path / "t.mp4")
     assert got["codec"] == "h264"
@@ -85,8 +95,11 @@ def test_frames_follow_capture_order_not_file_times(tmp_path: Path, capsys) -> N
 
 def test_sizes_follow_the_first_readable_photo(tmp_path: Path, capsys) -> None:
     # The first photo is odd-sized (H.264 4:2:0 needs even sides), the third larger.
-    make_card(tmp_path / "card", [BASE + GAIN * i for i in range(6)],
-              sizes={0: (201, 151), 2: (640, 480), 4: (100, 50)})
+    make_card(
+        tmp_path / "card",
+        [BASE + GAIN * i for i in range(6)],
+        sizes={0: (201, 151), 2: (640, 480), 4: (100, 50)},
+    )
     film(capsys, str(tmp_path / "card"), "-o", str(tmp_path / "t.mp4"))
     got = decoded(tmp_path / "t.mp4")
     assert got["size"] == (200, 150) and got["frames"] == 6
@@ -96,11 +109,27 @@ def test_sizes_follow_the_first_readable_photo(tmp_path: Path, capsys) -> None:
 def test_from_and_to_select_by_the_time_in_the_name(tmp_path: Path, capsys) -> None:
     # 300 photos 10 minutes apart: 2026-06-01 06:00 to 2026-06-03 07:50.
     make_card(tmp_path / "card", [BASE + (i % 24) * GAIN for i in range(300)], first_seq=1)
-    film(capsys, str(tmp_path / "card"), "-o", str(tmp_path / "day.mp4"), "--from", "2026-06-02",
-         "--to", "2026-06-02")
-    assert decoded(tmp_path / "day.mp4")["frames"] == 144   # a whole day, both ends included
-    film(capsys, str(tmp_path / "card"), "-o", str(tmp_path / "hour.mp4"), "--from", "2026-06-01T07:00",
-         "--to", "2026-06-01T08:00")
+    film(
+        capsys,
+        str(tmp_path / "card"),
+        "-o",
+        str(tmp_path / "day.mp4"),
+        "--from",
+        "2026-06-02",
+        "--to",
+        "2026-06-02",
+    )
+    assert decoded(tmp_path / "day.mp4")["frames"] == 144  # a whole day, both ends included
+    film(
+        capsys,
+        str(tmp_path / "card"),
+        "-o",
+        str(tmp_path / "hour.mp4"),
+        "--from",
+        "2026-06-01T07:00",
+        "--to",
+        "2026-06-01T08:00",
+    )
     got = decoded(tmp_path / "hour.mp4")
     assert [index_of(level) for level in got["levels"]] == [6, 7, 8, 9, 10, 11, 12]
     with pytest.raises(SystemExit, match="no photos in .* between 2026-07-01 00:00:00 and the last"):
@@ -121,7 +150,7 @@ def test_deflicker_removes_exposure_jumps_and_keeps_the_trend(tmp_path: Path, ca
 
     assert jumps(raw) > 25
     assert jumps(smooth) < jumps(raw) / 3
-    middle = slice(5, 25)   # away from the ends, where the window is cut short
+    middle = slice(5, 25)  # away from the ends, where the window is cut short
     assert smooth[middle][-1] - smooth[middle][0] == pytest.approx(2 * 19, abs=8)
 
 
@@ -131,13 +160,13 @@ def test_overlay_draws_on_the_frame(tmp_path: Path, capsys) -> None:
     film(capsys, str(tmp_path / "card"), "-o", str(tmp_path / "stamped.mp4"), "--overlay")
     with av.open(str(tmp_path / "stamped.mp4")) as container:
         frame = next(container.decode(video=0)).to_ndarray(format="gray")
-    assert frame[-40:, :160].max() > 200 and frame[:120, :].max() < 80   # white text, bottom left only
+    assert frame[-40:, :160].max() > 200 and frame[:120, :].max() < 80  # white text, bottom left only
     assert decoded(tmp_path / "plain.mp4")["levels"][0] == pytest.approx(60, abs=2)
 
 
 def test_an_unreadable_photo_is_skipped_with_a_warning(tmp_path: Path, capsys) -> None:
     paths = make_card(tmp_path / "card", [BASE + GAIN * i for i in range(8)])
-    paths[3].write_bytes(paths[3].read_bytes()[:200])          # truncated
+    paths[3].write_bytes(paths[3].read_bytes()[:200])  # truncated
     paths[5].write_bytes(b"this is not a JPEG")
     assert video.main([str(tmp_path / "card"), "-o", str(tmp_path / "t.mp4"), "--quiet"]) == 0
     captured = capsys.readouterr()
@@ -178,13 +207,23 @@ def test_several_cameras_need_a_choice(tmp_path: Path, capsys) -> None:
 
 def test_names_are_read_as_the_firmware_writes_them() -> None:
     photo = video.parse_name("CAM_A_001234_20260601T061000.jpg", "x")
-    assert photo and (photo.camera, photo.seq, photo.taken, photo.copy) == \
-        ("CAM_A", 1234, datetime(2026, 6, 1, 6, 10), 0)
+    assert photo and (photo.camera, photo.seq, photo.taken, photo.copy) == (
+        "CAM_A",
+        1234,
+        datetime(2026, 6, 1, 6, 10),
+        0,
+    )
     unset = video.parse_name("CAM1_000007.jpg", "x")
     assert unset and (unset.camera, unset.seq, unset.taken) == ("CAM1", 7, None)
     renamed = video.parse_name("CAM1_000007_20260601T061000 (1).jpg", "x")
     assert renamed and renamed.copy == 1
-    for other in ("state0.bin", "CAM1_000007.jpg.tmp", "CAM1_07.jpg", "holiday.jpg", "CAM1_000007_20261301T000000.jpg"):
+    for other in (
+        "state0.bin",
+        "CAM1_000007.jpg.tmp",
+        "CAM1_07.jpg",
+        "holiday.jpg",
+        "CAM1_000007_20261301T000000.jpg",
+    ):
         assert video.parse_name(other, "x") is None
 
 
@@ -204,20 +243,49 @@ def test_from_the_cameras_dropbox_folder(tmp_path: Path, capsys) -> None:
     with LocalDropbox(tmp_path / "cloud") as cloud:
         ca = cloud.folder / "ca.pem"
         uploader = dbx.client(LOCAL_DROPBOX, f"localhost:{cloud.https_port}", ca)
-        for path in random.Random(3).sample(paths, len(paths)):   # uploaded out of order
+        for path in random.Random(3).sample(paths, len(paths)):  # uploaded out of order
             day = path.name.split("_")[2][:8]
-            uploader.files_upload(path.read_bytes(), f"/timelapse/CAM1/{day[:4]}-{day[4:6]}-{day[6:]}/{path.name}")
+            uploader.files_upload(
+                path.read_bytes(), f"/timelapse/CAM1/{day[:4]}-{day[4:6]}-{day[6:]}/{path.name}"
+            )
         uploader.files_upload(b"{}", "/timelapse/CAM1/status.json")
-        out = film(capsys, "dropbox:/timelapse/CAM1", "-o", str(tmp_path / "t.mp4"), "--local",
-                   f"localhost:{cloud.https_port}", "--local-ca", str(ca), "--settings", str(tmp_path / "none"),
-                   "--to", "2026-06-01T07:30")
+        out = film(
+            capsys,
+            "dropbox:/timelapse/CAM1",
+            "-o",
+            str(tmp_path / "t.mp4"),
+            "--local",
+            f"localhost:{cloud.https_port}",
+            "--local-ca",
+            str(ca),
+            "--settings",
+            str(tmp_path / "none"),
+            "--to",
+            "2026-06-01T07:30",
+        )
     assert [index_of(level) for level in decoded(tmp_path / "t.mp4")["levels"]] == list(range(10))
     assert "10 frames of 10 photos" in out
 
 
 def simulated(days: int, out: Path) -> dict:
-    done = subprocess.run([sys.executable, "-m", "sim", "run", "--days", str(days), "--quiet", "--no-preview",
-                           "--out", str(out)], cwd=ROOT, capture_output=True, text=True, timeout=600)
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "sim",
+            "run",
+            "--days",
+            str(days),
+            "--quiet",
+            "--no-preview",
+            "--out",
+            str(out),
+        ],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
     assert done.returncode == 0, done.stderr
     return json.loads((out / "report.json").read_text())
 
@@ -225,9 +293,23 @@ def simulated(days: int, out: Path) -> dict:
 def check_simulated_film(out: Path, report: dict, tmp_path: Path) -> None:
     on_card = sorted((out / "device" / "sd" / "timelapse").rglob("*.jpg"))
     assert len(on_card) == report["captures"] > 0
-    done = subprocess.run([sys.executable, "-m", "tools.video", str(out), "-o", str(tmp_path / "sim.mp4"),
-                           "--overlay", "--deflicker", "--quiet"], cwd=ROOT, capture_output=True, text=True,
-                          timeout=600)
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "tools.video",
+            str(out),
+            "-o",
+            str(tmp_path / "sim.mp4"),
+            "--overlay",
+            "--deflicker",
+            "--quiet",
+        ],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
     assert done.returncode == 0, done.stderr
     got = decoded(tmp_path / "sim.mp4")
     with Image.open(on_card[0]) as first:
@@ -262,9 +344,23 @@ def test_a_photo_gone_from_dropbox_is_skipped(tmp_path: Path, capsys, monkeypatc
         uploader = dbx.client(LOCAL_DROPBOX, f"localhost:{cloud.https_port}", ca)
         for path in paths:
             uploader.files_upload(path.read_bytes(), f"/timelapse/CAM1/{path.name}")
-        assert video.main(["dropbox:/timelapse/CAM1", "-o", str(tmp_path / "t.mp4"), "--quiet", "--local",
-                           f"localhost:{cloud.https_port}", "--local-ca", str(ca),
-                           "--settings", str(tmp_path / "none")]) == 0
+        assert (
+            video.main(
+                [
+                    "dropbox:/timelapse/CAM1",
+                    "-o",
+                    str(tmp_path / "t.mp4"),
+                    "--quiet",
+                    "--local",
+                    f"localhost:{cloud.https_port}",
+                    "--local-ca",
+                    str(ca),
+                    "--settings",
+                    str(tmp_path / "none"),
+                ]
+            )
+            == 0
+        )
     captured = capsys.readouterr()
     assert "warning: skipped /timelapse/cam1/gone (1).jpg" in captured.err
     assert [index_of(level) for level in decoded(tmp_path / "t.mp4")["levels"]] == [0, 1, 2, 3]

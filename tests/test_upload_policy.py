@@ -64,20 +64,31 @@ def test_a_broken_authorisation_waits_for_settings_toml_to_change(tmp_path, monk
     assert durable["auth_broken"] == ""
 
 
-@pytest.mark.parametrize("minute, window, inside", [
-    (7 * 60, [7 * 60, 19 * 60], True), (19 * 60, [7 * 60, 19 * 60], False),
-    (23 * 60, [22 * 60, 6 * 60], True), (5 * 60, [22 * 60, 6 * 60], True),
-    (12 * 60, [22 * 60, 6 * 60], False), (3 * 60, None, True)])
+@pytest.mark.parametrize(
+    "minute, window, inside",
+    [
+        (7 * 60, [7 * 60, 19 * 60], True),
+        (19 * 60, [7 * 60, 19 * 60], False),
+        (23 * 60, [22 * 60, 6 * 60], True),
+        (5 * 60, [22 * 60, 6 * 60], True),
+        (12 * 60, [22 * 60, 6 * 60], False),
+        (3 * 60, None, True),
+    ],
+)
 def test_window_spanning_midnight(minute, window, inside):
     assert upload.in_window(NOON - 12 * 3600 + minute * 60, window) is inside
 
 
 def test_the_remote_path_comes_from_the_file_name_alone():
     template = "/timelapse/{id}/{date}/{name}"
-    assert upload.remote_path(template, "CAM1", 7, "CAM1_000007_20260601T061000.jpg") == \
-        "/timelapse/CAM1/2026-06-01/CAM1_000007_20260601T061000.jpg"
-    assert upload.remote_path(template, "CAM1", 7, "CAM1_000007.jpg") == \
-        "/timelapse/CAM1/undated/CAM1_000007.jpg"
+    assert (
+        upload.remote_path(template, "CAM1", 7, "CAM1_000007_20260601T061000.jpg")
+        == "/timelapse/CAM1/2026-06-01/CAM1_000007_20260601T061000.jpg"
+    )
+    assert (
+        upload.remote_path(template, "CAM1", 7, "CAM1_000007.jpg")
+        == "/timelapse/CAM1/undated/CAM1_000007.jpg"
+    )
     assert upload.remote_path("/{id}/{seq}/{name}", "C", 7, "C_000007.jpg") == "/C/000007/C_000007.jpg"
 
 
@@ -91,7 +102,7 @@ def test_the_argument_header_is_ascii_and_decodes_to_the_argument():
 def test_content_hash_follows_dropbox_blocks():
     data = bytes(range(256)) * (9 * 1024 * 1024 // 256 + 7)  # three 4 MiB blocks, the last short
     block = 4 * 1024 * 1024
-    digests = b"".join(hashlib.sha256(data[i:i + block]).digest() for i in range(0, len(data), block))
+    digests = b"".join(hashlib.sha256(data[i : i + block]).digest() for i in range(0, len(data), block))
     assert dropbox.content_hash(data) == hashlib.sha256(digests).hexdigest()
     assert dropbox.content_hash(b"") == hashlib.sha256(b"").hexdigest()
 

@@ -24,7 +24,7 @@ def test_a_week_of_faults_loses_nothing_and_uploads_nothing_twice(simulate) -> N
     cloud = report["cloud"]
     for fault in ("drop", "drop_committed", "expire_token", "rate_limit", "server_error", "slow"):
         assert cloud[f"fault:{fault}"] > 0, fault  # each fault really happened
-    assert report["errors"]["wifi"] >= 1          # the day without the access point
+    assert report["errors"]["wifi"] >= 1  # the day without the access point
     assert report["lost_images"] == 0 and report["duplicate_uploads"] == 0 and report["crashes"] == 0
     # Every photo is in Dropbox byte for byte (the census compares digests), but those of the
     # last hours, which wait for the next batch on the card: the queue is the tail.
@@ -34,7 +34,7 @@ def test_a_week_of_faults_loses_nothing_and_uploads_nothing_twice(simulate) -> N
     captured = [Path(c["name"]).name for c in events(out, "capture")]
     captured = [renamed.get(name, name) for name in captured]
     in_cloud = {p.name for p in (out / "cloud").rglob("*.jpg")}
-    assert in_cloud == set(captured[:len(captured) - report["pending"]])
+    assert in_cloud == set(captured[: len(captured) - report["pending"]])
     # No wake outlives its budget: 40 s of network plus the capture before it.
     assert report["awake_s"]["capture+network"]["max"] <= 40 + 5
 
@@ -45,7 +45,7 @@ def test_a_batch_costs_one_join_one_handshake_per_host_one_request_per_photo(sim
     assert len(batches) >= 10
     for batch in batches:
         assert batch["joins"] == 1
-        assert batch["tls_handshakes"] <= 2            # content host, and api when refreshing
+        assert batch["tls_handshakes"] <= 2  # content host, and api when refreshing
         refreshes = batch["tls_handshakes"] - 1
         # + the remote camconfig.toml check and status.json (docs/status.md)
         assert batch["http_requests"] == batch["uploads"] + refreshes + 2
@@ -56,7 +56,7 @@ def test_a_batch_costs_one_join_one_handshake_per_host_one_request_per_photo(sim
 
 def test_a_revoked_refresh_token_stops_uploads_not_captures(simulate) -> None:
     report, out = simulate(days=2, faults="revoked@0.5-9")
-    assert report["cloud"]["token_refused"] == 1      # asked once, then never again
+    assert report["cloud"]["token_refused"] == 1  # asked once, then never again
     assert report["errors"]["auth"] == 1
     assert report["captures"] == report["scheduled_slots"] and report["lost_images"] == 0
     assert report["pending"] > 50
@@ -75,7 +75,7 @@ def test_a_cold_start_without_network_captures_then_dates_photos_once_synced(sim
     # Every 10 min while the time is unknown; joins back off 10, 20, 40, 80, 120 min: the AP,
     # back after 6 h, is found at 6.5 h.
     assert 30 <= len(undated) <= 40
-    assert names[: len(undated)] == undated            # ... then dated, for good
+    assert names[: len(undated)] == undated  # ... then dated, for good
     assert report["lost_images"] == 0 and report["crashes"] == 0
     assert report["max_clock_error_s"] <= 5
     assert report["missed_slots"] <= 1
@@ -96,9 +96,14 @@ def test_a_relative_out_folder_keeps_the_cloud_outside_the_device(tmp_path, monk
 def test_timezone_in_settings_takes_the_offset_from_the_time_service(simulate, service: str) -> None:
     """camconfig says UTC+1; TIMEZONE = "Europe/Amsterdam" is UTC+2 in June (summer time): once
     a time service said so, photos are named and scheduled in summer time."""
-    keys = 'ADAFRUIT_AIO_USERNAME = "cam"\nADAFRUIT_AIO_KEY = "sim-aio-key"\n' if service == "Adafruit IO" else ""
-    report, out = simulate(days=1, settings='TIMEZONE = "Europe/Amsterdam"\n' + keys,
-                           start="2026-06-02T00:00:00Z")
+    keys = (
+        'ADAFRUIT_AIO_USERNAME = "cam"\nADAFRUIT_AIO_KEY = "sim-aio-key"\n'
+        if service == "Adafruit IO"
+        else ""
+    )
+    report, out = simulate(
+        days=1, settings='TIMEZONE = "Europe/Amsterdam"\n' + keys, start="2026-06-02T00:00:00Z"
+    )
     assert report["cloud"]["time_https"] == 1  # asked once a day
     captures = events(out, "capture")
     for capture in captures[-20:]:

@@ -32,8 +32,12 @@ def test_usb_dump_matches_the_report_and_leaks_no_secret(simulate) -> None:
     # USB's fake deep sleep keeps the schedule and the counters whole.
     assert report["captures"] == report["scheduled_slots"] and report["missed_slots"] == 0
     assert report["per_phase_mAh"]["usb_fake_sleep"] > 0 and "sleep" not in report["per_phase_mAh"]
-    for path in [out / "console.log", out / "events.jsonl", out / "report.json",
-                 *(out / "device" / "sd").rglob("*")]:
+    for path in [
+        out / "console.log",
+        out / "events.jsonl",
+        out / "report.json",
+        *(out / "device" / "sd").rglob("*"),
+    ]:
         if path.is_file():
             data = path.read_bytes()
             for secret in SECRETS:
@@ -46,18 +50,33 @@ def test_host_reader_decodes_the_memory_images(simulate) -> None:
     assert facts["counters"]["captured"] == report["captures"]
     assert facts["counters"]["wakes_since_power_on"] == report["wakes"]
     assert facts["problems"] == [] and facts["camera"] == "CAM1"
-    shown = subprocess.run([sys.executable, "-m", "tools.dump", "--device", str(out / "device"), "--json"],
-                           cwd=ROOT, capture_output=True, text=True, check=True)
+    shown = subprocess.run(
+        [sys.executable, "-m", "tools.dump", "--device", str(out / "device"), "--json"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
     assert json.loads(shown.stdout)["counters"] == facts["counters"]
-    table = subprocess.run([sys.executable, "-m", "tools.dump", "--device", str(out / "device")],
-                           cwd=ROOT, capture_output=True, text=True, check=True).stdout
+    table = subprocess.run(
+        [sys.executable, "-m", "tools.dump", "--device", str(out / "device")],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
     assert f"counters.captured              {report['captures']}" in table
 
 
 def test_host_reader_reads_a_saved_log(simulate, tmp_path: Path) -> None:
     report, out = simulate(days=0.2, usb=True)
-    shown = subprocess.run([sys.executable, "-m", "tools.dump", "--log", str(out / "console.log"), "--json"],
-                           cwd=ROOT, capture_output=True, text=True, check=True)
+    shown = subprocess.run(
+        [sys.executable, "-m", "tools.dump", "--log", str(out / "console.log"), "--json"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
     assert json.loads(shown.stdout)["counters"]["captured"] == report["captures"]
 
 

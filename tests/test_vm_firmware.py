@@ -35,7 +35,9 @@ def lines(result: WakeResult) -> list[str]:
 def test_makedirs_keeps_the_leading_slash(tmp_path: Path) -> None:
     """Bug found by the VM: spool.makedirs("/sd/a/b") made "sd/a/b" relative to the working
     directory. Run from /sd, the old code made /sd/sd/a/b."""
-    result = run_code(tmp_path, """
+    result = run_code(
+        tmp_path,
+        """
 import os
 from timelapse import spool
 spool.mount()
@@ -44,14 +46,17 @@ spool.makedirs("/sd/photos/000")
 os.chdir("/")
 spool.makedirs("sd/relative/001")
 print(sorted(os.listdir("/sd")), os.listdir("/sd/photos"), os.listdir("/sd/relative"))
-""")
+""",
+    )
     assert lines(result)[-1] == "['photos', 'relative'] ['000'] ['001']"
     card = tmp_path / "board" / "card"
     assert (card / "photos" / "000").is_dir() and not (card / "sd").exists()
 
 
 def test_circuitpy_is_read_only_and_paths_resolve_through_the_mount_table(tmp_path: Path) -> None:
-    result = run_code(tmp_path, """
+    result = run_code(
+        tmp_path,
+        """
 import os, sys
 try:
     open("oops.txt", "w")
@@ -63,7 +68,8 @@ spool.mount()
 with open("sd/x.txt", "w") as handle:
     handle.write("on the card")
 print(open("/sd/x.txt").read(), "sd" in os.listdir("/"))
-""")
+""",
+    )
     assert lines(result) == ["read-only", "/ ['', '/', '/lib']", "on the card True"]
     assert (tmp_path / "board" / "card" / "x.txt").read_text() == "on the card"
     assert not (tmp_path / "board" / "CIRCUITPY" / "oops.txt").exists()
@@ -80,7 +86,9 @@ def test_missing_mount_point_is_a_runtime_error_the_wake_survives(tmp_path: Path
 
 
 def test_shims_behave_as_circuitpython(tmp_path: Path) -> None:
-    result = run_code(tmp_path, """
+    result = run_code(
+        tmp_path,
+        """
 import struct, json, hashlib, sys, supervisor, alarm
 def attempt(what):
     try:
@@ -110,7 +118,8 @@ def short_write():
 attempt(short_write)
 attempt(lambda: isinstance(supervisor.ticks_ms(), int))
 attempt(lambda: __import__("machine"))
-""")
+""",
+    )
     assert lines(result) == [
         "RuntimeError buffer size must match format",
         "ValueError values length must be 2",

@@ -17,8 +17,8 @@ from state.store import DURABLE, HOT
 from tests.test_sun import F30  # the board's 30-bit floats
 from timelapse import timesync
 
-START = 1780300800       # 2026-06-01T08:00:00Z
-DRIFT_PPM = 5000.0       # the reference profile's RC oscillator
+START = 1780300800  # 2026-06-01T08:00:00Z
+DRIFT_PPM = 5000.0  # the reference profile's RC oscillator
 SLEEP_S = 600
 CFG: dict[str, dict] = {"time": {"max_error": 5, "max_interval": 7 * 86400}}
 

@@ -130,11 +130,14 @@ PHASES: dict[str, tuple[dict[str, Any], set[str]]] = {
     "every host refuses": ({"mode": "refuse"}, {"network", "ntp", "time"}),
     "every host times out": ({"mode": "timeout"}, {"network", "ntp", "time"}),
     "token expired, refresh answered 503": (
-        {"mode": "error", "hosts": ("api.dropboxapi.com",), "expire": True}, {"server", "time"}),
-    "upload times out": ({"mode": "timeout", "hosts": ("content.dropboxapi.com",)},
-                         {"network", "time"}),
-    "NTP and the time service time out": ({"mode": "timeout", "hosts": ("pool.ntp.org", "timeapi.io")},
-                                          {"ntp", "time"}),
+        {"mode": "error", "hosts": ("api.dropboxapi.com",), "expire": True},
+        {"server", "time"},
+    ),
+    "upload times out": ({"mode": "timeout", "hosts": ("content.dropboxapi.com",)}, {"network", "time"}),
+    "NTP and the time service time out": (
+        {"mode": "timeout", "hosts": ("pool.ntp.org", "timeapi.io")},
+        {"ntp", "time"},
+    ),
 }
 
 
@@ -241,7 +244,7 @@ def test_power_loss_with_photos_on_the_card(warm) -> None:
     after = run(board, 3)
     assert "photos up to %d found on the card" % max(before) in after[0].console
     seqs = card_seqs(board)
-    assert seqs == sorted(set(seqs)) and seqs[:len(before)] == before  # numbers never repeat
+    assert seqs == sorted(set(seqs)) and seqs[: len(before)] == before  # numbers never repeat
     assert board.card_leftovers() == []
     assert board.state()["durable"]["power_ons"] >= 2
 
@@ -278,6 +281,6 @@ def test_power_cut_inside_a_capture_wake(warm, share: float) -> None:
     assert cut.outcome == "power_cut", cut.console
     run(board, 3)
     seqs = card_seqs(board)
-    assert seqs[:len(before)] == before and seqs == sorted(set(seqs))
+    assert seqs[: len(before)] == before and seqs == sorted(set(seqs))
     assert board.card_leftovers() == []
     assert board.state()["hot"]["seq"] == max(seqs)

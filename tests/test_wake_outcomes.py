@@ -25,7 +25,13 @@ def test_a_rate_limited_batch_brings_the_next_wake_forward(simulate) -> None:
     a time, and the wake plans an early wake on it rather than waiting for the next slot."""
     report, out = simulate(days=0.5, faults="rate_limit")
     console = (out / "console.log").read_text()
-    early = [line for line in console.splitlines() if line.startswith("upload: Dropbox asked us to wait: next wake in")]
+    early = [
+        line
+        for line in console.splitlines()
+        if line.startswith("upload: Dropbox asked us to wait: next wake in")
+    ]
     assert early, "no early wake after a rate limit"
-    assert all(int(line.split("next wake in ")[1].split()[0]) < 600 for line in early)  # before the 10-minute slot
+    assert all(
+        int(line.split("next wake in ")[1].split()[0]) < 600 for line in early
+    )  # before the 10-minute slot
     assert report["uploaded"] > 0

@@ -32,17 +32,29 @@ HOST_VARIABLES = ("DROPBOX_API_HOST", "DROPBOX_API_CONTENT_HOST")
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     """The connection options both tools share."""
     group = parser.add_argument_group("Dropbox")
-    group.add_argument("--settings", type=Path, default=Path("settings.toml"),
-                       help="the camera's settings.toml with DBX_APP_KEY, DBX_APP_SECRET, "
-                            "DBX_REFRESH_TOKEN (default ./settings.toml)")
-    group.add_argument("--local", metavar="HOST:PORT",
-                       help="use a running local Dropbox of the simulator (python -m sim.cloud) "
-                            "instead of Dropbox; its CA is --local-ca")
-    group.add_argument("--local-ca", type=Path, metavar="PEM",
-                       help="the local Dropbox's CA (ca.pem in its --dir)")
-    group.add_argument("--cloud-dir", type=Path, metavar="DIR",
-                       help="serve a local Dropbox folder left by a simulator run (out/cloud) "
-                            "for the length of the command, and use it")
+    group.add_argument(
+        "--settings",
+        type=Path,
+        default=Path("settings.toml"),
+        help="the camera's settings.toml with DBX_APP_KEY, DBX_APP_SECRET, "
+        "DBX_REFRESH_TOKEN (default ./settings.toml)",
+    )
+    group.add_argument(
+        "--local",
+        metavar="HOST:PORT",
+        help="use a running local Dropbox of the simulator (python -m sim.cloud) "
+        "instead of Dropbox; its CA is --local-ca",
+    )
+    group.add_argument(
+        "--local-ca", type=Path, metavar="PEM", help="the local Dropbox's CA (ca.pem in its --dir)"
+    )
+    group.add_argument(
+        "--cloud-dir",
+        type=Path,
+        metavar="DIR",
+        help="serve a local Dropbox folder left by a simulator run (out/cloud) "
+        "for the length of the command, and use it",
+    )
 
 
 def read_settings(path: Path, required: bool = True) -> dict[str, str]:
@@ -89,16 +101,24 @@ def client(settings: dict[str, str], host: str | None = None, ca: Path | None = 
     if host is None:
         import dropbox
 
-        return dropbox.Dropbox(oauth2_refresh_token=settings["DBX_REFRESH_TOKEN"],
-                               app_key=settings["DBX_APP_KEY"], app_secret=settings["DBX_APP_SECRET"])
+        return dropbox.Dropbox(
+            oauth2_refresh_token=settings["DBX_REFRESH_TOKEN"],
+            app_key=settings["DBX_APP_KEY"],
+            app_secret=settings["DBX_APP_SECRET"],
+        )
     module = _sdk_client_module(host)
     try:
         session = module.create_session(ca_certs=str(ca) if ca else None)
         # requests lets REQUESTS_CA_BUNDLE override the CA given: not for the local Dropbox.
         session.trust_env = False
-        return module.Dropbox(oauth2_refresh_token=settings["DBX_REFRESH_TOKEN"],
-                              app_key=settings["DBX_APP_KEY"], app_secret=settings["DBX_APP_SECRET"],
-                              session=session, max_retries_on_error=1, max_retries_on_rate_limit=1)
+        return module.Dropbox(
+            oauth2_refresh_token=settings["DBX_REFRESH_TOKEN"],
+            app_key=settings["DBX_APP_KEY"],
+            app_secret=settings["DBX_APP_SECRET"],
+            session=session,
+            max_retries_on_error=1,
+            max_retries_on_rate_limit=1,
+        )
     finally:
         _sdk_client_module(None)
 
@@ -118,8 +138,12 @@ def connect(options: argparse.Namespace) -> Iterator[dropbox.Dropbox]:
         folder = Path(options.cloud_dir)
         if not folder.is_dir():
             raise SystemExit(f"{folder}: no such folder")
-        with LocalDropbox(folder, app_key=settings["DBX_APP_KEY"], app_secret=settings["DBX_APP_SECRET"],
-                          refresh_token=settings["DBX_REFRESH_TOKEN"]) as cloud:
+        with LocalDropbox(
+            folder,
+            app_key=settings["DBX_APP_KEY"],
+            app_secret=settings["DBX_APP_SECRET"],
+            refresh_token=settings["DBX_REFRESH_TOKEN"],
+        ) as cloud:
             yield client(settings, f"localhost:{cloud.https_port}", folder / "ca.pem")
         return
     if options.local:

@@ -37,18 +37,34 @@ def deploy(drive: Path, replace_config: bool = False) -> list[str]:
     if (drive / "settings.toml").exists():
         done.append("kept your settings.toml")
     else:
-        done.append("no settings.toml: copy firmware/settings.toml.example to the drive as "
-                    "settings.toml and fill it in")
+        done.append(
+            "no settings.toml: copy firmware/settings.toml.example to the drive as "
+            "settings.toml and fill it in"
+        )
     circup = shutil.which("circup")
     if circup:
-        result = subprocess.run([circup, "--path", str(drive), "install", "-r",
-                                 str(firmware.FIRMWARE_DIR / firmware.REQUIREMENTS)],
-                                capture_output=True, text=True)
-        done.append("circup installed the libraries" if result.returncode == 0
-                    else f"circup failed: {result.stderr.strip().splitlines()[-1:]}")
+        result = subprocess.run(
+            [
+                circup,
+                "--path",
+                str(drive),
+                "install",
+                "-r",
+                str(firmware.FIRMWARE_DIR / firmware.REQUIREMENTS),
+            ],
+            capture_output=True,
+            text=True,
+        )
+        done.append(
+            "circup installed the libraries"
+            if result.returncode == 0
+            else f"circup failed: {result.stderr.strip().splitlines()[-1:]}"
+        )
     else:
-        done.append("circup not found: install the libraries with "
-                    "`pip install circup && circup install -r firmware/requirements.txt`")
+        done.append(
+            "circup not found: install the libraries with "
+            "`pip install circup && circup install -r firmware/requirements.txt`"
+        )
     return done
 
 

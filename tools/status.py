@@ -22,8 +22,8 @@ from tools import dbx
 
 SCHEMA = 1
 STATUS_NAME = "status.json"
-LOW_BATTERY_V = 3.55         # the firmware's default low_battery_v: below it the camera stops uploading
-STALE_HOURS = 26.0           # a day's batch plus slack
+LOW_BATTERY_V = 3.55  # the firmware's default low_battery_v: below it the camera stops uploading
+STALE_HOURS = 26.0  # a day's batch plus slack
 RECENT_ERRORS_HOURS = 24.0
 
 
@@ -49,7 +49,7 @@ class Row:
     config_source: str | None = None
     last_error: str | None = None
     next_wake: int | None = None
-    problem: str | None = None       # why the status.json could not be read
+    problem: str | None = None  # why the status.json could not be read
     flags: list[str] = field(default_factory=list)
 
 
@@ -99,7 +99,9 @@ def parse_local(text: str | None) -> datetime | None:
         return None
 
 
-def recent_errors(errors: list, written_local: str | None, hours: float) -> list[tuple[str | None, str | None, str]]:
+def recent_errors(
+    errors: list, written_local: str | None, hours: float
+) -> list[tuple[str | None, str | None, str]]:
     """The errors within `hours` before the status was written; all of them when their times
     cannot be compared (better a false alarm than a hidden fault)."""
     parts = [error_parts(error) for error in errors]
@@ -114,8 +116,9 @@ def recent_errors(errors: list, written_local: str | None, hours: float) -> list
     return recent
 
 
-def row_of(path: str, data: bytes, now: float, stale_h: float = STALE_HOURS,
-           errors_h: float = RECENT_ERRORS_HOURS) -> Row:
+def row_of(
+    path: str, data: bytes, now: float, stale_h: float = STALE_HOURS, errors_h: float = RECENT_ERRORS_HOURS
+) -> Row:
     """The row of one status.json: its facts, and the flags the fleet view raises."""
     folder = path.rsplit("/", 1)[0]
     row = Row(path=path, camera=folder.rsplit("/", 1)[-1] or "?")
@@ -127,8 +130,10 @@ def row_of(path: str, data: bytes, now: float, stale_h: float = STALE_HOURS,
         if not isinstance(status, dict):
             row.problem = "not a JSON object"
         elif status.get("schema") != SCHEMA:
-            row.problem = (f"schema {status.get('schema')!r}, this tool reads schema {SCHEMA}: "
-                           "update the tools (git pull) to read it")
+            row.problem = (
+                f"schema {status.get('schema')!r}, this tool reads schema {SCHEMA}: "
+                "update the tools (git pull) to read it"
+            )
     if row.problem:
         row.flags.append("unreadable")
         return row
@@ -169,8 +174,9 @@ def row_of(path: str, data: bytes, now: float, stale_h: float = STALE_HOURS,
     return row
 
 
-def gather(client: Any, now: float, stale_h: float = STALE_HOURS,
-           errors_h: float = RECENT_ERRORS_HOURS) -> list[Row]:
+def gather(
+    client: Any, now: float, stale_h: float = STALE_HOURS, errors_h: float = RECENT_ERRORS_HOURS
+) -> list[Row]:
     """One row per status.json in the app folder, by camera id."""
     rows = []
     for entry in dbx.walk(client, ""):
@@ -193,7 +199,7 @@ def _age(hours: float | None) -> str:
 
 
 def _cut(text: str, width: int) -> str:
-    return text if len(text) <= width else text[:width - 3] + "..."
+    return text if len(text) <= width else text[: width - 3] + "..."
 
 
 def _or_dash(value: object, form: str) -> str:
@@ -202,8 +208,18 @@ def _or_dash(value: object, form: str) -> str:
 
 def table(rows: list[Row]) -> list[str]:
     """The rows as aligned text, flagged cameras marked with '!'."""
-    heads = ["", "camera", "last seen", "battery", "trend/d", "waiting", "clock +-", "drift",
-             "config", "last error"]
+    heads = [
+        "",
+        "camera",
+        "last seen",
+        "battery",
+        "trend/d",
+        "waiting",
+        "clock +-",
+        "drift",
+        "config",
+        "last error",
+    ]
     lines = []
     for row in rows:
         if row.problem:
@@ -212,18 +228,20 @@ def table(rows: list[Row]) -> list[str]:
         config = _cut(row.config or "-", 32)
         if row.config_source:
             config = f"{config} ({row.config_source})"
-        lines.append([
-            "!" if row.flags else "",
-            row.camera,
-            _age(row.age_h),
-            _or_dash(row.battery_v, "%.2f V"),
-            _or_dash(row.battery_trend_v_per_day, "%+.3f V"),
-            _or_dash(row.waiting, "%d"),
-            _or_dash(row.clock_error_s, "%.1f s"),
-            _or_dash(row.drift_ppm, "%.0f ppm"),
-            config,
-            _cut(row.last_error or "-", 60),
-        ])
+        lines.append(
+            [
+                "!" if row.flags else "",
+                row.camera,
+                _age(row.age_h),
+                _or_dash(row.battery_v, "%.2f V"),
+                _or_dash(row.battery_trend_v_per_day, "%+.3f V"),
+                _or_dash(row.waiting, "%d"),
+                _or_dash(row.clock_error_s, "%.1f s"),
+                _or_dash(row.drift_ppm, "%.0f ppm"),
+                config,
+                _cut(row.last_error or "-", 60),
+            ]
+        )
     widths = [max(len(line[i]) for line in [heads, *lines]) for i in range(len(heads))]
     out = ["  ".join(cell.ljust(width) for cell, width in zip(heads, widths, strict=True)).rstrip()]
     for row, line in zip(rows, lines, strict=True):
@@ -249,13 +267,23 @@ def parse_now(text: str | None) -> float:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m tools.status", description=__doc__.split("\n")[0])
-    parser.add_argument("--stale", type=float, default=STALE_HOURS, metavar="HOURS",
-                        help=f"flag cameras not seen for this long (default {STALE_HOURS:g})")
-    parser.add_argument("--errors-within", type=float, default=RECENT_ERRORS_HOURS, metavar="HOURS",
-                        help="flag errors this recent before the status was written "
-                             f"(default {RECENT_ERRORS_HOURS:g})")
-    parser.add_argument("--now", metavar="ISO", help="judge ages at this time, e.g. the end of a "
-                                                     "simulator run (default: now)")
+    parser.add_argument(
+        "--stale",
+        type=float,
+        default=STALE_HOURS,
+        metavar="HOURS",
+        help=f"flag cameras not seen for this long (default {STALE_HOURS:g})",
+    )
+    parser.add_argument(
+        "--errors-within",
+        type=float,
+        default=RECENT_ERRORS_HOURS,
+        metavar="HOURS",
+        help=f"flag errors this recent before the status was written (default {RECENT_ERRORS_HOURS:g})",
+    )
+    parser.add_argument(
+        "--now", metavar="ISO", help="judge ages at this time, e.g. the end of a simulator run (default: now)"
+    )
     parser.add_argument("--json", action="store_true", help="one JSON list of the rows")
     dbx.add_arguments(parser)
     options = parser.parse_args(argv)

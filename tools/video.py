@@ -31,12 +31,13 @@ from tqdm import tqdm
 
 # The firmware's names (timelapse/spool.py): ID_SEQ_YYYYMMDDTHHMMSS.jpg, or ID_SEQ.jpg while the
 # clock is not set; Dropbox adds " (1)" to a name it renamed after a conflict.
-NAME = re.compile(r"^(?P<camera>.+)_(?P<seq>\d{6,})(?:_(?P<stamp>\d{8}T\d{6}))?(?: \((?P<copy>\d+)\))?\.jpg$",
-                  re.IGNORECASE)
+NAME = re.compile(
+    r"^(?P<camera>.+)_(?P<seq>\d{6,})(?:_(?P<stamp>\d{8}T\d{6}))?(?: \((?P<copy>\d+)\))?\.jpg$", re.IGNORECASE
+)
 DROPBOX_PREFIX = "dropbox:"
 CODEC: Final = "libx264"
-DEFLICKER_WINDOW = 9          # frames in the rolling mean the brightness is pulled towards
-MAX_GAIN = 2.0                # deflicker never brightens or darkens a frame more than this
+DEFLICKER_WINDOW = 9  # frames in the rolling mean the brightness is pulled towards
+MAX_GAIN = 2.0  # deflicker never brightens or darkens a frame more than this
 
 
 class UnreadablePhoto(Exception):
@@ -47,9 +48,9 @@ class UnreadablePhoto(Exception):
 class Photo:
     camera: str
     seq: int
-    taken: datetime | None    # local time from the name, None while the camera's clock was not set
-    copy: int                 # Dropbox's " (n)" suffix, 0 for none
-    where: str                # a local path, or a Dropbox path
+    taken: datetime | None  # local time from the name, None while the camera's clock was not set
+    copy: int  # Dropbox's " (n)" suffix, 0 for none
+    where: str  # a local path, or a Dropbox path
 
     @property
     def order(self) -> tuple[str, int, int, str]:
@@ -112,18 +113,22 @@ def parse_when(text: str, end: bool) -> datetime:
         raise SystemExit(f"{text!r}: not a date (2026-06-01) or date and time (2026-06-01T12:00)") from None
 
 
-def select(photos: list[Photo], camera: str | None, start: datetime | None, stop: datetime | None) -> list[Photo]:
+def select(
+    photos: list[Photo], camera: str | None, start: datetime | None, stop: datetime | None
+) -> list[Photo]:
     """One camera's photos in capture order, within [start, stop]; one copy of each name."""
     cameras = sorted({photo.camera for photo in photos})
     if camera:
         if camera not in cameras:
-            raise SystemExit(f"no photos of {camera}; there are photos of {', '.join(cameras) or 'no camera'}")
+            raise SystemExit(
+                f"no photos of {camera}; there are photos of {', '.join(cameras) or 'no camera'}"
+            )
         photos = [photo for photo in photos if photo.camera == camera]
     elif len(cameras) > 1:
         raise SystemExit(f"photos of {len(cameras)} cameras ({', '.join(cameras)}): choose one with --camera")
     unique: dict[tuple[str, int, int, str], Photo] = {}
     for photo in sorted(photos, key=lambda p: p.where):
-        unique.setdefault(photo.order, photo)   # the same photo in two folders: once
+        unique.setdefault(photo.order, photo)  # the same photo in two folders: once
     chosen = []
     for photo in unique.values():
         if start or stop:
@@ -156,7 +161,13 @@ def load(photo: Photo) -> Image.Image:
         with Image.open(io.BytesIO(Path(photo.where).read_bytes())) as image:
             image.load()
             return image.convert("RGB")
-    except (OSError, SyntaxError, ValueError, UnidentifiedImageError, Image.DecompressionBombError) as problem:
+    except (
+        OSError,
+        SyntaxError,
+        ValueError,
+        UnidentifiedImageError,
+        Image.DecompressionBombError,
+    ) as problem:
         raise UnreadablePhoto(f"{photo.where}: {problem}") from None
 
 
@@ -171,7 +182,7 @@ def deflicker_gains(levels: list[float], window: int = DEFLICKER_WINDOW) -> list
     half = window // 2
     gains = []
     for index, level in enumerate(levels):
-        around = levels[max(0, index - half):index + half + 1]
+        around = levels[max(0, index - half) : index + half + 1]
         target = sum(around) / len(around)
         gain = target / level if level >= 1.0 else 1.0
         gains.append(min(MAX_GAIN, max(1.0 / MAX_GAIN, gain)))
@@ -191,8 +202,15 @@ def draw_time(image: Image.Image, photo: Photo) -> None:
     size = max(12, image.height // 22)
     font = ImageFont.load_default(size=size)
     margin = size // 2
-    ImageDraw.Draw(image).text((margin, image.height - margin), text, font=font, anchor="ld",
-                               fill=(255, 255, 255), stroke_width=max(1, size // 12), stroke_fill=(0, 0, 0))
+    ImageDraw.Draw(image).text(
+        (margin, image.height - margin),
+        text,
+        font=font,
+        anchor="ld",
+        fill=(255, 255, 255),
+        stroke_width=max(1, size // 12),
+        stroke_fill=(0, 0, 0),
+    )
 
 
 @dataclass
@@ -218,8 +236,15 @@ def readable(photos: list[Photo], skipped: list[str], quiet: bool) -> Iterator[t
             tqdm.write(f"warning: skipped unreadable photo {problem}", file=sys.stderr)
 
 
-def encode(photos: list[Photo], output: Path, fps: float = 24.0, overlay: bool = False,
-           deflicker: bool = False, crf: int = 20, quiet: bool = False) -> Film:
+def encode(
+    photos: list[Photo],
+    output: Path,
+    fps: float = 24.0,
+    overlay: bool = False,
+    deflicker: bool = False,
+    crf: int = 20,
+    quiet: bool = False,
+) -> Film:
     """The film of `photos` (in that order) in `output`: H.264 in MP4."""
     import av
 
@@ -232,7 +257,7 @@ def encode(photos: list[Photo], output: Path, fps: float = 24.0, overlay: bool =
             try:
                 levels[photo] = brightness(load(photo))
             except UnreadablePhoto:
-                pass   # said once, when the frame is skipped below
+                pass  # said once, when the frame is skipped below
         gains = dict(zip(levels, deflicker_gains(list(levels.values())), strict=True))
     rate = Fraction(fps).limit_denominator(1001)
     frames = 0
@@ -270,18 +295,35 @@ def main(argv: list[str] | None = None) -> int:
     from tools import dbx
 
     parser = argparse.ArgumentParser(prog="python -m tools.video", description=__doc__.split("\n")[0])
-    parser.add_argument("source", help="a card, a CIRCUITPY drive, a simulator run's --out folder, a "
-                                       "folder of photos, or dropbox:/timelapse/CAM1")
-    parser.add_argument("-o", "--output", type=Path, default=Path("timelapse.mp4"),
-                        help="the MP4 to write (default timelapse.mp4)")
+    parser.add_argument(
+        "source",
+        help="a card, a CIRCUITPY drive, a simulator run's --out folder, a "
+        "folder of photos, or dropbox:/timelapse/CAM1",
+    )
+    parser.add_argument(
+        "-o",
+        "--output",
+        type=Path,
+        default=Path("timelapse.mp4"),
+        help="the MP4 to write (default timelapse.mp4)",
+    )
     parser.add_argument("--fps", type=float, default=24.0, help="frames per second (default 24)")
-    parser.add_argument("--from", dest="start", metavar="WHEN",
-                        help="first capture time, local: 2026-06-01 or 2026-06-01T06:00")
-    parser.add_argument("--to", dest="stop", metavar="WHEN", help="last capture time (a date: that whole day)")
+    parser.add_argument(
+        "--from",
+        dest="start",
+        metavar="WHEN",
+        help="first capture time, local: 2026-06-01 or 2026-06-01T06:00",
+    )
+    parser.add_argument(
+        "--to", dest="stop", metavar="WHEN", help="last capture time (a date: that whole day)"
+    )
     parser.add_argument("--camera", help="the camera id, when SOURCE holds photos of several")
     parser.add_argument("--overlay", action="store_true", help="draw the capture date and time on each frame")
-    parser.add_argument("--deflicker", action="store_true",
-                        help="pull each frame's brightness towards the mean of its neighbours")
+    parser.add_argument(
+        "--deflicker",
+        action="store_true",
+        help="pull each frame's brightness towards the mean of its neighbours",
+    )
     parser.add_argument("--crf", type=int, default=20, help="x264 quality, lower is better (default 20)")
     parser.add_argument("--quiet", action="store_true", help="no progress bars")
     dbx.add_arguments(parser)
@@ -294,7 +336,7 @@ def main(argv: list[str] | None = None) -> int:
 
     with tempfile.TemporaryDirectory(prefix="tools-video-") as scratch:
         if options.source.startswith(DROPBOX_PREFIX):
-            path = options.source[len(DROPBOX_PREFIX):].rstrip("/")
+            path = options.source[len(DROPBOX_PREFIX) :].rstrip("/")
             try:
                 with dbx.connect(options) as client:
                     photos = select(dropbox_photos(client, path), options.camera, start, stop)
@@ -303,17 +345,26 @@ def main(argv: list[str] | None = None) -> int:
                     photos = download(client, photos, Path(scratch), options.quiet)
             except SystemExit:
                 raise
-            except Exception as problem:   # the SDK's failures, said in one line
+            except Exception as problem:  # the SDK's failures, said in one line
                 raise SystemExit(f"tools.video: {dbx.describe(problem)}") from None
         else:
             photos = select(local_photos(Path(options.source)), options.camera, start, stop)
             if not photos:
                 raise SystemExit(f"no photos in {options.source}{window}")
-        film = encode(photos, options.output, options.fps, options.overlay, options.deflicker,
-                      options.crf, options.quiet)
-    print(f"{options.output}: {film.frames} frames of {len(photos)} photos ({len(film.skipped)} unreadable, "
-          f"skipped), {film.width}x{film.height}, {float(film.fps):g} fps, {float(film.frames / film.fps):.1f} s; "
-          f"encoded in {film.seconds:.1f} s")
+        film = encode(
+            photos,
+            options.output,
+            options.fps,
+            options.overlay,
+            options.deflicker,
+            options.crf,
+            options.quiet,
+        )
+    print(
+        f"{options.output}: {film.frames} frames of {len(photos)} photos ({len(film.skipped)} unreadable, "
+        f"skipped), {film.width}x{film.height}, {float(film.fps):g} fps, {float(film.frames / film.fps):.1f} s; "
+        f"encoded in {film.seconds:.1f} s"
+    )
     return 0
 
 

@@ -33,5 +33,16 @@ from power_tests.ppk2.cli import main
 from power_tests.ppk2.decode import RATE_HZ, Settings
 from power_tests.ppk2.trace import TraceWriter, read_trace, save_trace
 
-__all__ = ["PHASES", "RATE_HZ", "Analyser", "Settings", "TraceWriter", "acquire", "analyse",
-           "calibrate_profile", "main", "read_trace", "save_trace"]
+__all__ = [
+    "PHASES",
+    "RATE_HZ",
+    "Analyser",
+    "Settings",
+    "TraceWriter",
+    "acquire",
+    "analyse",
+    "calibrate_profile",
+    "main",
+    "read_trace",
+    "save_trace",
+]

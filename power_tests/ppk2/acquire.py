@@ -24,12 +24,21 @@ def open_ppk2(port: str | None):
     return PPK2_API(port, timeout=1, write_timeout=1, exclusive=True)
 
 
-def acquire(ppk2, analyser: Analyser, *, source_mV: int, seconds: float | None = None,
-            wakes: int | None = None, writer: TraceWriter | None = None, leave_on: bool = False,
-            poll_s: float = 0.01, stall_s: float = 5.0,
-            clock: Callable[[], float] = time.monotonic,
-            sleep: Callable[[float], None] = time.sleep,
-            progress: Callable[[Analyser], None] | None = None) -> None:
+def acquire(
+    ppk2,
+    analyser: Analyser,
+    *,
+    source_mV: int,
+    seconds: float | None = None,
+    wakes: int | None = None,
+    writer: TraceWriter | None = None,
+    leave_on: bool = False,
+    poll_s: float = 0.01,
+    stall_s: float = 5.0,
+    clock: Callable[[], float] = time.monotonic,
+    sleep: Callable[[float], None] = time.sleep,
+    progress: Callable[[Analyser], None] | None = None,
+) -> None:
     """Power the board from the PPK2 at `source_mV` and record until `seconds` of samples or
     `wakes` complete wakes (or Ctrl-C), feeding the analyser (and the trace writer).
 
@@ -71,4 +80,3 @@ def acquire(ppk2, analyser: Analyser, *, source_mV: int, seconds: float | None =
         ppk2.stop_measuring()
         if not leave_on:
             ppk2.toggle_DUT_power("OFF")
-

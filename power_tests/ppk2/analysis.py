@@ -63,10 +63,10 @@ class Analyser:
         self.state: str | None = None
         self.cur_above = False
         self.queue: list = []
-        self.buf = np.zeros(0)        # samples not yet added to the open segment: [buf_start, n)
+        self.buf = np.zeros(0)  # samples not yet added to the open segment: [buf_start, n)
         self.buf_start = 0
         self.seg_start = 0
-        self.seg_acc = 0.0            # uA x samples of the open segment before buf_start
+        self.seg_acc = 0.0  # uA x samples of the open segment before buf_start
         self.totals: dict[str, list] = {}  # phase -> [samples, uA x samples]
         self.wake: Wake | None = None
         self.wakes: list[Wake] = []
@@ -98,8 +98,12 @@ class Analyser:
             self.finished = True
             if self.state is not None:
                 self._run(self.marker.finish() + self.current.finish(), self.n + 1)
-                label = {self.SLEEP: "sleep", self.BOOT: "boot", self.AWAKE: "unfinished",
-                         self.TAIL: "sleep_entry"}[self.state]
+                label = {
+                    self.SLEEP: "sleep",
+                    self.BOOT: "boot",
+                    self.AWAKE: "unfinished",
+                    self.TAIL: "sleep_entry",
+                }[self.state]
                 self._close(self.n, label)
                 if self.wake is not None:
                     self.wake.partial = True
@@ -199,7 +203,8 @@ class Analyser:
             self.warnings.append(
                 "at %.3f s the current stayed above %.1f mA after the marker fell: "
                 "is --wake-mA below the deep-sleep current?"
-                % (self.seg_start / self.settings.rate_hz, 0.8 * self.settings.wake_mA))
+                % (self.seg_start / self.settings.rate_hz, 0.8 * self.settings.wake_mA)
+            )
             self._close(end, "sleep_entry")
             self._end_wake(end)
             self.state = self.SLEEP
@@ -230,19 +235,31 @@ class Analyser:
 
     def wake_dicts(self) -> list[dict]:
         rate = self.settings.rate_hz
-        return [{"start_s": round(w.start / rate, 5),
-                 "awake_s": round(((w.end or self.n) - w.start) / rate, 5),
-                 "kind": w.kind, "partial": w.partial,
-                 "phases": {name: {"s": round(n / rate, 5), "mAh": round(uAs / rate / UAS_PER_MAH, 7)}
-                            for name, (n, uAs) in w.phases.items()}}
-                for w in self.wakes]
+        return [
+            {
+                "start_s": round(w.start / rate, 5),
+                "awake_s": round(((w.end or self.n) - w.start) / rate, 5),
+                "kind": w.kind,
+                "partial": w.partial,
+                "phases": {
+                    name: {"s": round(n / rate, 5), "mAh": round(uAs / rate / UAS_PER_MAH, 7)}
+                    for name, (n, uAs) in w.phases.items()
+                },
+            }
+            for w in self.wakes
+        ]
 
     def report(self) -> dict:
         return build_report(self.totals, self.wakes, self.n, self.settings, self.warnings)
 
 
-def build_report(totals: dict[str, list], wakes: list[Wake], samples: int, settings: Settings,
-                 warnings: list[str] | None = None) -> dict:
+def build_report(
+    totals: dict[str, list],
+    wakes: list[Wake],
+    samples: int,
+    settings: Settings,
+    warnings: list[str] | None = None,
+) -> dict:
     """The simulator's report fields that a measurement gives, plus per-phase statistics."""
     rate = settings.rate_hz
     duration_s = samples / rate
@@ -258,9 +275,12 @@ def build_report(totals: dict[str, list], wakes: list[Wake], samples: int, setti
         entries = [w.phases[name] for w in complete if name in w.phases]
         n = sum(e[0] for e in entries)
         uAs = sum(e[1] for e in entries)
-        phase_stats[name] = {"wakes": len(entries), "mean_s": round(n / rate / len(entries), 5),
-                             "mean_mA": round(uAs / n / 1000, 3) if n else 0.0,
-                             "mean_mAh": round(uAs / rate / UAS_PER_MAH / len(entries), 7)}
+        phase_stats[name] = {
+            "wakes": len(entries),
+            "mean_s": round(n / rate / len(entries), 5),
+            "mean_mA": round(uAs / n / 1000, 3) if n else 0.0,
+            "mean_mAh": round(uAs / rate / UAS_PER_MAH / len(entries), 7),
+        }
     return {
         "wakes": len(wakes),
         "complete_wakes": len(complete),
@@ -270,11 +290,14 @@ def build_report(totals: dict[str, list], wakes: list[Wake], samples: int, setti
         "mean_current_mA": round(charge / (duration_s / 3600), 4) if samples else 0.0,
         "battery_mAh": settings.battery_mAh,
         "battery_days": round(settings.battery_mAh / (charge / days), 1) if charge else None,
-        "per_phase_mAh": {name: round(uAs / rate / UAS_PER_MAH, 9)
-                          for name, (_, uAs) in sorted(totals.items())},
+        "per_phase_mAh": {
+            name: round(uAs / rate / UAS_PER_MAH, 9) for name, (_, uAs) in sorted(totals.items())
+        },
         "per_phase_s": {name: round(n / rate, 5) for name, (n, _) in sorted(totals.items())},
-        "awake_s": {kind: {"count": len(v), "mean": round(sum(v) / len(v), 3), "max": round(max(v), 3)}
-                    for kind, v in sorted(awake.items())},
+        "awake_s": {
+            kind: {"count": len(v), "mean": round(sum(v) / len(v), 3), "max": round(max(v), 3)}
+            for kind, v in sorted(awake.items())
+        },
         "phase_stats": phase_stats,
         "samples": samples,
         "duration_s": round(duration_s, 5),
@@ -292,8 +315,9 @@ def analyse(current_uA, digital, settings: Settings | None = None) -> dict:
     return analyser.finish()
 
 
-def calibrate_profile(report: dict, profile: dict | None = None, sensor: str = "OV2640",
-                      camera_state: str = "soft_reset") -> dict:
+def calibrate_profile(
+    report: dict, profile: dict | None = None, sensor: str = "OV2640", camera_state: str = "soft_reset"
+) -> dict:
     """Measured values for the power-profile keys a recording determines, in the profile's shape.
 
     From complete wakes: boot duration and current, the CPU current (state, config, persist and
@@ -315,8 +339,9 @@ def calibrate_profile(report: dict, profile: dict | None = None, sensor: str = "
             camera = report["sleep_mA"] - profile["sleep"]["board_mA"] - profile["sleep"]["sd_card_mA"]
             if camera >= 0:
                 figure = round(camera, 4)  # "off" (a camera power switch) is one figure for all
-                out["sleep"]["camera_mA"] = ({"off": figure} if camera_state == "off"
-                                             else {sensor: {camera_state: figure}})
+                out["sleep"]["camera_mA"] = (
+                    {"off": figure} if camera_state == "off" else {sensor: {camera_state: figure}}
+                )
     if "boot" in stats:
         put("boot", "duration_s", stats["boot"]["mean_s"])
         put("boot", "current_mA", stats["boot"]["mean_mA"])
@@ -337,4 +362,3 @@ def calibrate_profile(report: dict, profile: dict | None = None, sensor: str = "
         put("tls", "current_mA", stats["tls"]["mean_mA"])
         put("tls", "handshake_s", stats["tls"]["mean_s"])
     return out
-

@@ -59,16 +59,16 @@ class Settings:
     """How the recording is read. The defaults fit the marker protocol of the module docstring."""
 
     rate_hz: int = RATE_HZ
-    marker_channel: int = 0        # PPK2 logic input D0
-    glitch_s: float = 30e-6        # marker runs shorter than this are glitches
-    pulse_max_s: float = 1e-3      # a low longer than this is the end of a wake
-    burst_gap_s: float = 0.6e-3    # a high longer than this ends a burst
-    wake_mA: float = 10.0          # awake above this (must lie between sleep and boot current)
-    smooth_s: float = 0.2e-3       # the current is averaged over this window to find wakes
-    settle_s: float = 5e-3         # below 0.8 x wake_mA this long: asleep again
-    min_wake_s: float = 0.05       # a rise without marker shorter than this is a sleep spike
-    reboot_s: float = 3.0          # final fall, current stays up, new rise within this: reboot
-    max_tail_s: float = 0.5        # neither asleep nor rebooted: warn, the wake ends this late
+    marker_channel: int = 0  # PPK2 logic input D0
+    glitch_s: float = 30e-6  # marker runs shorter than this are glitches
+    pulse_max_s: float = 1e-3  # a low longer than this is the end of a wake
+    burst_gap_s: float = 0.6e-3  # a high longer than this ends a burst
+    wake_mA: float = 10.0  # awake above this (must lie between sleep and boot current)
+    smooth_s: float = 0.2e-3  # the current is averaged over this window to find wakes
+    settle_s: float = 5e-3  # below 0.8 x wake_mA this long: asleep again
+    min_wake_s: float = 0.05  # a rise without marker shorter than this is a sleep spike
+    reboot_s: float = 3.0  # final fall, current stays up, new rise within this: reboot
+    max_tail_s: float = 0.5  # neither asleep nor rebooted: warn, the wake ends this late
     battery_mAh: float = 3000.0
 
     def samples(self, seconds: float) -> int:
@@ -95,12 +95,12 @@ class MarkerDecoder:
         self.min_run = settings.samples(settings.glitch_s)
         self.pulse_max = settings.samples(settings.pulse_max_s)
         self.burst_gap = settings.samples(settings.burst_gap_s)
-        self.n = 0                    # samples seen
+        self.n = 0  # samples seen
         self.level: bool | None = None  # deglitched level
-        self.run_level = False        # the raw run in progress ...
-        self.run_start = 0            # ... and where it began
+        self.run_level = False  # the raw run in progress ...
+        self.run_start = 0  # ... and where it began
         self.mode = self.LOW
-        self.fall = 0                 # start of the low in progress (mode FALLING)
+        self.fall = 0  # start of the low in progress (mode FALLING)
         self.last_rise = 0
         self.burst_start = 0
         self.burst_count = 0
@@ -197,16 +197,16 @@ class CurrentDetector:
         self.off_uA = 0.8 * self.on_uA
         self.settle = settings.samples(settings.settle_s)
         self.carry: np.ndarray | None = None  # raw samples [next_center - half, n)
-        self.next_center = 0                  # the next smoothed sample to compute
+        self.next_center = 0  # the next smoothed sample to compute
         self.above: bool | None = None
-        self.low_start: int | None = None     # a run below off_uA in progress while above
+        self.low_start: int | None = None  # a run below off_uA in progress while above
 
     @property
     def watermark(self) -> int:
         return self.low_start if self.low_start is not None else self.next_center
 
     def initial_above(self, current_uA: np.ndarray) -> bool:
-        return bool(np.mean(current_uA[:2 * self.half + 1]) > self.on_uA)
+        return bool(np.mean(current_uA[: 2 * self.half + 1]) > self.on_uA)
 
     def feed(self, current_uA: np.ndarray) -> list:
         if len(current_uA) == 0:
@@ -229,7 +229,7 @@ class CurrentDetector:
         out: list = []
         if count:
             sums = np.cumsum(np.concatenate(([0.0], data)))
-            smoothed = (sums[width:width + count] - sums[:count]) / width
+            smoothed = (sums[width : width + count] - sums[:count]) / width
             out = self._scan(smoothed, self.next_center)
             self.next_center += count
         self.carry = data[count:]
@@ -270,4 +270,3 @@ class CurrentDetector:
             else:
                 i = size
         return out
-

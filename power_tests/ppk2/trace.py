@@ -23,8 +23,10 @@ class TraceWriter:
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self.meta = {"rate_hz": np.int64(rate_hz), "source_mV": np.int64(source_mV)}
         self.count = 0
-        self.spools = {name: open(self.path.with_name(f"{self.path.name}.{name}.part"), "w+b")
-                       for name in ("current_uA", "digital")}
+        self.spools = {
+            name: open(self.path.with_name(f"{self.path.name}.{name}.part"), "w+b")
+            for name in ("current_uA", "digital")
+        }
 
     def write(self, current_uA, digital) -> None:
         self.spools["current_uA"].write(np.asarray(current_uA, dtype="<f4").tobytes())
@@ -37,8 +39,11 @@ class TraceWriter:
             for name, spool in self.spools.items():
                 spool.seek(0)
                 with archive.open(name + ".npy", "w", force_zip64=True) as member:
-                    header = {"descr": np.lib.format.dtype_to_descr(dtypes[name]),
-                              "fortran_order": False, "shape": (self.count,)}
+                    header = {
+                        "descr": np.lib.format.dtype_to_descr(dtypes[name]),
+                        "fortran_order": False,
+                        "shape": (self.count,),
+                    }
                     np.lib.format.write_array_header_1_0(member, header)
                     shutil.copyfileobj(spool, member, 1 << 20)
                 spool.close()
@@ -61,20 +66,27 @@ def read_trace(path: Path, chunk: int = 1_000_000) -> tuple[dict, Iterator[tuple
         meta = {name: int(data[name]) for name in ("rate_hz", "source_mV") if name in data.files}
 
     def chunks() -> Iterator[tuple[np.ndarray, np.ndarray]]:
-        with zipfile.ZipFile(path) as archive, \
-                archive.open("current_uA.npy") as cur, archive.open("digital.npy") as dig:
+        with (
+            zipfile.ZipFile(path) as archive,
+            archive.open("current_uA.npy") as cur,
+            archive.open("digital.npy") as dig,
+        ):
             streams = []
             for member in (cur, dig):
                 version = np.lib.format.read_magic(member)
-                read_header = (np.lib.format.read_array_header_1_0 if version == (1, 0)
-                               else np.lib.format.read_array_header_2_0)
+                read_header = (
+                    np.lib.format.read_array_header_1_0
+                    if version == (1, 0)
+                    else np.lib.format.read_array_header_2_0
+                )
                 shape, _, dtype = read_header(member)
                 streams.append((member, dtype))
             left = shape[0]
             while left > 0:
                 n = min(chunk, left)
-                current, digital = (np.frombuffer(member.read(n * dtype.itemsize), dtype=dtype)
-                                    for member, dtype in streams)
+                current, digital = (
+                    np.frombuffer(member.read(n * dtype.itemsize), dtype=dtype) for member, dtype in streams
+                )
                 yield current, digital
                 left -= n
 
@@ -91,4 +103,3 @@ def analyse_trace(path: Path, settings: Settings | None = None) -> Analyser:
         analyser.feed(current, digital)
     analyser.finish()
     return analyser
-

@@ -15,7 +15,7 @@ from sim.circuitpython import espidf
 from sim.circuitpython.digitalio import DEINITED
 from sim.circuitpython.microcontroller import Pin
 
-ADC1 = range(1, 11)   # GPIO1-10
+ADC1 = range(1, 11)  # GPIO1-10
 ADC2 = range(11, 21)  # GPIO11-20
 
 

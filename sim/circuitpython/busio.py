@@ -55,8 +55,9 @@ class I2C:
         for i in range(start, end):
             buffer[i] = camera.sccb_read()
 
-    def writeto_then_readfrom(self, address, out_buffer, in_buffer, *, out_start=0, out_end=None,
-                              in_start=0, in_end=None) -> None:
+    def writeto_then_readfrom(
+        self, address, out_buffer, in_buffer, *, out_start=0, out_end=None, in_start=0, in_end=None
+    ) -> None:
         self.writeto(address, out_buffer, start=out_start, end=out_end)
         self.readfrom_into(address, in_buffer, start=in_start, end=in_end)
 

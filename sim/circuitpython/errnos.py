@@ -9,11 +9,30 @@ and 113. The `errno` module a firmware imports is `errno_`, built from `NAMES` b
 # py/moderrno.c MICROPY_PY_ERRNO_LIST (9.2.8, 10.0.3, 10.1.0; the espressif port keeps the
 # default list): the only names `errno` has on the board, with newlib's numbers.
 NAMES = {
-    "EPERM": 1, "ENOENT": 2, "EIO": 5, "EBADF": 9, "EAGAIN": 11, "ENOMEM": 12, "EACCES": 13,
-    "EEXIST": 17, "ENODEV": 19, "EISDIR": 21, "EINVAL": 22, "ENOSPC": 28, "EROFS": 30,
-    "EOPNOTSUPP": 95, "EADDRINUSE": 112, "ECONNABORTED": 113, "ECONNRESET": 104,
-    "ENOBUFS": 105, "ENOTCONN": 128, "ETIMEDOUT": 116, "ECONNREFUSED": 111,
-    "EHOSTUNREACH": 118, "EALREADY": 120, "EINPROGRESS": 119,
+    "EPERM": 1,
+    "ENOENT": 2,
+    "EIO": 5,
+    "EBADF": 9,
+    "EAGAIN": 11,
+    "ENOMEM": 12,
+    "EACCES": 13,
+    "EEXIST": 17,
+    "ENODEV": 19,
+    "EISDIR": 21,
+    "EINVAL": 22,
+    "ENOSPC": 28,
+    "EROFS": 30,
+    "EOPNOTSUPP": 95,
+    "EADDRINUSE": 112,
+    "ECONNABORTED": 113,
+    "ECONNRESET": 104,
+    "ENOBUFS": 105,
+    "ENOTCONN": 128,
+    "ETIMEDOUT": 116,
+    "ECONNREFUSED": 111,
+    "EHOSTUNREACH": 118,
+    "EALREADY": 120,
+    "EINPROGRESS": 119,
 }
 
 EPERM = 1
@@ -32,9 +51,15 @@ ENOTCONN = 128
 # py/moderrno.c mp_common_errno_to_str: these print as words, every other known number as its
 # name ("[Errno 116] ETIMEDOUT"), an unknown one as the bare number.
 _WORDS = {
-    EPERM: "Operation not permitted", ENOENT: "No such file/directory", 5: "Input/output error",
-    13: "Permission denied", EEXIST: "File exists", 19: "No such device",
-    EINVAL: "Invalid argument", 28: "No space left on device", EROFS: "Read-only filesystem",
+    EPERM: "Operation not permitted",
+    ENOENT: "No such file/directory",
+    5: "Input/output error",
+    13: "Permission denied",
+    EEXIST: "File exists",
+    19: "No such device",
+    EINVAL: "Invalid argument",
+    28: "No space left on device",
+    EROFS: "Read-only filesystem",
 }
 _BY_NUMBER = {number: name for name, number in NAMES.items()}
 

@@ -21,12 +21,54 @@ class _Named:
 
 # The binding's FrameSize names, in order (bindings/espcamera/__init__.c, all three tags): there
 # is no R128X128 nor R320X320.
-FRAME_SIZE_NAMES = ("R96X96", "R240X240", "QQVGA", "QCIF", "HQVGA", "QVGA", "CIF", "HVGA", "VGA",
-                    "SVGA", "XGA", "HD", "SXGA", "UXGA", "FHD", "P_HD", "P_3MP", "QXGA", "QHD",
-                    "WQXGA", "P_FHD", "QSXGA")
-_ORDER = ("R96X96", "QQVGA", "QCIF", "HQVGA", "R240X240", "QVGA", "CIF", "HVGA", "VGA", "SVGA",
-          "XGA", "HD", "SXGA", "UXGA", "FHD", "P_HD", "P_3MP", "QXGA", "QHD", "WQXGA", "P_FHD",
-          "QSXGA")  # esp32-camera's framesize_t order: a larger one is forced to the sensor's max
+FRAME_SIZE_NAMES = (
+    "R96X96",
+    "R240X240",
+    "QQVGA",
+    "QCIF",
+    "HQVGA",
+    "QVGA",
+    "CIF",
+    "HVGA",
+    "VGA",
+    "SVGA",
+    "XGA",
+    "HD",
+    "SXGA",
+    "UXGA",
+    "FHD",
+    "P_HD",
+    "P_3MP",
+    "QXGA",
+    "QHD",
+    "WQXGA",
+    "P_FHD",
+    "QSXGA",
+)
+_ORDER = (
+    "R96X96",
+    "QQVGA",
+    "QCIF",
+    "HQVGA",
+    "R240X240",
+    "QVGA",
+    "CIF",
+    "HVGA",
+    "VGA",
+    "SVGA",
+    "XGA",
+    "HD",
+    "SXGA",
+    "UXGA",
+    "FHD",
+    "P_HD",
+    "P_3MP",
+    "QXGA",
+    "QHD",
+    "WQXGA",
+    "P_FHD",
+    "QSXGA",
+)  # esp32-camera's framesize_t order: a larger one is forced to the sensor's max
 
 
 class FrameSize:
@@ -90,11 +132,24 @@ def _enum(value, kind: str, name: str):
 
 
 class Camera:
-    def __init__(self, *, data_pins, pixel_clock_pin, vsync_pin, href_pin, i2c,
-                 external_clock_pin=None, external_clock_frequency=20_000_000,
-                 powerdown_pin=None, reset_pin=None, pixel_format=PixelFormat.RGB565,
-                 frame_size=FrameSize.QQVGA, jpeg_quality=15, framebuffer_count=1,
-                 grab_mode=GrabMode.WHEN_EMPTY) -> None:
+    def __init__(
+        self,
+        *,
+        data_pins,
+        pixel_clock_pin,
+        vsync_pin,
+        href_pin,
+        i2c,
+        external_clock_pin=None,
+        external_clock_frequency=20_000_000,
+        powerdown_pin=None,
+        reset_pin=None,
+        pixel_format=PixelFormat.RGB565,
+        frame_size=FrameSize.QQVGA,
+        jpeg_quality=15,
+        framebuffer_count=1,
+        grab_mode=GrabMode.WHEN_EMPTY,
+    ) -> None:
         if len(data_pins) != 8:
             raise ValueError("data_pins length must be 8")
         _int_range(external_clock_frequency, 0, 40_000_000, "external_clock_frequency")
@@ -191,8 +246,7 @@ class Camera:
             return None
         return frame.toreadonly()
 
-    def reconfigure(self, frame_size=None, pixel_format=None, grab_mode=None,
-                    framebuffer_count=None) -> None:
+    def reconfigure(self, frame_size=None, pixel_format=None, grab_mode=None, framebuffer_count=None) -> None:
         self._check()
         if frame_size is not None:
             self._frame_size = _enum(frame_size, "FrameSize", "frame_size")
@@ -209,5 +263,3 @@ class Camera:
 
     def __exit__(self, *exc) -> None:
         self.deinit()
-
-

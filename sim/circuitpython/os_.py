@@ -16,7 +16,7 @@ from sim.circuitpython.errnos import EEXIST, EIO, ENOENT, EROFS, board_error
 S_IFDIR = 0x4000  # MP_S_IFDIR, the only mode bits the board reports
 S_IFREG = 0x8000
 FAT_EPOCH = 315532800  # 1980-01-01, FAT's first date
-FAT_END = 4354819198   # 2107-12-31 23:59:58, its last
+FAT_END = 4354819198  # 2107-12-31 23:59:58, its last
 FAT_ROOT_TIME = 946684800  # fat_vfs_stat of a volume's root: fdate 0x2821, 2000-01-01
 
 sep = "/"
@@ -58,7 +58,7 @@ def settings_value(text: bytes, key: str, default=None):
             return default
         if not stripped.startswith(wanted):
             continue
-        rest = stripped[len(wanted):].lstrip(" \t\r\f\v")
+        rest = stripped[len(wanted) :].lstrip(" \t\r\f\v")
         if not rest.startswith("="):
             continue
         value = rest[1:].lstrip(" \t\r\f\v")
@@ -93,11 +93,14 @@ def _quoted(value: str) -> str:
             index += 1
             if character in "uU":
                 size = 4 if character == "u" else 8
-                digits = value[index:index + size]
+                digits = value[index : index + size]
                 index += size
                 try:
-                    code = int(digits, 16) if len(digits) == size and all(
-                        c in "0123456789abcdefABCDEF" for c in digits) else None
+                    code = (
+                        int(digits, 16)
+                        if len(digits) == size and all(c in "0123456789abcdefABCDEF" for c in digits)
+                        else None
+                    )
                 except ValueError:
                     code = None
                 if code is None:
@@ -108,7 +111,8 @@ def _quoted(value: str) -> str:
                 out += chr(code).encode("utf-8", "surrogatepass")
                 continue
             character = {"b": "\b", "r": "\r", "n": "\n", "t": "\t", "v": "\v", "f": "\f"}.get(
-                character, character)
+                character, character
+            )
         out += character.encode("latin-1")
 
 
@@ -248,8 +252,15 @@ class _Uname(tuple):
 
 def uname():
     release = _hw.device().version.name  # the CircuitPython release the board runs
-    return _Uname(("ESP32S3", "ESP32S3", release, release + " on 2025-04-01",
-                   "Seeed Studio XIAO ESP32S3 Sense with ESP32S3"))
+    return _Uname(
+        (
+            "ESP32S3",
+            "ESP32S3",
+            release,
+            release + " on 2025-04-01",
+            "Seeed Studio XIAO ESP32S3 Sense with ESP32S3",
+        )
+    )
 
 
 def __getattr__(name):

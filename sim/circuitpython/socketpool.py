@@ -67,7 +67,9 @@ class SocketPool:
             raise NotImplementedError("Unsupported socket type")
         return Socket(type)
 
-    def getaddrinfo(self, host: str, port: int, family: int = 0, type: int = 0, proto: int = 0, flags: int = 0):
+    def getaddrinfo(
+        self, host: str, port: int, family: int = 0, type: int = 0, proto: int = 0, flags: int = 0
+    ):
         simulated = _hw.device().dns_lookup(host)
         if simulated is None:
             raise SocketPool.gaierror(SocketPool.EAI_NONAME, "Name or service not known")
@@ -85,8 +87,8 @@ class Socket:
         self._closed = False
         self._connected = False
         self._awaiting_reply = False
-        self._queued = 0.0      # bytes in lwIP's send buffer (the etimedout fault)
-        self._sent_at = 0.0     # true time the last send returned
+        self._queued = 0.0  # bytes in lwIP's send buffer (the etimedout fault)
+        self._sent_at = 0.0  # true time the last send returned
         self._stalled = False
         _hw.device().socket_opened(self)  # RuntimeError("Out of sockets") past the limit
 
@@ -175,7 +177,7 @@ class Socket:
     def sendall(self, data) -> None:
         data = memoryview(bytes(data))
         while data:
-            data = data[self.send(data):]
+            data = data[self.send(data) :]
 
     def sendto(self, data, address) -> int:
         self._check_open()
@@ -197,8 +199,11 @@ class Socket:
         if self._stalled:
             # The request never arrived whole: nothing comes back before the timeout.
             self._awaiting_reply = False
-            board.spend("radio_wait", _STALL_BLOCK_S if self._timeout is None else self._timeout,
-                        board.profile["wifi"]["idle_mA"])
+            board.spend(
+                "radio_wait",
+                _STALL_BLOCK_S if self._timeout is None else self._timeout,
+                board.profile["wifi"]["idle_mA"],
+            )
             raise _errno.board_error(_errno.ETIMEDOUT, "ETIMEDOUT")
         board.radio_wait(self)
         try:

@@ -42,5 +42,6 @@ def get(name: str | None) -> Version:
     try:
         return SUPPORTED[name]
     except KeyError:
-        raise ValueError(f"--circuitpython {name!r} is not modelled; choose one of "
-                         f"{', '.join(SUPPORTED)}") from None
+        raise ValueError(
+            f"--circuitpython {name!r} is not modelled; choose one of {', '.join(SUPPORTED)}"
+        ) from None

@@ -43,6 +43,7 @@ class Network:
 class RadioState:
     """The ESP32-S3's WiFi between resets: common-hal's `wifi_inited`, `wifi_user_initiated`,
     `started` (what `enabled` reads) and the network it is associated with."""
+
     inited: bool = False
     user_initiated: bool = False
     enabled: bool = False
@@ -83,8 +84,9 @@ def not_enabled_message(device) -> str:
     return "wifi is not enabled" if device.version.key < (10,) else "WiFi is not enabled"
 
 
-def hal_connect(device, ssid: bytes, password: bytes, channel: int, bssid: bytes | None,
-                *, by_supervisor: bool = False) -> str | None:
+def hal_connect(
+    device, ssid: bytes, password: bytes, channel: int, bssid: bytes | None, *, by_supervisor: bool = False
+) -> str | None:
     """common_hal_wifi_radio_connect: None when associated, else the failure ("AUTH_FAIL",
     "NO_AP_FOUND"). Already associated with `ssid`: returns at once, whatever channel or BSSID
     is asked for; associated elsewhere: disconnects first."""
@@ -96,8 +98,9 @@ def hal_connect(device, ssid: bytes, password: bytes, channel: int, bssid: bytes
             device.wifi_already_connected(by_supervisor)
             return None
         state.ssid = None
-    failure = device.wifi_associate(ssid, password, channel, bssid, state.static is not None,
-                                    by_supervisor=by_supervisor)
+    failure = device.wifi_associate(
+        ssid, password, channel, bssid, state.static is not None, by_supervisor=by_supervisor
+    )
     if failure is None:
         state.ssid = ssid
     return failure

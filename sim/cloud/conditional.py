@@ -55,7 +55,7 @@ def place(cloud: LocalDropbox, path: str, data: bytes) -> dict:
 
 
 def parse_placement(text: str) -> tuple[Path, float]:
-    """"PATH@DAY" -> (path, day); DAY counts from the start of the run (may be fractional)."""
+    """ "PATH@DAY" -> (path, day); DAY counts from the start of the run (may be fractional)."""
     path, at, day = text.rpartition("@")
     if not at or not path:
         raise ValueError(f"--remote-config {text!r}: expected PATH@DAY")
@@ -66,7 +66,7 @@ def parse_placement(text: str) -> tuple[Path, float]:
 class Placement:
     source: Path
     day: float
-    placed: str | None = None       # virtual UTC (ISO) it was put into the camera's folder
+    placed: str | None = None  # virtual UTC (ISO) it was put into the camera's folder
     rev: str | None = None
 
 
@@ -87,7 +87,7 @@ class RemoteConfigs:
     """The --remote-config files of a run, placed into the camera's folder on their day."""
 
     cloud: LocalDropbox
-    folder: str                     # the camera's Dropbox folder (timelapse/remote.py)
+    folder: str  # the camera's Dropbox folder (timelapse/remote.py)
     start: float
     placements: list[Placement] = field(default_factory=list)
 
@@ -104,9 +104,15 @@ class RemoteConfigs:
         wakes = console_wakes(console)
         rows = []
         for placement in self.placements:
-            row: dict[str, Any] = {"file": str(placement.source), "day": placement.day,
-                                   "placed": placement.placed, "fetched": None, "accepted": None,
-                                   "error": None, "applied": None}
+            row: dict[str, Any] = {
+                "file": str(placement.source),
+                "day": placement.day,
+                "placed": placement.placed,
+                "fetched": None,
+                "accepted": None,
+                "error": None,
+                "applied": None,
+            }
             if placement.placed is not None:
                 for index, (when, lines) in enumerate(wakes):
                     if when < placement.placed:
@@ -150,7 +156,7 @@ def console_wakes(console: Path) -> list[tuple[str, list[str]]]:
 
 
 def fetch_verdict(lines: list[str], rev: str) -> str | None:
-    """"" when the wake accepted the remote config of `rev`, the error when it rejected a remote
+    """ "" when the wake accepted the remote config of `rev`, the error when it rejected a remote
     camconfig.toml, None when it fetched none."""
     for line in lines:
         if line.startswith("config: ") and "from Dropbox accepted" in line and rev in line:

@@ -33,9 +33,9 @@ from sim.cloud.server import (
 )
 from sim.cloud.store import Store, content_hash
 
-MAX_UPLOAD = 150 * 1024 * 1024       # one upload or session append call
-SESSION_LIFETIME_S = 7 * 86400       # upload sessions expire after a week
-TOKEN_CHARS = 150                    # about the length of a real short-lived access token
+MAX_UPLOAD = 150 * 1024 * 1024  # one upload or session append call
+SESSION_LIFETIME_S = 7 * 86400  # upload sessions expire after a week
+TOKEN_CHARS = 150  # about the length of a real short-lived access token
 
 
 def check_path(path: object, function: str, root_ok: bool = False) -> str:
@@ -45,8 +45,9 @@ def check_path(path: object, function: str, root_ok: bool = False) -> str:
     if path == "" and root_ok:
         return path
     if path == "/":
-        raise BadInput(f'Error in call to API function "{function}": the root folder is specified '
-                       'as "", not "/"')
+        raise BadInput(
+            f'Error in call to API function "{function}": the root folder is specified as "", not "/"'
+        )
     parts = path.split("/")
     if not path.startswith("/") or any(part in ("", ".", "..") for part in parts[1:]):
         raise RouteError({".tag": "path", "path": {".tag": "malformed_path"}})
@@ -76,10 +77,10 @@ class DropboxRoutes:
     stats: collections.Counter
     faults: CloudFaults
     rng: random.Random
-    ids: random.Random                 # ids, revs, tokens
+    ids: random.Random  # ids, revs, tokens
     store: Store
-    tokens: dict[str, float]           # access token -> virtual expiry
-    sessions: dict[str, dict]          # upload session id -> state
+    tokens: dict[str, float]  # access token -> virtual expiry
+    sessions: dict[str, dict]  # upload session id -> state
     app_key: str
     app_secret: str
     refresh_token: str
@@ -97,21 +98,28 @@ class DropboxRoutes:
         self._count(stat)
         header_host = request.headers.get("host", "").split(":")[0]
         if header_host in (API_HOST, CONTENT_HOST) and header_host != host:
-            raise BadInput(f'Error in call to API function "{function}": The request\'s host '
-                           f'should be "{host}"')
+            raise BadInput(
+                f'Error in call to API function "{function}": The request\'s host should be "{host}"'
+            )
         auth = self._authorise(request, function)
         if auth:
             return auth
         if style == "rpc":
             if not request.headers.get("content-type", "").startswith(JSON):
-                raise BadInput(f'Error in call to API function "{function}": Bad HTTP '
-                               '"Content-Type" header. Expecting "application/json".')
+                raise BadInput(
+                    f'Error in call to API function "{function}": Bad HTTP '
+                    '"Content-Type" header. Expecting "application/json".'
+                )
             arg = parse_arg(request.body, function)
         else:
             if style == "upload" and request.headers.get("content-type", "").split(";")[0] not in (
-                    "application/octet-stream", "text/plain"):
-                raise BadInput(f'Error in call to API function "{function}": Bad HTTP '
-                               '"Content-Type" header. Expecting "application/octet-stream".')
+                "application/octet-stream",
+                "text/plain",
+            ):
+                raise BadInput(
+                    f'Error in call to API function "{function}": Bad HTTP '
+                    '"Content-Type" header. Expecting "application/octet-stream".'
+                )
             arg = request.arg_of_header(function)
         try:
             with self.lock:
@@ -123,12 +131,16 @@ class DropboxRoutes:
     def _authorise(self, request: Request, function: str) -> Reply | None:
         header = request.headers.get("authorization", "")
         if not header:
-            raise BadInput(f'Error in call to API function "{function}": Must provide HTTP header '
-                           '"Authorization" or URL parameter "authorization".')
+            raise BadInput(
+                f'Error in call to API function "{function}": Must provide HTTP header '
+                '"Authorization" or URL parameter "authorization".'
+            )
         scheme, _, token = header.partition(" ")
         if scheme.lower() != "bearer" or not token:
-            raise BadInput(f'Error in call to API function "{function}": Invalid authorization value '
-                           'in HTTP header "Authorization"')
+            raise BadInput(
+                f'Error in call to API function "{function}": Invalid authorization value '
+                'in HTTP header "Authorization"'
+            )
         with self.lock:
             expiry = self.tokens.get(token)
             if expiry is None or self.faults.revoked:
@@ -139,12 +151,15 @@ class DropboxRoutes:
                 tag = "expired_access_token"
             elif self.faults.expire_token_p > 0 and self.rng.random() < self.faults.expire_token_p:
                 self.stats["fault:expire_token"] += 1
-                self.tokens[token] = self.clock()    # expired early, and stays expired
+                self.tokens[token] = self.clock()  # expired early, and stays expired
                 tag = "expired_access_token"
             else:
                 return None
-        return json_reply(401, {"error_summary": tag + "/..", "error": {".tag": tag}},
-                          {"WWW-Authenticate": 'Bearer realm="Dropbox-API"'})
+        return json_reply(
+            401,
+            {"error_summary": tag + "/..", "error": {".tag": tag}},
+            {"WWW-Authenticate": 'Bearer realm="Dropbox-API"'},
+        )
 
     # -- OAuth2 ------------------------------------------------------------------------------------
 
@@ -159,23 +174,30 @@ class DropboxRoutes:
             except (ValueError, binascii.Error):
                 client_id = client_secret = None
         if form.get("grant_type") != "refresh_token":
-            return json_reply(400, {"error": "unsupported_grant_type",
-                                    "error_description": "grant_type must be refresh_token"})
+            return json_reply(
+                400,
+                {"error": "unsupported_grant_type", "error_description": "grant_type must be refresh_token"},
+            )
         with self.lock:
             if client_id != self.app_key or client_secret != self.app_secret:
                 self.stats["token_refused"] += 1
-                return json_reply(400, {"error": "invalid_client",
-                                        "error_description": "Invalid client_id or client_secret"})
+                return json_reply(
+                    400,
+                    {"error": "invalid_client", "error_description": "Invalid client_id or client_secret"},
+                )
             if form.get("refresh_token") != self.refresh_token or self.faults.revoked:
                 self.stats["token_refused"] += 1
-                return json_reply(400, {"error": "invalid_grant",
-                                        "error_description": "refresh token is invalid or revoked"})
+                return json_reply(
+                    400,
+                    {"error": "invalid_grant", "error_description": "refresh token is invalid or revoked"},
+                )
             now = self.clock()
             alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
             token = "sl." + "".join(self.ids.choice(alphabet) for _ in range(TOKEN_CHARS - 3))
             self.tokens[token] = now + self.token_lifetime_s
-        return json_reply(200, {"access_token": token, "token_type": "bearer",
-                                "expires_in": self.token_lifetime_s})
+        return json_reply(
+            200, {"access_token": token, "token_type": "bearer", "expires_in": self.token_lifetime_s}
+        )
 
     # -- files routes (lock held; raise RouteError for route errors) -------------------------------
 
@@ -195,8 +217,12 @@ class DropboxRoutes:
             entry = self._lookup(path)
             if entry[".tag"] != "folder":
                 raise RouteError({".tag": "path", "path": {".tag": "not_folder"}})
-        cursor = {"p": path.lower(), "r": bool(arg.get("recursive")), "s": 0,
-                  "l": int(arg.get("limit") or 2000)}
+        cursor = {
+            "p": path.lower(),
+            "r": bool(arg.get("recursive")),
+            "s": 0,
+            "l": int(arg.get("limit") or 2000),
+        }
         return self._page(cursor, include_deleted=bool(arg.get("include_deleted")))
 
     def _list_folder_continue(self, arg: dict, body: bytes) -> Reply:
@@ -204,21 +230,23 @@ class DropboxRoutes:
             cursor = json.loads(base64.urlsafe_b64decode(arg["cursor"]))
             cursor["p"], cursor["r"], cursor["s"], cursor["l"]
         except (KeyError, TypeError, ValueError, binascii.Error) as error:
-            raise BadInput('Error in call to API function "files/list_folder/continue": '
-                           'Invalid "cursor" parameter') from error
+            raise BadInput(
+                'Error in call to API function "files/list_folder/continue": Invalid "cursor" parameter'
+            ) from error
         if cursor["p"] and cursor["p"] not in self.store.entries:
             raise RouteError({".tag": "path", "path": {".tag": "not_found"}})
         return self._page(cursor, include_deleted=True)
 
     def _page(self, cursor: dict, include_deleted: bool) -> Reply:
         changed = self.store.listing(cursor["p"], cursor["r"], cursor["s"], include_deleted)
-        page = changed[:cursor["l"]]
+        page = changed[: cursor["l"]]
         has_more = len(changed) > len(page)
         # The cursor remembers the last change seen: continue returns only what changed after it.
         cursor = dict(cursor, s=page[-1]["seq"] if has_more else self.store.seq)
         token = base64.urlsafe_b64encode(json.dumps(cursor).encode()).decode()
-        return json_reply(200, {"entries": [Store.public(e) for e in page], "cursor": token,
-                                "has_more": has_more})
+        return json_reply(
+            200, {"entries": [Store.public(e) for e in page], "cursor": token, "has_more": has_more}
+        )
 
     def _delete(self, arg: dict, body: bytes) -> Reply:
         path = check_path(arg.get("path"), "files/delete_v2")
@@ -238,18 +266,25 @@ class DropboxRoutes:
         if arg.get("rev") and arg["rev"] != entry["rev"]:
             raise RouteError({".tag": "path", "path": {".tag": "not_found"}})
         data = self.store.disk(entry["path_display"]).read_bytes()
-        return Reply(200, data, "application/octet-stream",
-                     {"Dropbox-API-Result": json.dumps(Store.public(entry))})  # ASCII-escaped
+        return Reply(
+            200, data, "application/octet-stream", {"Dropbox-API-Result": json.dumps(Store.public(entry))}
+        )  # ASCII-escaped
 
     def _space_usage(self, arg: dict, body: bytes) -> Reply:
-        return json_reply(200, {"used": self.store.used,
-                                "allocation": {".tag": "individual", "allocated": self.quota_bytes}})
+        return json_reply(
+            200,
+            {"used": self.store.used, "allocation": {".tag": "individual", "allocated": self.quota_bytes}},
+        )
 
     def _commit(self, commit: dict, data: bytes, function: str) -> dict:
         """Store `data` by the rules of WriteMode; returns the metadata or raises a WriteError."""
         path = commit.get("path")
-        if not isinstance(path, str) or not path.startswith("/") or path.endswith("/") or any(
-                part in ("", ".", "..") for part in path.split("/")[1:]):
+        if (
+            not isinstance(path, str)
+            or not path.startswith("/")
+            or path.endswith("/")
+            or any(part in ("", ".", "..") for part in path.split("/")[1:])
+        ):
             if not isinstance(path, str):
                 raise BadInput(f'Error in call to API function "{function}": missing "path"')
             raise _WriteError({".tag": "malformed_path"})
@@ -263,10 +298,13 @@ class DropboxRoutes:
             if mode != "update" or rev == existing["rev"] or not commit.get("strict_conflict"):
                 self.stats["upload_same"] += 1
                 return existing
-        conflict = blocked or (existing and mode == "add" and "file") or (
-            existing and mode == "update" and rev != existing["rev"] and "file")
+        conflict = (
+            blocked
+            or (existing and mode == "add" and "file")
+            or (existing and mode == "update" and rev != existing["rev"] and "file")
+        )
         if mode == "update" and not existing and not blocked:
-            conflict = None   # updating a file that is gone writes it anew
+            conflict = None  # updating a file that is gone writes it anew
         same_id = None
         if conflict:
             if not commit.get("autorename") or conflict == "file_ancestor":
@@ -319,9 +357,13 @@ class DropboxRoutes:
         self._check_hash(arg, body, {".tag": "content_hash_mismatch"})
         session_id = "pid_upload_session:" + "".join(
             self.ids.choice("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789")
-            for _ in range(30))
-        self.sessions[session_id] = {"data": bytearray(body), "closed": bool(arg.get("close")),
-                                     "started": self.clock()}
+            for _ in range(30)
+        )
+        self.sessions[session_id] = {
+            "data": bytearray(body),
+            "closed": bool(arg.get("close")),
+            "started": self.clock(),
+        }
         return json_reply(200, {"session_id": session_id})
 
     def _upload_session_append(self, arg: dict, body: bytes) -> Reply:
@@ -339,8 +381,7 @@ class DropboxRoutes:
         self._check_hash(arg, body, {".tag": "content_hash_mismatch"})
         commit = arg.get("commit")
         if not isinstance(commit, dict):
-            raise BadInput('Error in call to API function "files/upload_session/finish": '
-                           'missing "commit"')
+            raise BadInput('Error in call to API function "files/upload_session/finish": missing "commit"')
         try:
             session = self._session(arg.get("cursor"), body)
         except RouteError as error:

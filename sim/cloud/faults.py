@@ -22,35 +22,33 @@ WRITE_ROUTES = {"/2/files/upload", "/2/files/upload_session/finish", "/2/files/d
 class CloudFaults:
     """Faults drawn per request (probabilities), all off by default; the runner may change them."""
 
-    expire_token_p: float = 0.0    # a valid access token is answered 401 expired_access_token
-    rate_limit_p: float = 0.0      # 429 with Retry-After
+    expire_token_p: float = 0.0  # a valid access token is answered 401 expired_access_token
+    rate_limit_p: float = 0.0  # 429 with Retry-After
     retry_after_s: int = 60
-    server_error_p: float = 0.0    # 500, or 503 with Retry-After
-    drop_p: float = 0.0            # connection closed without an answer (50/50 after committing)
-    slow_p: float = 0.0            # the answer takes slow_s more virtual seconds
+    server_error_p: float = 0.0  # 500, or 503 with Retry-After
+    drop_p: float = 0.0  # connection closed without an answer (50/50 after committing)
+    slow_p: float = 0.0  # the answer takes slow_s more virtual seconds
     slow_s: float = 20.0
-    revoked: bool = False          # the refresh token (and its access tokens) are revoked
-    full: bool = False             # the account is full
-    write_limit_per_min: int = 0   # write contention: more writes than this in a (virtual)
-                                   # minute, from all clients, get 429 too_many_write_operations
+    revoked: bool = False  # the refresh token (and its access tokens) are revoked
+    full: bool = False  # the account is full
+    write_limit_per_min: int = 0  # write contention: more writes than this in a (virtual)
+    # minute, from all clients, get 429 too_many_write_operations
     seed: int = 1
-
 
 
 class FaultInjection:
     """Draws a fault for a request and builds its answer (part of LocalDropbox)."""
 
     faults: CloudFaults
-    rng: random.Random                 # fault draws only
+    rng: random.Random  # fault draws only
     lock: threading.Lock
     stats: collections.Counter
     clock: Callable[[], float]
-    _writes: collections.deque         # write times, for contention
+    _writes: collections.deque  # write times, for contention
 
     def _chance(self, p: float) -> bool:
         with self.lock:
             return p > 0 and self.rng.random() < p
-
 
     def _draw_fault(self, request: Request) -> str | None:
         """One fault for this request, or None (lock held). Draws only for faults that are on."""
@@ -65,9 +63,12 @@ class FaultInjection:
                 self.stats["fault:write_contention"] += 1
                 return "rate_limit_write"
             recent.append(now)
-        for name, p, applies in (("drop", faults.drop_p, True), ("slow", faults.slow_p, True),
-                                 ("server_error", faults.server_error_p, True),
-                                 ("rate_limit", faults.rate_limit_p, dropbox_route)):
+        for name, p, applies in (
+            ("drop", faults.drop_p, True),
+            ("slow", faults.slow_p, True),
+            ("server_error", faults.server_error_p, True),
+            ("rate_limit", faults.rate_limit_p, dropbox_route),
+        ):
             if applies and p > 0 and self.rng.random() < p:
                 self.stats["fault:" + name] += 1
                 if name == "server_error":
@@ -84,8 +85,11 @@ class FaultInjection:
         if fault == "server_error_503":
             return text_reply(503, "Service Unavailable", {"Retry-After": retry})
         reason = "too_many_write_operations" if fault == "rate_limit_write" else "too_many_requests"
-        return json_reply(429, {"error_summary": reason + "/..",
-                                "error": {"reason": {".tag": reason},
-                                          "retry_after": self.faults.retry_after_s}},
-                          {"Retry-After": retry})
-
+        return json_reply(
+            429,
+            {
+                "error_summary": reason + "/..",
+                "error": {"reason": {".tag": reason}, "retry_after": self.faults.retry_after_s},
+            },
+            {"Retry-After": retry},
+        )

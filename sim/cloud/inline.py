@@ -82,8 +82,8 @@ def _wanted(buffer: bytearray) -> int:
 
 def answer(cloud: LocalDropbox, request: bytes) -> tuple[bytes, bool]:
     """The listener's handler run on one request: (the reply's bytes, whether it closes)."""
-    handler = Handler.__new__(Handler)   # set up by hand: no socket behind it
-    handler.server = cloud._https        # type: ignore[assignment]
+    handler = Handler.__new__(Handler)  # set up by hand: no socket behind it
+    handler.server = cloud._https  # type: ignore[assignment]
     handler.client_address = ("127.0.0.1", 0)
     handler.request = None
     handler.rfile = io.BytesIO(request)
@@ -101,10 +101,10 @@ class InlineStream:
         self.timeout: float | None = None
         self.connected = False
         self.closed = False
-        self.peer_closed = False        # the server closed the connection (after its reply)
-        self.to_server = bytearray()    # plaintext the server has not handled yet
-        self.to_client = bytearray()    # plaintext reply bytes (no TLS)
-        self._needed = 0                # to_server's length before a request can be whole
+        self.peer_closed = False  # the server closed the connection (after its reply)
+        self.to_server = bytearray()  # plaintext the server has not handled yet
+        self.to_client = bytearray()  # plaintext reply bytes (no TLS)
+        self._needed = 0  # to_server's length before a request can be whole
         self.client: ssl.SSLObject | None = None
         self.server: ssl.SSLObject | None = None
         self._c_in = ssl.MemoryBIO()
@@ -161,7 +161,7 @@ class InlineStream:
                 except ssl.SSLWantReadError:
                     pass
                 except ssl.SSLError:
-                    server_done = True   # the server gave up (the client's alert went to it)
+                    server_done = True  # the server gave up (the client's alert went to it)
                     self.peer_closed = True
             moved = self._flow() or moved
             if not client_done and not moved:
@@ -205,7 +205,7 @@ class InlineStream:
     def sendall(self, data) -> None:
         self._check()
         if self.peer_closed:
-            return   # the first write after the server closed goes out; the reply is the EOF
+            return  # the first write after the server closed goes out; the reply is the EOF
         if self.client is not None:
             self.client.write(data)
         else:
@@ -223,7 +223,7 @@ class InlineStream:
         else:
             try:
                 data = self.client.read(size)
-                self._flow()   # a client reading may answer (key updates, tickets)
+                self._flow()  # a client reading may answer (key updates, tickets)
                 if data:
                     return data
             except ssl.SSLWantReadError:

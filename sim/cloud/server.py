@@ -25,9 +25,13 @@ HOSTS = ("api.dropboxapi.com", "content.dropboxapi.com", "io.adafruit.com", "tim
 API_HOST, CONTENT_HOST = HOSTS[0], HOSTS[1]
 # Also in the certificate, for clients (the SDK, curl) that reach the listener by these names.
 LOOPBACK_NAMES = ("localhost", "127.0.0.1")
-SERVER_S = {"api.dropboxapi.com": 0.15, "content.dropboxapi.com": 0.30, "io.adafruit.com": 0.05,
-            "timeapi.io": 0.05}
-JSON = "application/json"            # exactly: the SDK compares the Content-Type with this
+SERVER_S = {
+    "api.dropboxapi.com": 0.15,
+    "content.dropboxapi.com": 0.30,
+    "io.adafruit.com": 0.05,
+    "timeapi.io": 0.05,
+}
+JSON = "application/json"  # exactly: the SDK compares the Content-Type with this
 
 
 @dataclass
@@ -52,13 +56,12 @@ class RouteError(Exception):
 
 
 def error_summary(error: dict) -> str:
-    """"path/conflict/file/.." from nested tagged unions, as Dropbox writes it."""
+    """ "path/conflict/file/.." from nested tagged unions, as Dropbox writes it."""
     tags = []
     node: object = error
     while isinstance(node, dict) and ".tag" in node:
         tags.append(node[".tag"])
-        node = next((value for value in node.values() if isinstance(value, dict) and ".tag" in value),
-                    None)
+        node = next((value for value in node.values() if isinstance(value, dict) and ".tag" in value), None)
     return "/".join(tags) + "/.."
 
 
@@ -79,7 +82,7 @@ class Request:
     method: str
     path: str
     query: dict[str, list[str]]
-    headers: dict[str, str]        # lower-case names
+    headers: dict[str, str]  # lower-case names
     body: bytes
 
     def arg_of_header(self, function: str) -> dict:
@@ -88,27 +91,32 @@ class Request:
         if raw is None and "arg" in self.query:
             raw = self.query["arg"][0]
         elif raw is not None and not raw.isascii():
-            raise BadInput(f'Error in call to API function "{function}": HTTP header '
-                           '"Dropbox-API-Arg": could not decode input as JSON (characters outside '
-                           'ASCII must be escaped as \\uXXXX)')
+            raise BadInput(
+                f'Error in call to API function "{function}": HTTP header '
+                '"Dropbox-API-Arg": could not decode input as JSON (characters outside '
+                "ASCII must be escaped as \\uXXXX)"
+            )
         return parse_arg(raw, function)
 
 
 def parse_arg(raw: str | bytes | None, function: str) -> dict:
     """A route's JSON argument; routes without one get an empty body or "null" ({} here)."""
     if raw is None:
-        raise BadInput(f'Error in call to API function "{function}": Must provide HTTP header '
-                       '"Dropbox-API-Arg" or URL parameter "arg".')
+        raise BadInput(
+            f'Error in call to API function "{function}": Must provide HTTP header '
+            '"Dropbox-API-Arg" or URL parameter "arg".'
+        )
     try:
         arg = json.loads(raw) if raw.strip() else None
     except ValueError as error:
-        raise BadInput(f'Error in call to API function "{function}": could not decode input as JSON') from error
+        raise BadInput(
+            f'Error in call to API function "{function}": could not decode input as JSON'
+        ) from error
     if arg is None:
         return {}
     if not isinstance(arg, dict):
         raise BadInput(f'Error in call to API function "{function}": expected a JSON object')
     return arg
-
 
 
 def read_request(handler: http.server.BaseHTTPRequestHandler) -> Request | None:
@@ -119,8 +127,13 @@ def read_request(handler: http.server.BaseHTTPRequestHandler) -> Request | None:
     if len(body) < length:  # the client went away mid-body: nothing is carried out
         handler.close_connection = True
         return None
-    return Request(handler.command, url.path, parse_qs(url.query),
-                   {name.lower(): value for name, value in handler.headers.items()}, body)
+    return Request(
+        handler.command,
+        url.path,
+        parse_qs(url.query),
+        {name.lower(): value for name, value in handler.headers.items()},
+        body,
+    )
 
 
 def send_reply(handler: http.server.BaseHTTPRequestHandler, reply: Reply) -> None:
@@ -137,8 +150,8 @@ def send_reply(handler: http.server.BaseHTTPRequestHandler, reply: Reply) -> Non
 
 class Handler(http.server.BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
-    timeout = 60            # an idle kept-alive connection is closed after this (real seconds)
-    disable_nagle_algorithm = True   # headers and body go out in two writes: no delayed-ACK stall
+    timeout = 60  # an idle kept-alive connection is closed after this (real seconds)
+    disable_nagle_algorithm = True  # headers and body go out in two writes: no delayed-ACK stall
     server: HTTPSServer
 
     def do_GET(self) -> None:  # noqa: N802 - the http.server API
@@ -190,5 +203,4 @@ class HTTPSServer(http.server.ThreadingHTTPServer):
             self.open.discard(request)
 
     def handle_error(self, request, client_address) -> None:
-        pass   # a client that went away (e.g. a power cut on the board) is not a server error
-
+        pass  # a client that went away (e.g. a power cut on the board) is not a server error

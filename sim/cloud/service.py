@@ -52,13 +52,20 @@ class LocalDropbox(DropboxRoutes, FaultInjection, SntpServer):
     every injected fault ("fault:drop_committed" when the dropped request was carried out).
     """
 
-    def __init__(self, folder: Path, network: Network | None = None, *,
-                 clock: Callable[[], float] = time.time,
-                 delay: Callable[[float], None] | None = None,
-                 faults: CloudFaults | None = None,
-                 app_key: str = "sim-app-key", app_secret: str = "sim-app-secret",
-                 refresh_token: str = "sim-refresh-token",
-                 token_lifetime_s: int = 14400, quota_bytes: int = 2 * 1024**3):
+    def __init__(
+        self,
+        folder: Path,
+        network: Network | None = None,
+        *,
+        clock: Callable[[], float] = time.time,
+        delay: Callable[[float], None] | None = None,
+        faults: CloudFaults | None = None,
+        app_key: str = "sim-app-key",
+        app_secret: str = "sim-app-secret",
+        refresh_token: str = "sim-refresh-token",
+        token_lifetime_s: int = 14400,
+        quota_bytes: int = 2 * 1024**3,
+    ):
         self.folder = Path(folder).resolve()  # the simulated board changes the cwd
         self.folder.mkdir(parents=True, exist_ok=True)
         self.clock = clock
@@ -68,13 +75,13 @@ class LocalDropbox(DropboxRoutes, FaultInjection, SntpServer):
         self.token_lifetime_s = token_lifetime_s
         self.quota_bytes = quota_bytes
         self.stats: collections.Counter = collections.Counter()
-        self.rng = random.Random(self.faults.seed)             # fault draws only
+        self.rng = random.Random(self.faults.seed)  # fault draws only
         self._writes: collections.deque = collections.deque()  # write times, for contention
         ids = random.Random(self.faults.seed * 1_000_003 + 7)  # ids, revs, tokens
         self.ids = ids
         self.store = Store(self.folder, ids)
-        self.tokens: dict[str, float] = {}                    # access token -> virtual expiry
-        self.sessions: dict[str, dict] = {}                   # upload session id -> state
+        self.tokens: dict[str, float] = {}  # access token -> virtual expiry
+        self.sessions: dict[str, dict] = {}  # upload session id -> state
         self.lock = threading.Lock()
         self.own_network = network is None
         self.network = network or Network()
@@ -97,14 +104,15 @@ class LocalDropbox(DropboxRoutes, FaultInjection, SntpServer):
         self._udp = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
         self._udp.bind(("127.0.0.1", ntp_port))
         self.ntp_port = self._udp.getsockname()[1]
-        inline = InlineEndpoint(self)   # the simulated board's way in (sim/cloud/inline.py)
+        inline = InlineEndpoint(self)  # the simulated board's way in (sim/cloud/inline.py)
         for name in HOSTS[:4]:
             self.network.add_host(name, self.https_port, SERVER_S[name]).endpoint = inline
         self.network.add_host("pool.ntp.org", self.ntp_port, 0.01).endpoint = inline
-        self._udp.settimeout(0.5)   # the SNTP thread checks for stop() at least this often
-        self._threads = [threading.Thread(target=self._https.serve_forever, args=(0.05,),
-                                          name="cloud-https", daemon=True),
-                         threading.Thread(target=self._serve_ntp, name="cloud-ntp", daemon=True)]
+        self._udp.settimeout(0.5)  # the SNTP thread checks for stop() at least this often
+        self._threads = [
+            threading.Thread(target=self._https.serve_forever, args=(0.05,), name="cloud-https", daemon=True),
+            threading.Thread(target=self._serve_ntp, name="cloud-ntp", daemon=True),
+        ]
         for thread in self._threads:
             thread.start()
         return self.https_port
@@ -112,7 +120,7 @@ class LocalDropbox(DropboxRoutes, FaultInjection, SntpServer):
     def stop(self) -> None:
         """Stop listening, close open connections and save the metadata index."""
         if self._https:
-            self._https.shutdown()   # serve_forever polls every 50 ms
+            self._https.shutdown()  # serve_forever polls every 50 ms
             self._https.server_close()
             for connection in list(self._https.open):
                 try:
@@ -123,7 +131,7 @@ class LocalDropbox(DropboxRoutes, FaultInjection, SntpServer):
         udp, self._udp = self._udp, None
         if udp:
             with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as waker:
-                waker.sendto(b"", ("127.0.0.1", self.ntp_port))   # wakes the SNTP thread
+                waker.sendto(b"", ("127.0.0.1", self.ntp_port))  # wakes the SNTP thread
         for thread in self._threads:
             thread.join(timeout=5)
         if udp:
@@ -169,7 +177,7 @@ class LocalDropbox(DropboxRoutes, FaultInjection, SntpServer):
             fault = self._draw_fault(request)
         if fault == "drop":
             if self._chance(0.5):
-                self._answer(request)           # carried out, but the answer never leaves
+                self._answer(request)  # carried out, but the answer never leaves
                 self._count("fault:drop_committed")
             handler.close_connection = True
             return
@@ -212,7 +220,8 @@ class LocalDropbox(DropboxRoutes, FaultInjection, SntpServer):
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="python -m sim.cloud",
-        description="The local cloud of the simulator: a Dropbox (API v2) and the time servers, on loopback.")
+        description="The local cloud of the simulator: a Dropbox (API v2) and the time servers, on loopback.",
+    )
     parser.add_argument("--port", type=int, default=0, help="HTTPS port on 127.0.0.1 (0: a free one)")
     parser.add_argument("--ntp-port", type=int, default=0, help="SNTP (UDP) port (0: a free one)")
     parser.add_argument("--dir", type=Path, required=True, help="where files and ca.pem are kept")
@@ -221,14 +230,22 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--refresh-token", default="sim-refresh-token")
     parser.add_argument("--token-lifetime", type=int, default=14400, help="seconds")
     options = parser.parse_args(argv)
-    cloud = LocalDropbox(options.dir, delay=time.sleep, app_key=options.app_key,
-                         app_secret=options.app_secret, refresh_token=options.refresh_token,
-                         token_lifetime_s=options.token_lifetime)
+    cloud = LocalDropbox(
+        options.dir,
+        delay=time.sleep,
+        app_key=options.app_key,
+        app_secret=options.app_secret,
+        refresh_token=options.refresh_token,
+        token_lifetime_s=options.token_lifetime,
+    )
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
     cloud.start(options.port, options.ntp_port)
-    print(f"sim.cloud: https://127.0.0.1:{cloud.https_port} (CA {options.dir / 'ca.pem'}), "
-          f"SNTP udp 127.0.0.1:{cloud.ntp_port}; try DROPBOX_API_HOST=localhost:{cloud.https_port} "
-          f"DROPBOX_API_CONTENT_HOST=localhost:{cloud.https_port}", flush=True)
+    print(
+        f"sim.cloud: https://127.0.0.1:{cloud.https_port} (CA {options.dir / 'ca.pem'}), "
+        f"SNTP udp 127.0.0.1:{cloud.ntp_port}; try DROPBOX_API_HOST=localhost:{cloud.https_port} "
+        f"DROPBOX_API_CONTENT_HOST=localhost:{cloud.https_port}",
+        flush=True,
+    )
     try:
         threading.Event().wait()
     except KeyboardInterrupt:

@@ -11,23 +11,27 @@ from collections.abc import Callable
 
 from sim.cloud.faults import CloudFaults
 
-NTP_EPOCH = 2208988800               # 1900-01-01 to 1970-01-01 in seconds
+NTP_EPOCH = 2208988800  # 1900-01-01 to 1970-01-01 in seconds
 
 
 def ntp_timestamp(seconds: float) -> bytes:
     whole = int(seconds)
-    return struct.pack("!II", (whole + NTP_EPOCH) & 0xFFFFFFFF,
-                       int((seconds - whole) * 2**32) & 0xFFFFFFFF)
+    return struct.pack("!II", (whole + NTP_EPOCH) & 0xFFFFFFFF, int((seconds - whole) * 2**32) & 0xFFFFFFFF)
 
 
 def ntp_reply(request: bytes, received: float, transmit: float) -> bytes:
     """An RFC 4330 server answer (mode 4, stratum 2) to a client request."""
     version = (request[0] >> 3) & 0x07 or 4
     header = struct.pack("!BBbb", (version << 3) | 4, 2, request[2] or 6, -20)
-    header += struct.pack("!II", 0x00000080, 0x00000200)    # root delay 2 ms, dispersion 8 ms
-    header += bytes((192, 0, 2, 123))                        # reference id: the upstream server
-    return (header + ntp_timestamp(received - 64) + request[40:48] + ntp_timestamp(received)
-            + ntp_timestamp(transmit))
+    header += struct.pack("!II", 0x00000080, 0x00000200)  # root delay 2 ms, dispersion 8 ms
+    header += bytes((192, 0, 2, 123))  # reference id: the upstream server
+    return (
+        header
+        + ntp_timestamp(received - 64)
+        + request[40:48]
+        + ntp_timestamp(received)
+        + ntp_timestamp(transmit)
+    )
 
 
 class SntpServer:
@@ -60,7 +64,7 @@ class SntpServer:
     def ntp_answer(self, packet: bytes) -> bytes | None:
         """The answer to one datagram, or None (not a client request, or dropped)."""
         received = self.clock()
-        if len(packet) < 48 or packet[0] & 0x07 != 3:     # answer client mode only
+        if len(packet) < 48 or packet[0] & 0x07 != 3:  # answer client mode only
             return None
         with self.lock:
             self.stats["ntp"] += 1

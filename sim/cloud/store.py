@@ -12,7 +12,7 @@ import random
 from datetime import UTC, datetime
 from pathlib import Path
 
-BLOCK = 4 * 1024 * 1024              # content_hash block size
+BLOCK = 4 * 1024 * 1024  # content_hash block size
 TIME_FORMAT = "%Y-%m-%dT%H:%M:%SZ"
 
 
@@ -20,9 +20,8 @@ def content_hash(data: bytes) -> str:
     """Dropbox's content hash: SHA-256 of the concatenated SHA-256 digests of 4 MiB blocks."""
     overall = hashlib.sha256()
     for start in range(0, len(data), BLOCK):
-        overall.update(hashlib.sha256(data[start:start + BLOCK]).digest())
+        overall.update(hashlib.sha256(data[start : start + BLOCK]).digest())
     return overall.hexdigest()
-
 
 
 class Store:
@@ -31,8 +30,8 @@ class Store:
     def __init__(self, folder: Path, ids: random.Random):
         self.folder = folder
         self.ids = ids
-        self.entries: dict[str, dict] = {}   # path_lower -> metadata (+ "seq")
-        self.deleted: dict[str, dict] = {}   # path_lower -> deleted metadata (+ "seq")
+        self.entries: dict[str, dict] = {}  # path_lower -> metadata (+ "seq")
+        self.deleted: dict[str, dict] = {}  # path_lower -> deleted metadata (+ "seq")
         self.seq = 0
         self.used = 0
         self.index = folder / ".dropbox" / "index.json"
@@ -67,8 +66,10 @@ class Store:
         return self.seq
 
     def new_id(self) -> str:
-        return "id:" + "".join(self.ids.choice("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
-                                               "0123456789_-") for _ in range(22))
+        return "id:" + "".join(
+            self.ids.choice("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-")
+            for _ in range(22)
+        )
 
     @staticmethod
     def public(entry: dict) -> dict:
@@ -91,9 +92,14 @@ class Store:
             lower = shown.lower()
             if lower not in self.entries:
                 self.deleted.pop(lower, None)
-                self.entries[lower] = {".tag": "folder", "name": parts[depth - 1], "path_lower": lower,
-                                       "path_display": shown, "id": self.new_id(),
-                                       "seq": self.next_seq()}
+                self.entries[lower] = {
+                    ".tag": "folder",
+                    "name": parts[depth - 1],
+                    "path_lower": lower,
+                    "path_display": shown,
+                    "id": self.new_id(),
+                    "seq": self.next_seq(),
+                }
         self.disk(path_display).parent.mkdir(parents=True, exist_ok=True)
 
     def blocking(self, path: str) -> str | None:
@@ -110,7 +116,7 @@ class Store:
         return None
 
     def free_name(self, path: str) -> str:
-        """"name (1).jpg", "name (2).jpg", ...: the first name that is free."""
+        """ "name (1).jpg", "name (2).jpg", ...: the first name that is free."""
         parent, _, name = path.rpartition("/")
         stem, dot, extension = name.rpartition(".")
         if not stem:
@@ -121,8 +127,9 @@ class Store:
                 return candidate
         raise RuntimeError("no free name")
 
-    def write(self, path: str, data: bytes, client_modified: str | None, now: float,
-              same_id: str | None) -> dict:
+    def write(
+        self, path: str, data: bytes, client_modified: str | None, now: float, same_id: str | None
+    ) -> dict:
         shown = self.display(path)
         self.ensure_folders(shown)
         target = self.disk(shown)
@@ -133,17 +140,25 @@ class Store:
         old = self.entries.get(lower)
         if old:
             self.used -= old["size"]
-            if old["path_display"] != shown:      # another case of the same name
+            if old["path_display"] != shown:  # another case of the same name
                 self.disk(old["path_display"]).unlink(missing_ok=True)
         self.deleted.pop(lower, None)
         seq = self.next_seq()
         server_modified = datetime.fromtimestamp(int(now), UTC).strftime(TIME_FORMAT)
-        entry = {".tag": "file", "name": shown.rsplit("/", 1)[1], "path_lower": lower,
-                 "path_display": shown, "id": same_id or self.new_id(),
-                 "client_modified": client_modified or server_modified,
-                 "server_modified": server_modified, "rev": f"{seq:09x}{self.ids.getrandbits(24):06x}",
-                 "size": len(data), "is_downloadable": True, "content_hash": content_hash(data),
-                 "seq": seq}
+        entry = {
+            ".tag": "file",
+            "name": shown.rsplit("/", 1)[1],
+            "path_lower": lower,
+            "path_display": shown,
+            "id": same_id or self.new_id(),
+            "client_modified": client_modified or server_modified,
+            "server_modified": server_modified,
+            "rev": f"{seq:09x}{self.ids.getrandbits(24):06x}",
+            "size": len(data),
+            "is_downloadable": True,
+            "content_hash": content_hash(data),
+            "seq": seq,
+        }
         self.entries[lower] = entry
         self.used += len(data)
         return entry
@@ -162,8 +177,13 @@ class Store:
                     self.disk(gone["path_display"]).rmdir()
                 except OSError:
                     pass
-            self.deleted[key] = {".tag": "deleted", "name": gone["name"], "path_lower": key,
-                                 "path_display": gone["path_display"], "seq": self.next_seq()}
+            self.deleted[key] = {
+                ".tag": "deleted",
+                "name": gone["name"],
+                "path_lower": key,
+                "path_display": gone["path_display"],
+                "seq": self.next_seq(),
+            }
         return entry
 
     def listing(self, lower: str, recursive: bool, after: int, include_deleted: bool) -> list[dict]:
@@ -177,6 +197,6 @@ class Store:
             path = entry["path_lower"]
             if entry["seq"] <= after or not path.startswith(prefix):
                 continue
-            if recursive or "/" not in path[len(prefix):]:
+            if recursive or "/" not in path[len(prefix) :]:
                 found.append(entry)
         return sorted(found, key=lambda e: e["seq"])

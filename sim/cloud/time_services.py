@@ -21,14 +21,14 @@ def tz_of(name: str | None) -> tuple[timezone | zoneinfo.ZoneInfo, bool]:
     except (zoneinfo.ZoneInfoNotFoundError, ValueError):
         pass
     if name.startswith("Etc/GMT") and name[7:8] in "+-" and name[8:].isdigit():
-        hours = -int(name[7:])   # Etc/GMT+5 is five hours behind UTC
+        hours = -int(name[7:])  # Etc/GMT+5 is five hours behind UTC
         return timezone(timedelta(hours=hours), f"{-hours:+03d}"), True
     return UTC, False
 
 
 def adafruit_time(request: Request, clock: Callable[[], float]) -> Reply:
     """GET /api/v2/{username}/integrations/time/{seconds|strftime}, with an X-AIO-Key."""
-    parts = request.path.split("/")   # "", api, v2, {username}, integrations, time, {what}
+    parts = request.path.split("/")  # "", api, v2, {username}, integrations, time, {what}
     key = (request.query.get("x-aio-key") or [request.headers.get("x-aio-key", "")])[0]
     if len(parts) != 7 or not parts[3] or not key:
         return json_reply(401, {"error": "request could not be authenticated"})
@@ -52,11 +52,21 @@ def timeapi(request: Request, clock: Callable[[], float]) -> Reply:
         return text_reply(400, "Invalid Timezone")
     moment = datetime.fromtimestamp(clock(), zone)
     dst = moment.dst()
-    return json_reply(200, {
-        "year": moment.year, "month": moment.month, "day": moment.day, "hour": moment.hour,
-        "minute": moment.minute, "seconds": moment.second,
-        "milliSeconds": moment.microsecond // 1000,
-        "dateTime": moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond:06d}0",
-        "date": moment.strftime("%m/%d/%Y"), "time": moment.strftime("%H:%M"),
-        "timeZone": name, "dayOfWeek": moment.strftime("%A"),
-        "dstActive": bool(dst and dst.total_seconds())})
+    return json_reply(
+        200,
+        {
+            "year": moment.year,
+            "month": moment.month,
+            "day": moment.day,
+            "hour": moment.hour,
+            "minute": moment.minute,
+            "seconds": moment.second,
+            "milliSeconds": moment.microsecond // 1000,
+            "dateTime": moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond:06d}0",
+            "date": moment.strftime("%m/%d/%Y"),
+            "time": moment.strftime("%H:%M"),
+            "timeZone": name,
+            "dayOfWeek": moment.strftime("%A"),
+            "dstActive": bool(dst and dst.total_seconds()),
+        },
+    )

@@ -46,6 +46,7 @@ class RunOver(BaseException):
 class WatchdogReset(BaseException):
     """The watchdog was not fed in time."""
 
+
 def camera_sleep_mA(profile, sensor: str, state: str) -> float:
     """What the camera draws in deep sleep: the profile's figure for this sensor in this state;
     a state the profile has no figure for is charged as the worst figure it has."""
@@ -193,8 +194,12 @@ class Power(Pins):
         sleep = self.profile["sleep"]
         card = sleep["sd_card_mA"] if self.card.present else 0.0
         rtc_periph = sleep.get("rtc_periph_mA", 0.0) if self.rtc_periph else 0.0
-        return (sleep["board_mA"] + card + rtc_periph
-                + camera_sleep_mA(self.profile, self.camera.sensor, self.camera.sleep_state()))
+        return (
+            sleep["board_mA"]
+            + card
+            + rtc_periph
+            + camera_sleep_mA(self.profile, self.camera.sensor, self.camera.sleep_state())
+        )
 
     def sleep_until(self, rtc_target: float | None, end_true: float) -> str:
         """Deep sleep until the alarm (or the end of the run). Returns what ended it."""
@@ -241,8 +246,7 @@ class Power(Pins):
         ESP32-S3 TRM, Reset and Clock); CircuitPython then starts in safe mode
         (ports/espressif/supervisor/port.c: ESP_RST_BROWNOUT -> SAFE_MODE_BROWNOUT)."""
         self.counters.brownouts += 1
-        self.event("brownout", phase=phase,
-                   volts=round(self.battery.rest_volts(self.meter.total_mAh), 3))
+        self.event("brownout", phase=phase, volts=round(self.battery.rest_volts(self.meter.total_mAh), 3))
         self.sleep_memory[:] = bytes(SLEEP_MEMORY_BYTES)
         self.clock.power_loss()
         self._new_time_span(valid=False)
@@ -267,4 +271,3 @@ class Power(Pins):
         self.camera.enter_deep_sleep()  # a pin reset: the load switch (if fitted) is off
         self.reset_reason = "POWER_ON"
         self.wake_alarm = None
-

@@ -12,8 +12,15 @@ from sim.parts.power import Power
 class Radio(Power):
     """WiFi, DNS, TLS and socket traffic, charged to their phases (part of Device)."""
 
-    def wifi_associate(self, ssid: bytes, password: bytes, channel: int, bssid: bytes | None,
-                       static_ip: bool, by_supervisor: bool = False) -> str | None:
+    def wifi_associate(
+        self,
+        ssid: bytes,
+        password: bytes,
+        channel: int,
+        bssid: bytes | None,
+        static_ip: bool,
+        by_supervisor: bool = False,
+    ) -> str | None:
         """Scan, associate and get an address; None, or why not ("NO_AP_FOUND", "AUTH_FAIL").
         A missing access point costs the scan over every channel, hint or not; ESP-IDF does not
         retry NO_AP_FOUND, so the connect timeout does not lengthen it. The supervisor's joins

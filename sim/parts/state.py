@@ -30,7 +30,7 @@ NVM_BYTES = 8192  # CIRCUITPY_INTERNAL_NVM_SIZE, ports/espressif/mpconfigport.h
 class Counters:
     wakes: int = 0
     captures: int = 0
-    wifi_connects: int = 0   # associations the firmware made
+    wifi_connects: int = 0  # associations the firmware made
     wifi_failures: int = 0
     supervisor_joins: int = 0  # associations CircuitPython's web workflow made (sim/workflow.py)
     supervisor_join_failures: int = 0
@@ -61,13 +61,13 @@ class WakeRecord:
     requests: int = 0
     tls: int = 0
     bytes_up: int = 0
-    joins: int = 0           # the firmware's successful wifi.radio.connect calls
+    joins: int = 0  # the firmware's successful wifi.radio.connect calls
     supervisor_joins: int = 0  # associations the supervisor made (CIRCUITPY_WIFI_SSID)
     upload_due: bool = False  # the board asked Dropbox for something (token, upload, metadata)
-    uploads: int = 0          # photos the local Dropbox acknowledged in this wake
-    syncs: int = 0            # 1 when the wake applied a time sample (sim/judge.py)
-    time_requests: int = 0    # SNTP and HTTPS time requests the servers saw
-    zone_requests: int = 0    # of those, asking for a time zone's offset (TIMEZONE)
+    uploads: int = 0  # photos the local Dropbox acknowledged in this wake
+    syncs: int = 0  # 1 when the wake applied a time sample (sim/judge.py)
+    time_requests: int = 0  # SNTP and HTTPS time requests the servers saw
+    zone_requests: int = 0  # of those, asking for a time zone's offset (TIMEZONE)
     imported: list = field(default_factory=list)
 
 
@@ -115,14 +115,30 @@ def read_settings(folder: Path) -> dict:
 class BoardState:
     """The board's state, shared by its parts (sim/parts/*.py) and the wake loop (sim/device.py)."""
 
-    def __init__(self, folder: Path, profile, *, start_utc: float, seed: int = 1,
-                 drift_ppm: float | None = None, rtc_set: bool = True, usb: bool = False,
-                 card_mb: float = 32 * 1024, site: tuple[float, float] = (52.37, 4.90),
-                 network: Network | None = None, power_cuts: list[float] | None = None,
-                 faults: str = "", events=None, console=None, label: str = "",
-                 awake_cuts: list[float] | None = None, nvm_cuts: list[int] | None = None,
-                 version: str | None = None, sensor: str = "OV2640",
-                 camera_switch: str | None = None) -> None:
+    def __init__(
+        self,
+        folder: Path,
+        profile,
+        *,
+        start_utc: float,
+        seed: int = 1,
+        drift_ppm: float | None = None,
+        rtc_set: bool = True,
+        usb: bool = False,
+        card_mb: float = 32 * 1024,
+        site: tuple[float, float] = (52.37, 4.90),
+        network: Network | None = None,
+        power_cuts: list[float] | None = None,
+        faults: str = "",
+        events=None,
+        console=None,
+        label: str = "",
+        awake_cuts: list[float] | None = None,
+        nvm_cuts: list[int] | None = None,
+        version: str | None = None,
+        sensor: str = "OV2640",
+        camera_switch: str | None = None,
+    ) -> None:
         self.folder = Path(folder).resolve()
         self.label = label  # stamped on its photos: cameras of a fleet never take the same bytes
         self.sd = self.folder / "sd"
@@ -134,9 +150,9 @@ class BoardState:
         self.clock = Clock(start_utc, drift, seed, rtc_set, site)
         self.meter = Meter()
         self.battery = Battery(profile["battery"])
-        self.ended: str | None = None     # why the board stopped for good ("battery empty")
+        self.ended: str | None = None  # why the board stopped for good ("battery empty")
         self.safe_mode: str | None = None  # supervisor.runtime.safe_mode_reason at the next start
-        self.safe_mode_s = 0.0            # awake in safe mode, waiting for a key press
+        self.safe_mode_s = 0.0  # awake in safe mode, waiting for a key press
         self.network = network or Network()
         self.counters = Counters()
         self.pin_levels: dict[int, bool] = {}
@@ -149,13 +165,13 @@ class BoardState:
         self.reset_reason = "POWER_ON"
         self.wake_alarm = None
         self.previous_traceback: str | None = None
-        self.power_cuts = sorted(power_cuts or [])   # true instants
-        self.awake_cuts = sorted(awake_cuts or [])   # instants of awake time (awake_total)
+        self.power_cuts = sorted(power_cuts or [])  # true instants
+        self.awake_cuts = sorted(awake_cuts or [])  # instants of awake time (awake_total)
         self.awake_total = 0.0
-        self.nvm_cuts = sorted(nvm_cuts or [])       # numbers of the NVM writes power fails in
+        self.nvm_cuts = sorted(nvm_cuts or [])  # numbers of the NVM writes power fails in
         self.events = events if events is not None else []
         self.console = console if console is not None else io.StringIO()
-        self.captured: dict[str, str] = {}     # every image ever captured: name -> sha256
+        self.captured: dict[str, str] = {}  # every image ever captured: name -> sha256
         self.capture_times: list[tuple[float, float, str]] = []  # (true time, RTC, name) per capture
         self.config_history: list[tuple[float, str]] = []  # (true time, camconfig.toml) at each change
         self.after_wake: list = []  # hook(device, record) after each wake (sim/judge.py)
@@ -164,20 +180,21 @@ class BoardState:
         self.errors: dict[str, int] = {}
         self.pin_edges: list[tuple[float, int, bool]] = []  # (true time, gpio, level) of outputs
         self.held_pins: dict[int, tuple] = {}  # preserve_dios of the last deep sleep
-        self.rtc_periph = False   # a PinAlarm keeps the RTC peripherals powered in deep sleep
+        self.rtc_periph = False  # a PinAlarm keeps the RTC peripherals powered in deep sleep
         self._writing: dict[str, str] = {}  # card path -> digest of a file written under another name
         self._watchdog: tuple[float, float, str] | None = None  # (timeout, last fed, mode)
         self.radio = RadioState()  # what the WiFi holds until the next reset
         self._dns_cache: set[str] = set()
         self._server_delay = 0.0
-        self._sockets: list = []   # socketpool sockets open in this boot
+        self._sockets: list = []  # socketpool sockets open in this boot
         self.settings = read_settings(self.folder)
-        self.faults = {name: fault for name, fault in parse_faults(faults, start_utc).items()
-                       if name in BOARD_FAULTS}
+        self.faults = {
+            name: fault for name, fault in parse_faults(faults, start_utc).items() if name in BOARD_FAULTS
+        }
         self.faked_sleep = False  # the last sleep was USB's fake deep sleep
-        self.run_end = math.inf   # true time at which the simulation stops, awake or not
+        self.run_end = math.inf  # true time at which the simulation stops, awake or not
         self.sleep_by_camera: dict[str, float] = {}  # deep-sleep seconds by the camera's state
-        self.time_alarm = None    # the TimeAlarm the last deep sleep waits for
+        self.time_alarm = None  # the TimeAlarm the last deep sleep waits for
         self.drive_readonly = True
         self.usb_drive = True  # storage.disable_usb_drive() clears it; nothing reads it yet
         # Spans of true time [start, end, whether the RTC held a set time]: split at power losses

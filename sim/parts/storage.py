@@ -106,7 +106,7 @@ class Storage(Power):
         self.counters.nvm_writes += 1
         self.spend("nvm", NVM_READ_S, self.awake_mA())  # cut here: the old blob is intact
         blob = bytearray(self.nvm)
-        blob[start:start + len(data)] = data
+        blob[start : start + len(data)] = data
         if self.nvm_cuts and self.counters.nvm_writes >= self.nvm_cuts[0]:
             self.nvm_cuts.pop(0)  # power fails half-way between the erase and the commit
             bisect.insort(self.awake_cuts, self.awake_total + NVM_WRITE_S / 2)

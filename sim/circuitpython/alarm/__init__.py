@@ -32,7 +32,7 @@ class _SleepMemory:
 
         memory = _hw.device().sleep_memory
         start, data = byte_array_assignment(index, value, len(memory))
-        memory[start:start + len(data)] = data
+        memory[start : start + len(data)] = data
 
     def __delitem__(self, index) -> None:
         raise TypeError("'SleepMemory' object doesn't support item deletion")
