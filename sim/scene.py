@@ -17,6 +17,11 @@ from astral import Observer
 from astral.sun import azimuth, elevation
 from PIL import Image, ImageDraw, ImageFilter
 
+# Pillow loads its JPEG plugin (which imports subprocess, and with it errno.ECHILD) at the first
+# save. That must happen here on the host, not inside a wake: there `errno` is the board's
+# module (sim/loader.py), which has no ECHILD.
+Image.init()
+
 FRAME_SIZES = {
     "R96X96": (96, 96),
     "QQVGA": (160, 120),

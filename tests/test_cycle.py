@@ -49,8 +49,9 @@ def test_shipped_week_captures_every_slot(simulate) -> None:
     assert report["wakes"] - report["captures"] == len(extra) <= 8
     assert all(w["t"] < "2026-06-02" for w in extra)
     assert report["missed_slots"] == 0 and report["crashes"] == 0 and report["lost_images"] == 0
-    # NVM: the configuration once, then upload counters per batch and the clock model daily.
-    assert report["nvm_writes"] <= 1 + report["upload_batches"] + 8
+    # NVM: the configuration once, then upload counters per batch and the clock model daily
+    # (a few times more on day one, while its rate is learned).
+    assert report["nvm_writes"] <= 1 + report["upload_batches"] + 7 + 3
     names = sorted(p.name for p in (out / "device" / "sd" / "timelapse" / "000").iterdir())
     assert names[0].startswith("CAM1_000001_20260601T0100")  # local capture time (+01:00)
     assert all(

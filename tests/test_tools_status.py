@@ -257,7 +257,22 @@ def test_three_simulated_cameras(tmp_path: Path) -> None:
     out = tmp_path / "fleet"
     env = {k: v for k, v in os.environ.items() if k not in ("REQUESTS_CA_BUNDLE", "CURL_CA_BUNDLE")}
     done = subprocess.run(
-        [sys.executable, "-m", "sim", "fleet", "--cameras", "3", "--days", "1", "--out", str(out)],
+        # A write limit the three cameras' batches (6 photos and status.json each) fit in: at
+        # the fleet's default of 6 a minute, the status write is the 7th and always refused.
+        [
+            sys.executable,
+            "-m",
+            "sim",
+            "fleet",
+            "--cameras",
+            "3",
+            "--days",
+            "1",
+            "--write-limit",
+            "30",
+            "--out",
+            str(out),
+        ],
         cwd=ROOT,
         env=env,
         capture_output=True,
