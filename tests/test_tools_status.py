@@ -225,25 +225,31 @@ def test_the_sdk_hosts_are_left_as_they_were(fleet) -> None:
     assert dropbox.session.API_HOST == dropbox.dropbox_client.API_HOST == "api.dropboxapi.com"
 
 
-def test_command_line(fleet, tmp_path: Path) -> None:
-    cloud, ca = fleet
+def python_m(*args: str, cwd: Path = ROOT, timeout: float = 900) -> subprocess.CompletedProcess[str]:
+    """`python -m ARGS` in a fresh interpreter that imports this checkout, without the host's CA
+    bundle variables (requests would let them override the local Dropbox's CA)."""
     env = {k: v for k, v in os.environ.items() if k not in ("REQUESTS_CA_BUNDLE", "CURL_CA_BUNDLE")}
-    done = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "tools.status",
-            "--now",
-            NOW_ISO,
-            "--local",
-            f"localhost:{cloud.https_port}",
-            "--local-ca",
-            str(ca),
-        ],
-        cwd=tmp_path,
+    return subprocess.run(
+        [sys.executable, "-m", *args],
+        cwd=cwd,
         env={**env, "PYTHONPATH": str(ROOT)},
         capture_output=True,
         text=True,
+        timeout=timeout,
+    )
+
+
+def test_command_line(fleet, tmp_path: Path) -> None:
+    cloud, ca = fleet
+    done = python_m(
+        "tools.status",
+        "--now",
+        NOW_ISO,
+        "--local",
+        f"localhost:{cloud.https_port}",
+        "--local-ca",
+        str(ca),
+        cwd=tmp_path,
         timeout=120,
     )
     assert done.returncode == 1, done.stderr
@@ -252,77 +258,31 @@ def test_command_line(fleet, tmp_path: Path) -> None:
 
 @pytest.mark.slow
 def test_three_simulated_cameras(tmp_path: Path) -> None:
-    """A simulated fleet sharing one Dropbox: the film of one camera has all its photos, and
-    (once the firmware writes status.json, issue 17) the fleet view lists the three cameras."""
+    """A simulated fleet sharing one Dropbox: the film of one camera has all its photos, and the
+    fleet view lists the three cameras from their status.json."""
     out = tmp_path / "fleet"
-    env = {k: v for k, v in os.environ.items() if k not in ("REQUESTS_CA_BUNDLE", "CURL_CA_BUNDLE")}
-    done = subprocess.run(
-        # A write limit the three cameras' batches (6 photos and status.json each) fit in: at
-        # the fleet's default of 6 a minute, the status write is the 7th and always refused.
-        [
-            sys.executable,
-            "-m",
-            "sim",
-            "fleet",
-            "--cameras",
-            "3",
-            "--days",
-            "1",
-            "--write-limit",
-            "30",
-            "--out",
-            str(out),
-        ],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=900,
-    )
+    # A write limit the three cameras' batches (6 photos and status.json each) fit in: at the
+    # fleet's default of 6 a minute, the status write is the 7th and always refused.
+    done = python_m("sim", "fleet", "--cameras", "3", "--days", "1", "--write-limit", "30", "--out", str(out))
     assert done.returncode == 0, done.stderr
     report = json.loads((out / "report.json").read_text())["cameras"]
     assert sorted(report) == ["CAM01", "CAM02", "CAM03"]
 
-    film = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "tools.video",
-            str(out),
-            "--camera",
-            "CAM02",
-            "--quiet",
-            "-o",
-            str(tmp_path / "cam02.mp4"),
-        ],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=900,
+    film = python_m(
+        "tools.video", str(out), "--camera", "CAM02", "--quiet", "-o", str(tmp_path / "cam02.mp4")
     )
     assert film.returncode == 0, film.stderr
     assert f"{report['CAM02']['captures']} frames of {report['CAM02']['captures']} photos" in film.stdout
 
-    if not list((out / "cloud").rglob("status.json")):
-        pytest.skip("the firmware writes no status.json yet (issue 17, the camera's side)")
-    view = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "tools.status",
-            "--json",
-            "--cloud-dir",
-            str(out / "cloud"),
-            "--now",
-            "2026-06-02T00:00Z",
-            "--settings",
-            str(tmp_path / "none.toml"),
-        ],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
+    view = python_m(
+        "tools.status",
+        "--json",
+        "--cloud-dir",
+        str(out / "cloud"),
+        "--now",
+        "2026-06-02T00:00Z",
+        "--settings",
+        str(tmp_path / "none.toml"),
         timeout=300,
     )
     assert view.returncode in (0, 1), view.stderr
