@@ -17,6 +17,7 @@ zoneinfo gives for that zone at each instant: daylight saving time from the inst
 
 from __future__ import annotations
 
+import bisect
 import calendar
 import datetime as dt
 import hashlib
@@ -258,8 +259,6 @@ def taken_slots(slots: list[float], captures: list[float]) -> int:
     tie) when that is within MAX_LATE_S, so night slots and 1 s cadences are judged alike."""
     taken: set[int] = set()
     ordered = sorted(slots)
-    import bisect
-
     for t in captures:
         i = bisect.bisect_left(ordered, t)
         best = None
