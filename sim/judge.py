@@ -26,6 +26,7 @@ import math
 import tomllib
 import zoneinfo
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 
 from sim import localtime
@@ -39,7 +40,7 @@ UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
 # -- the judge's reading of [schedule] ---------------------------------------------------------
 
 
-@dataclass
+@dataclass(frozen=True)
 class Plan:
     """[schedule] as the judge reads it: seconds, local epoch seconds, minutes of the day."""
 
@@ -79,8 +80,10 @@ def offset_of(text: str) -> int:
     return sign * minutes(text[1:]) * 60
 
 
+@lru_cache(maxsize=64)
 def read_plan(text: str) -> Plan:
-    """The [schedule] of a camconfig.toml (a valid one: the firmware's validator said so)."""
+    """The [schedule] of a camconfig.toml (a valid one: the firmware's validator said so);
+    a run has a few texts and asks for each at every photo."""
     table = tomllib.loads(text.removeprefix("\ufeff")).get("schedule", {})
     hours = table.get("active_hours")
     window = None

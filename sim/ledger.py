@@ -25,12 +25,13 @@ def daily(device: Device, start: float, end: float) -> list[dict]:
     board stopped for good): date, seconds of the day inside the run, charge_mAh,
     per_phase_mAh, captures, uploads, syncs, wakes."""
     stop = min(end, device.clock.true) if device.ended else end
-    days: dict[str, dict] = {}
+    days: dict[int, dict] = {}
 
     def entry(t: float) -> dict:
-        date = day_of(t)
-        if date not in days:
-            days[date] = {
+        number = int(t // DAY)  # the day's number: day_of once per day, not per trace stretch
+        if number not in days:
+            date = day_of(t)
+            days[number] = {
                 "date": date,
                 "seconds": 0.0,
                 "charge_mAh": 0.0,
@@ -40,7 +41,7 @@ def daily(device: Device, start: float, end: float) -> list[dict]:
                 "syncs": 0,
                 "wakes": 0,
             }
-        return days[date]
+        return days[number]
 
     t = start
     while t < stop:  # the part of each day the run covers
@@ -63,4 +64,4 @@ def daily(device: Device, start: float, end: float) -> list[dict]:
         day["wakes"] += 1
         day["uploads"] += record.uploads
         day["syncs"] += record.syncs
-    return [days[date] for date in sorted(days)]
+    return [days[number] for number in sorted(days)]

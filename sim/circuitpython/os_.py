@@ -5,6 +5,7 @@ Everything else of CPython's `os` stays reachable for CPython's own modules impo
 """
 
 import calendar
+import functools
 import os as _host_os
 import stat as _host_stat
 import time as _host_time
@@ -148,6 +149,13 @@ def _fat_seconds(epoch: float) -> int:
     return calendar.timegm((t.tm_year, t.tm_mon, t.tm_mday, t.tm_hour, t.tm_min, t.tm_sec - t.tm_sec % 2))
 
 
+@functools.lru_cache(maxsize=65536)
+def _slot_order(name: str) -> tuple[int, str]:
+    """Where a name lies in the fake's directory order (cached: a card lists the same names
+    at every wake)."""
+    return zlib.crc32(name.encode()), name
+
+
 def listdir(path=".") -> list:
     """common_hal_os_listdir over fat_vfs_ilistdir: the names (str) in directory order -- FatFs
     lists slots as they lie, not sorted. The fake lists in a fixed order by the names' CRC, so
@@ -161,7 +169,7 @@ def listdir(path=".") -> list:
         names = _host_os.listdir(host)
     except OSError as error:
         raise _board_oserror(error) from None
-    return sorted(names, key=lambda name: (zlib.crc32(name.encode()), name))
+    return sorted(names, key=_slot_order)
 
 
 def stat(path):
