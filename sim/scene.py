@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import io
 import random
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import lru_cache
 
@@ -101,6 +103,59 @@ def sun_position(utc: float, latitude: float, longitude: float) -> tuple[float, 
     return elevation(observer, when), azimuth(observer, when)
 
 
+@dataclass(frozen=True)
+class Frame:
+    """All a photo's bytes depend on: two captures with equal Frames give the same JPEG."""
+
+    size: tuple[int, int]
+    quality: int  # esp32-camera's
+    table: tuple[int, ...]  # the light's lookup table
+    sun: tuple[int, int, int, int] | None  # the sun's disk, when it is up
+    text: str  # the stamp
+    rotate: int
+
+
+def frame_of(
+    frame_size: str,
+    quality: int,
+    utc: float,
+    latitude: float,
+    longitude: float,
+    rotate: int = 0,
+    frame_number: int = 0,
+    label: str = "",
+) -> Frame:
+    size = FRAME_SIZES[frame_size]
+    sun_elevation, sun_azimuth = sun_position(utc, latitude, longitude)
+    light = max(0.04, min(1.0, (sun_elevation + 6) / 30))
+    warm = max(0.0, 1.0 - abs(sun_elevation) / 12) if sun_elevation > -6 else 0.0
+    gains = (light * (1 + 0.25 * warm), light, light * (1 - 0.3 * warm))
+    sun = None
+    if sun_elevation > -0.8:
+        w, h = size
+        x = int(w * ((sun_azimuth - 90) % 360) / 180)
+        y = int(h * 0.55 * (1 - min(sun_elevation, 60) / 60))
+        r = max(2, w // 40)
+        sun = (x - r, y - r, x + r, y + r)
+    # The true time in a corner, as many field cameras stamp it: every frame differs, and a
+    # preview of the time-lapse shows when each photo was really taken.
+    stamp = datetime.fromtimestamp(utc, tz=UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
+    return Frame(size, quality, _table(gains), sun, f"{stamp} #{frame_number} {label}", rotate)
+
+
+def encode(frame: Frame) -> bytes:
+    image = _lit(frame.size, frame.table).copy()
+    draw = ImageDraw.Draw(image)
+    if frame.sun is not None:
+        draw.ellipse(frame.sun, fill=(255, 250, 220))
+    draw.text((4, frame.size[1] - 12), frame.text, fill=(255, 255, 255))
+    if frame.rotate == 180:
+        image = image.transpose(Image.Transpose.ROTATE_180)
+    out = io.BytesIO()
+    image.save(out, "JPEG", quality=pillow_quality(frame.quality))
+    return out.getvalue()
+
+
 def render_jpeg(
     frame_size: str,
     quality: int,
@@ -111,25 +166,27 @@ def render_jpeg(
     frame_number: int = 0,
     label: str = "",
 ) -> bytes:
-    size = FRAME_SIZES[frame_size]
-    sun_elevation, sun_azimuth = sun_position(utc, latitude, longitude)
-    light = max(0.04, min(1.0, (sun_elevation + 6) / 30))
-    warm = max(0.0, 1.0 - abs(sun_elevation) / 12) if sun_elevation > -6 else 0.0
-    gains = (light * (1 + 0.25 * warm), light, light * (1 - 0.3 * warm))
-    image = _lit(size, _table(gains)).copy()
-    draw = ImageDraw.Draw(image)
-    if sun_elevation > -0.8:
-        w, h = size
-        x = int(w * ((sun_azimuth - 90) % 360) / 180)
-        y = int(h * 0.55 * (1 - min(sun_elevation, 60) / 60))
-        r = max(2, w // 40)
-        draw.ellipse((x - r, y - r, x + r, y + r), fill=(255, 250, 220))
-    # The true time in a corner, as many field cameras stamp it: every frame differs, and a
-    # preview of the time-lapse shows when each photo was really taken.
-    stamp = datetime.fromtimestamp(utc, tz=UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
-    draw.text((4, size[1] - 12), f"{stamp} #{frame_number} {label}", fill=(255, 255, 255))
-    if rotate == 180:
-        image = image.transpose(Image.Transpose.ROTATE_180)
-    out = io.BytesIO()
-    image.save(out, "JPEG", quality=pillow_quality(quality))
-    return out.getvalue()
+    return encode(frame_of(frame_size, quality, utc, latitude, longitude, rotate, frame_number, label))
+
+
+class Prefetch:
+    """The frame a camera will most likely take next, encoded meanwhile on the host's other
+    core (Pillow lets go of the GIL while it encodes). The guess only saves time: a capture
+    whose Frame differs from it is encoded then, so the bytes never depend on the guess."""
+
+    def __init__(self) -> None:
+        self._guess: tuple[Frame, Future[bytes]] | None = None
+
+    def start(self, frame: Frame) -> None:
+        self._guess = (frame, _encoder().submit(encode, frame))
+
+    def jpeg(self, frame: Frame) -> bytes:
+        guess, self._guess = self._guess, None
+        if guess is not None and guess[0] == frame:
+            return guess[1].result()
+        return encode(frame)
+
+
+@lru_cache(maxsize=1)
+def _encoder() -> ThreadPoolExecutor:
+    return ThreadPoolExecutor(max_workers=1, thread_name_prefix="scene-encoder")
