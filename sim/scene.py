@@ -10,17 +10,25 @@ from __future__ import annotations
 
 import io
 import random
+import threading
 from datetime import UTC, datetime
 from functools import lru_cache
 
 from astral import Observer
-from astral.sun import azimuth, elevation
-from PIL import Image, ImageDraw, ImageFilter
+from astral.sun import zenith_and_azimuth
+from PIL import Image, ImageDraw, ImageFilter, ImageFont
 
 # Pillow loads its JPEG plugin (which imports subprocess, and with it errno.ECHILD) at the first
 # save. That must happen here on the host, not inside a wake: there `errno` is the board's
 # module (sim/loader.py), which has no ECHILD.
 Image.init()
+
+# ImageDraw's default font, loaded once: Draw.text without a font builds a new FreeType face
+# from the embedded Aileron for every frame, which costs as much as rendering the stamp.
+_FONT = ImageFont.load_default()
+# The stamp's origin is this far above the bottom edge; every glyph of the default font lies
+# within the 12 rows below the origin, so the band of twice that holds all the stamp draws.
+_STAMP_ROWS = 12
 
 FRAME_SIZES = {
     "R96X96": (96, 96),
@@ -83,22 +91,36 @@ def _landscape(size: tuple[int, int]) -> Image.Image:
 
 @lru_cache(maxsize=64)
 def _table(gains: tuple[float, float, float]) -> tuple[int, ...]:
-    """The per-channel lookup table of one light."""
-    return tuple([min(255, int(v * g)) for g in gains for v in range(256)])
+    """The per-channel lookup table of one light: min(255, int(v * gain)) for v in 0..255."""
+    table: list[int] = []
+    for gain in gains:
+        row = [int(v * gain) for v in range(256)]
+        table += row if row[-1] <= 255 else [min(255, x) for x in row]  # rising: the last is the largest
+    return tuple(table)
 
 
 @lru_cache(maxsize=16)
 def _lit(size: tuple[int, int], table: tuple[int, ...]) -> Image.Image:
     """The landscape under one light (its exact lookup table): full daylight and the night's
-    floor repeat frame after frame, and are rendered once."""
+    floor repeat frame after frame, and are rendered once. Shared: render_jpeg draws on it
+    and puts back what it drew over."""
     return _landscape(size).point(list(table))
 
 
-def sun_position(utc: float, latitude: float, longitude: float) -> tuple[float, float]:
-    """(elevation, azimuth) of the sun in degrees."""
-    when = datetime.fromtimestamp(utc, tz=UTC)
-    observer = Observer(latitude, longitude)
-    return elevation(observer, when), azimuth(observer, when)
+# Guards the shared lit landscapes while a frame is drawn on one and restored.
+_drawing = threading.Lock()
+
+
+@lru_cache(maxsize=8)
+def _observer(latitude: float, longitude: float) -> Observer:
+    return Observer(latitude, longitude)
+
+
+def sun_position(when: datetime, latitude: float, longitude: float) -> tuple[float, float]:
+    """(elevation, azimuth) of the sun in degrees: astral's elevation() and azimuth() in one
+    computation (elevation is 90 - its refracted zenith)."""
+    zenith, azimuth = zenith_and_azimuth(_observer(latitude, longitude), when)
+    return 90.0 - zenith, azimuth
 
 
 def render_jpeg(
@@ -112,24 +134,37 @@ def render_jpeg(
     label: str = "",
 ) -> bytes:
     size = FRAME_SIZES[frame_size]
-    sun_elevation, sun_azimuth = sun_position(utc, latitude, longitude)
+    w, h = size
+    when = datetime.fromtimestamp(utc, tz=UTC)
+    sun_elevation, sun_azimuth = sun_position(when, latitude, longitude)
     light = max(0.04, min(1.0, (sun_elevation + 6) / 30))
     warm = max(0.0, 1.0 - abs(sun_elevation) / 12) if sun_elevation > -6 else 0.0
     gains = (light * (1 + 0.25 * warm), light, light * (1 - 0.3 * warm))
-    image = _lit(size, _table(gains)).copy()
-    draw = ImageDraw.Draw(image)
+    image = _lit(size, _table(gains))
+    # The frame is drawn on the shared landscape, not on a copy (copying a frame costs a tenth
+    # of its encoding): what the sun disk and the stamp draw over is saved first and put back.
+    drawn = [(0, h - 2 * _STAMP_ROWS, w, h)]
+    disk = None
     if sun_elevation > -0.8:
-        w, h = size
         x = int(w * ((sun_azimuth - 90) % 360) / 180)
         y = int(h * 0.55 * (1 - min(sun_elevation, 60) / 60))
         r = max(2, w // 40)
-        draw.ellipse((x - r, y - r, x + r, y + r), fill=(255, 250, 220))
+        disk = (x - r, y - r, x + r, y + r)
+        drawn.append((x - r - 1, y - r - 1, x + r + 2, y + r + 2))
     # The true time in a corner, as many field cameras stamp it: every frame differs, and a
     # preview of the time-lapse shows when each photo was really taken.
-    stamp = datetime.fromtimestamp(utc, tz=UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
-    draw.text((4, size[1] - 12), f"{stamp} #{frame_number} {label}", fill=(255, 255, 255))
-    if rotate == 180:
-        image = image.transpose(Image.Transpose.ROTATE_180)
+    text = f"{when.strftime('%Y-%m-%d %H:%M:%S UTC')} #{frame_number} {label}"
     out = io.BytesIO()
-    image.save(out, "JPEG", quality=pillow_quality(quality))
+    with _drawing:
+        saved = [(box, image.crop(box)) for box in drawn]
+        try:
+            draw = ImageDraw.Draw(image)
+            if disk is not None:
+                draw.ellipse(disk, fill=(255, 250, 220))
+            draw.text((4, h - _STAMP_ROWS), text, fill=(255, 255, 255), font=_FONT)
+            frame = image.transpose(Image.Transpose.ROTATE_180) if rotate == 180 else image
+            frame.save(out, "JPEG", quality=pillow_quality(quality))
+        finally:
+            for box, patch in saved:
+                image.paste(patch, box)
     return out.getvalue()
