@@ -16,13 +16,17 @@ from datetime import UTC, datetime
 from functools import lru_cache
 
 from astral import Observer
-from astral.sun import azimuth, elevation
-from PIL import Image, ImageDraw, ImageFilter
+from astral.sun import zenith_and_azimuth
+from PIL import Image, ImageDraw, ImageFilter, ImageFont
 
 # Pillow loads its JPEG plugin (which imports subprocess, and with it errno.ECHILD) at the first
 # save. That must happen here on the host, not inside a wake: there `errno` is the board's
 # module (sim/loader.py), which has no ECHILD.
 Image.init()
+
+# ImageDraw's default font, loaded once: Draw.text without a font builds a new FreeType face
+# from the embedded Aileron for every frame, which costs as much as rendering the stamp.
+_FONT = ImageFont.load_default()
 
 FRAME_SIZES = {
     "R96X96": (96, 96),
@@ -85,8 +89,12 @@ def _landscape(size: tuple[int, int]) -> Image.Image:
 
 @lru_cache(maxsize=64)
 def _table(gains: tuple[float, float, float]) -> tuple[int, ...]:
-    """The per-channel lookup table of one light."""
-    return tuple([min(255, int(v * g)) for g in gains for v in range(256)])
+    """The per-channel lookup table of one light: min(255, int(v * gain)) for v in 0..255."""
+    table: list[int] = []
+    for gain in gains:
+        row = [int(v * gain) for v in range(256)]
+        table += row if row[-1] <= 255 else [min(255, x) for x in row]  # rising: the last is the largest
+    return tuple(table)
 
 
 @lru_cache(maxsize=16)
@@ -96,11 +104,16 @@ def _lit(size: tuple[int, int], table: tuple[int, ...]) -> Image.Image:
     return _landscape(size).point(list(table))
 
 
-def sun_position(utc: float, latitude: float, longitude: float) -> tuple[float, float]:
-    """(elevation, azimuth) of the sun in degrees."""
-    when = datetime.fromtimestamp(utc, tz=UTC)
-    observer = Observer(latitude, longitude)
-    return elevation(observer, when), azimuth(observer, when)
+@lru_cache(maxsize=8)
+def _observer(latitude: float, longitude: float) -> Observer:
+    return Observer(latitude, longitude)
+
+
+def sun_position(when: datetime, latitude: float, longitude: float) -> tuple[float, float]:
+    """(elevation, azimuth) of the sun in degrees: astral's elevation() and azimuth() in one
+    computation (elevation is 90 - its refracted zenith)."""
+    zenith, azimuth = zenith_and_azimuth(_observer(latitude, longitude), when)
+    return 90.0 - zenith, azimuth
 
 
 @dataclass(frozen=True)
@@ -126,7 +139,8 @@ def frame_of(
     label: str = "",
 ) -> Frame:
     size = FRAME_SIZES[frame_size]
-    sun_elevation, sun_azimuth = sun_position(utc, latitude, longitude)
+    when = datetime.fromtimestamp(utc, tz=UTC)
+    sun_elevation, sun_azimuth = sun_position(when, latitude, longitude)
     light = max(0.04, min(1.0, (sun_elevation + 6) / 30))
     warm = max(0.0, 1.0 - abs(sun_elevation) / 12) if sun_elevation > -6 else 0.0
     gains = (light * (1 + 0.25 * warm), light, light * (1 - 0.3 * warm))
@@ -139,7 +153,7 @@ def frame_of(
         sun = (x - r, y - r, x + r, y + r)
     # The true time in a corner, as many field cameras stamp it: every frame differs, and a
     # preview of the time-lapse shows when each photo was really taken.
-    stamp = datetime.fromtimestamp(utc, tz=UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
+    stamp = when.strftime("%Y-%m-%d %H:%M:%S UTC")
     return Frame(size, quality, _table(gains), sun, f"{stamp} #{frame_number} {label}", rotate)
 
 
@@ -148,7 +162,7 @@ def encode(frame: Frame) -> bytes:
     draw = ImageDraw.Draw(image)
     if frame.sun is not None:
         draw.ellipse(frame.sun, fill=(255, 250, 220))
-    draw.text((4, frame.size[1] - 12), frame.text, fill=(255, 255, 255))
+    draw.text((4, frame.size[1] - 12), frame.text, fill=(255, 255, 255), font=_FONT)
     if frame.rotate == 180:
         image = image.transpose(Image.Transpose.ROTATE_180)
     out = io.BytesIO()
