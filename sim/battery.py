@@ -61,6 +61,7 @@ class Battery:
         self.ohm = float(settings.get("internal_resistance_ohm", 0.0))
         self.brownout_v = float(settings.get("brownout_v", 0.0))
         self._safe_mAh: dict[float, float] = {}
+        self._clear_mAh: dict[float, float] = {}
 
     def soc(self, drawn_mAh: float) -> float:
         return 1.0 - drawn_mAh / self.capacity_mAh
@@ -75,12 +76,23 @@ class Battery:
     def browns_out(self, drawn_mAh: float, mA: float) -> bool:
         # Asked at every charge the board spends: below the charge where this current would
         # first sag the pads to brown-out (with a margin), the answer is no without the curve.
+        if drawn_mAh < self._safe(mA):
+            return False
+        return self.volts(drawn_mAh, mA) < self.brownout_v
+
+    def clear_below(self, mA: float) -> float:
+        """A charge drawn below which the battery is surely neither empty nor browning out at
+        `mA`, with a margin of 1 ppm of the capacity for a charge added up with rounding."""
+        clear = self._clear_mAh.get(mA)
+        if clear is None:
+            clear = self._clear_mAh[mA] = min(self._safe(mA), self.capacity_mAh) - 1e-6 * self.capacity_mAh
+        return clear
+
+    def _safe(self, mA: float) -> float:
         safe = self._safe_mAh.get(mA)
         if safe is None:
             safe = self._safe_mAh[mA] = self._safe_drawn(mA)
-        if drawn_mAh < safe:
-            return False
-        return self.volts(drawn_mAh, mA) < self.brownout_v
+        return safe
 
     def _safe_drawn(self, mA: float) -> float:
         """A charge drawn below which `mA` surely does not brown out (the voltage falls

@@ -11,10 +11,14 @@ class Meter:
         self.mAs: dict[str, float] = defaultdict(float)
         self.seconds: dict[str, float] = defaultdict(float)
         self.trace: list[tuple[float, float, float, str]] = []
+        # The charge added up as it comes: within rounding of `total_mAh` (that sums the phases,
+        # an exact figure for the report), cheap enough to ask at every charge.
+        self.running_mAs = 0.0
 
     def add(self, phase: str, seconds: float, mA: float, start: float) -> None:
         """`seconds` at `mA` in `phase`, beginning at true time `start`."""
         self.mAs[phase] += seconds * mA
+        self.running_mAs += seconds * mA
         self.seconds[phase] += seconds
         if seconds > 0:
             self.trace.append((start, seconds, mA, phase))

@@ -28,6 +28,7 @@ from sim import circuitpython as _hw
 from sim.circuitpython import errnos as _errno
 
 if TYPE_CHECKING:
+    from sim.device import Device
     from sim.network import Host
 
 _STALL_BLOCK_S = 3600.0  # a stalled recv_into without a timeout: the watchdog comes first
@@ -144,10 +145,9 @@ class Socket:
             raise _errno.board_error(_errno.ECONNRESET, "ECONNRESET") from error
         self._connected = True
 
-    def _stall(self, size: int) -> bool:
+    def _stall(self, board: Device, size: int) -> bool:
         """Queue `size` bytes in the send buffer, drained since the last send; whether the
         connection stalls now (the etimedout fault)."""
-        board = _hw.device()
         share = board.fault_share("etimedout")
         if self._stalled or not share:
             return self._stalled
@@ -163,16 +163,17 @@ class Socket:
         if not self._connected:
             raise BrokenPipeError(_errno.EPIPE, "EPIPE")
         data = bytes(data)
-        stalled = self._stall(len(data))
+        size = len(data)
         board = _hw.device()
-        board.radio_send(self, len(data))
+        stalled = self._stall(board, size)
+        board.radio_send(self, size)
         if not stalled:
             try:
-                self._peer()[0].sendall(data)
+                self._real.sendall(data)  # type: ignore[union-attr]  # connected: it is there
             except ConnectionError as error:
                 raise _errno.board_error(_errno.ECONNRESET, "ECONNRESET") from error
         self._sent_at = board.clock.true
-        return len(data)
+        return size
 
     def sendall(self, data) -> None:
         data = memoryview(bytes(data))

@@ -11,7 +11,9 @@ reply's Date header and an SNTP answer came, by chance, from before or (less oft
 board had charged the round trip, and two runs on the same seed differed. Here the cloud
 answers at a fixed instant, the usual one of the threaded server: as soon as the board's send
 completes a request, before the board charges its wait for the answer. It is also cheaper: no
-thread hand-offs, no system calls.
+thread hand-offs, no system calls. The board writes a request in many small sends; they are
+sealed into TLS records and parsed together at the send that can complete it (the same instant,
+but OpenSSL and the parser run about once per request, not once per send).
 """
 
 from __future__ import annotations
@@ -74,10 +76,11 @@ def _content_length(head: bytes) -> int:
     return length
 
 
-def _wanted(buffer: bytearray) -> int:
-    """The least length of `buffer` at which its first request may be whole."""
+def _wanted(buffer: bytearray) -> int | None:
+    """The length of `buffer` at which its first request is whole; None while its head is not
+    (then a request can only end with a write that holds the blank line after the head)."""
     end = buffer.find(b"\r\n\r\n")
-    return len(buffer) + 1 if end < 0 else end + 4 + _content_length(bytes(buffer[: end + 4]))
+    return None if end < 0 else end + 4 + _content_length(bytes(buffer[: end + 4]))
 
 
 def answer(cloud: LocalDropbox, request: bytes) -> tuple[bytes, bool]:
@@ -104,7 +107,9 @@ class InlineStream:
         self.peer_closed = False  # the server closed the connection (after its reply)
         self.to_server = bytearray()  # plaintext the server has not handled yet
         self.to_client = bytearray()  # plaintext reply bytes (no TLS)
-        self._needed = 0  # to_server's length before a request can be whole
+        self._needed: int | None = None  # to_server's length at which its request is whole
+        self._unsealed = bytearray()  # what the board wrote that its TLS has not sealed yet
+        self._tail = b""  # the last 3 bytes the board wrote (a blank line may span writes)
         self.client: ssl.SSLObject | None = None
         self.server: ssl.SSLObject | None = None
         self._c_in = ssl.MemoryBIO()
@@ -172,6 +177,9 @@ class InlineStream:
     def _serve(self) -> None:
         """The server reads what arrived and answers every whole request in it."""
         if self.server is not None:
+            if self._unsealed and self.client is not None:
+                self.client.write(self._unsealed)  # the board's writes, sealed in one go
+                self._unsealed.clear()
             self._flow()
             while True:
                 try:
@@ -184,12 +192,12 @@ class InlineStream:
                 if not data:
                     break
                 self.to_server += data
-        while not self.peer_closed and len(self.to_server) >= self._needed:
+        while not self.peer_closed and (self._needed is None or len(self.to_server) >= self._needed):
             request = complete_request(self.to_server)
             if request is None:
                 self._needed = _wanted(self.to_server)
                 return
-            self._needed = 0
+            self._needed = None
             reply, close = answer(self.cloud, request)
             if reply:
                 if self.server is not None:
@@ -207,14 +215,26 @@ class InlineStream:
         if self.peer_closed:
             return  # the first write after the server closed goes out; the reply is the EOF
         if self.client is not None:
-            self.client.write(data)
+            self._unsealed += data
         else:
             self.to_server += data
-        self._serve()
+        if self._completes(data):
+            self._serve()
+
+    def _completes(self, data) -> bool:
+        """Whether this write may complete a request. The board writes a request in many small
+        pieces; they are sealed, read and parsed only at a write that can complete one, which
+        is the write at which the server would have answered had it read every piece."""
+        window = self._tail + data
+        self._tail = window[-3:]
+        if self._needed is None:
+            return b"\r\n\r\n" in window
+        return len(self.to_server) + len(self._unsealed) >= self._needed
 
     def recv(self, size: int) -> bytes:
         self._check()
-        self._serve()
+        if self.server is None or self._unsealed or self._c_out.pending or self._s_in.pending:
+            self._serve()  # the board's bytes the server has not read yet
         if self.client is None:
             if self.to_client:
                 data = bytes(self.to_client[:size])

@@ -71,15 +71,16 @@ class Power(Pins):
         seconds = max(0.0, seconds)
         if seconds > 0 and self.browns_out(phase, mA):
             raise Brownout(phase)
+        clock = self.clock
         by_time, by_awake = self._cuts_ahead()
         cut, dog = min(by_time, by_awake), self.watchdog_left()
-        over = self.run_end - self.clock.true
+        over = self.run_end - clock.true
         stop = min(cut, dog, over)
         spent = max(0.0, min(stop, seconds))
-        self.meter.add(phase, spent, mA, self.clock.true)
+        self.meter.add(phase, spent, mA, clock.true)
         if self.wake_records:
             self.wake_records[-1].charge_mAs += spent * mA
-        self.clock.advance_awake(spent)
+        clock.advance_awake(spent)
         self.awake_total += spent
         if stop >= seconds:
             return
@@ -101,8 +102,11 @@ class Power(Pins):
         """Whether the battery (USB absent) sags below the brown-out level in `phase`."""
         if self.usb:
             return False
+        peak = self.peak_mA(phase, mA)
+        if self.meter.running_mAs / 3600.0 < self.battery.clear_below(peak):
+            return False  # far from it: the exact sum of the phases is not needed
         drawn = self.meter.total_mAh
-        return self.battery.left_mAh(drawn) <= 0 or self.battery.browns_out(drawn, self.peak_mA(phase, mA))
+        return self.battery.left_mAh(drawn) <= 0 or self.battery.browns_out(drawn, peak)
 
     def stay_awake(self, phase: str, seconds: float, mA: float) -> bool:
         """Awake outside any wake (the REPL, safe mode) for `seconds`, or until the battery is
