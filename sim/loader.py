@@ -59,9 +59,15 @@ def script_code(path: Path, name: str):
 
 
 class DeviceLoader(importlib.machinery.SourceFileLoader):
-    def __init__(self, fullname: str, path: str, device) -> None:
-        super().__init__(fullname, path)
-        self.device = device
+    """A firmware or library module: a fresh module each time, compiled (and charged) by the
+    board that is awake. One loader serves every wake (its spec is cached), so it asks
+    `circuitpython.device()` for the board rather than keeping one."""
+
+    def create_module(self, spec):
+        module = ModuleType(spec.name)
+        if spec.submodule_search_locations is not None:
+            module.__path__ = list(spec.submodule_search_locations)  # not the cached spec's list
+        return module
 
     def get_code(self, fullname):
         stat = os.stat(self.path)
@@ -73,8 +79,9 @@ class DeviceLoader(importlib.machinery.SourceFileLoader):
         return code
 
     def exec_module(self, module) -> None:
-        self.device.charge_compile(self.path)
-        module.__dict__["open"] = self.device.open_file
+        device = circuitpython.device()
+        device.charge_compile(self.path)
+        module.__dict__["open"] = device.open_file
         super().exec_module(module)
 
 
@@ -95,9 +102,6 @@ class BoardModuleLoader(importlib.abc.Loader):
             hook()
 
 
-_located: dict[tuple[str, tuple[str, ...]], tuple[tuple[int, ...], str | None, tuple | None]] = {}
-
-
 def _stamp(folders: tuple[str, ...]) -> tuple[int, ...]:
     """The folders' modification times: a file added, removed or renamed in one changes it."""
     stamps = []
@@ -109,22 +113,39 @@ def _stamp(folders: tuple[str, ...]) -> tuple[int, ...]:
     return tuple(stamps)
 
 
-def _locate(fullname: str, search: list[str]) -> tuple[str | None, tuple | None]:
-    """Where `fullname` is in `search` (.py file or package, None if not there), as
+# Specs are made once per name, search path and folder stamp, and shared by the wakes: a spec
+# describes where a module is, the module made from it is new in each wake.
+_specs: dict[tuple[str, tuple[str, ...]], tuple[tuple[int, ...], importlib.machinery.ModuleSpec | None]] = {}
+_board_specs: dict[str, importlib.machinery.ModuleSpec] = {}
+
+
+def _device_spec(fullname: str, search: tuple[str, ...]) -> importlib.machinery.ModuleSpec | None:
+    """The spec of `fullname` in `search` (.py file or package, None if not there), as
     PathFinder finds it; the host looks again only when one of the folders changed."""
-    key = (fullname, tuple(search))
-    stamp = _stamp(key[1])
-    known = _located.get(key)
+    key = (fullname, search)
+    stamp = _stamp(search)
+    known = _specs.get(key)
     if known is not None and known[0] == stamp:
-        return known[1], known[2]
-    spec = importlib.machinery.PathFinder.find_spec(fullname, search)
-    if spec is None or spec.origin is None or not spec.origin.endswith(".py"):
-        found: tuple[str | None, tuple | None] = (None, None)
-    else:
-        locations = spec.submodule_search_locations
-        found = (spec.origin, None if locations is None else tuple(locations))
-    _located[key] = (stamp, *found)
-    return found
+        return known[1]
+    found = importlib.machinery.PathFinder.find_spec(fullname, list(search))
+    spec = None
+    if found is not None and found.origin is not None and found.origin.endswith(".py"):
+        locations = found.submodule_search_locations
+        spec = importlib.util.spec_from_file_location(
+            fullname,
+            found.origin,
+            loader=DeviceLoader(fullname, found.origin),
+            submodule_search_locations=None if locations is None else list(locations),
+        )
+    _specs[key] = (stamp, spec)
+    return spec
+
+
+def _board_spec(name: str, module: ModuleType) -> importlib.machinery.ModuleSpec:
+    spec = _board_specs.get(name)
+    if spec is None or spec.loader.module is not module:  # type: ignore[union-attr]
+        spec = _board_specs[name] = importlib.util.spec_from_loader(name, BoardModuleLoader(module))  # type: ignore[assignment]
+    return spec  # type: ignore[return-value]
 
 
 class DeviceFinder(importlib.abc.MetaPathFinder):
@@ -132,30 +153,45 @@ class DeviceFinder(importlib.abc.MetaPathFinder):
     and submodules in their packages. Records what a wake imported."""
 
     def __init__(self, device, board_modules: dict) -> None:
-        self.device = device
         self.board_modules = board_modules
-        self.roots = [str(device.folder), str(device.folder / "lib")]
+        self.roots = (str(device.folder), str(device.folder / "lib"))
         self.loaded: set[str] = set()
 
     def find_spec(self, fullname, path=None, target=None):
-        if fullname in self.board_modules:
+        module = self.board_modules.get(fullname)
+        if module is not None:
             self.loaded.add(fullname)
-            return importlib.util.spec_from_loader(fullname, BoardModuleLoader(self.board_modules[fullname]))
-        search = self.roots if path is None else [p for p in path if p.startswith(self.roots[0])]
+            return _board_spec(fullname, module)
+        search = self.roots if path is None else tuple(p for p in path if p.startswith(self.roots[0]))
         if not search:
             return None
-        origin, locations = _locate(fullname, search)
-        if origin is None:
-            return None
-        loader = DeviceLoader(fullname, origin, self.device)
-        new_spec = importlib.util.spec_from_file_location(
-            fullname,
-            origin,
-            loader=loader,
-            submodule_search_locations=None if locations is None else list(locations),
-        )
-        self.loaded.add(fullname)
-        return new_spec
+        spec = _device_spec(fullname, search)
+        if spec is not None:
+            self.loaded.add(fullname)
+        return spec
+
+
+_top_names: dict[tuple[str, ...], tuple[tuple[int, ...], tuple[str, ...], set[str]]] = {}
+
+
+def _device_top_names(roots: tuple[str, ...]) -> set[str]:
+    """The top-level modules and packages in CIRCUITPY and lib/; listed again only when a
+    root or one of its folders changed (a package's __init__.py added or removed)."""
+    known = _top_names.get(roots)
+    if known is not None and known[0] == _stamp(roots + known[1]):
+        return known[2]
+    names = set()
+    folders = []
+    for root in map(Path, roots):
+        if root.is_dir():
+            for entry in root.iterdir():
+                if entry.is_dir():
+                    folders.append(str(entry))
+                if entry.suffix == ".py" or (entry / "__init__.py").exists():
+                    names.add(entry.stem)
+    stamp = _stamp(roots + tuple(folders))  # after the listing: a change during it lists again
+    _top_names[roots] = (stamp, tuple(folders), names)
+    return names
 
 
 class WakeImports:
@@ -173,21 +209,11 @@ class WakeImports:
         own names in SHADOWED_CPYTHON, which are always in place)."""
         return set(self.finder.loaded)
 
-    def _device_top_names(self) -> set[str]:
-        names = set()
-        for root in map(Path, self.finder.roots):
-            if root.is_dir():
-                for entry in root.iterdir():
-                    if entry.suffix == ".py" or (entry / "__init__.py").exists():
-                        names.add(entry.stem)
-        return names
-
     def __enter__(self) -> WakeImports:
         # The host may have imported its own copies (tests import timelapse.*): set them aside.
-        shadowed = self._device_top_names()
-        for name in list(sys.modules):
-            if name.split(".")[0] in shadowed:
-                self.saved[name] = sys.modules.pop(name)
+        shadowed = _device_top_names(self.finder.roots)
+        for name in [name for name in sys.modules if name.partition(".")[0] in shadowed]:
+            self.saved[name] = sys.modules.pop(name)
         for name, module in self.board_modules.items():
             self.saved[name] = sys.modules.pop(name, None)
             if name in SHADOWED_CPYTHON:
