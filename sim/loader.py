@@ -8,6 +8,7 @@ the host (code objects are cached by path, size and mtime).
 
 from __future__ import annotations
 
+import builtins
 import importlib.abc
 import importlib.machinery
 import importlib.util
@@ -41,6 +42,7 @@ for _name in (
 ):
     importlib.import_module(_name)
 
+_cpython_import = builtins.__import__
 _code_cache: dict[tuple[str, int, int], object] = {}
 SHADOWED_CPYTHON = {"time", "os", "ssl", "ipaddress", "hashlib", "binascii", "errno", "math"}
 
@@ -60,8 +62,8 @@ def script_code(path: Path, name: str):
 
 class DeviceLoader(importlib.machinery.SourceFileLoader):
     """A firmware or library module: a fresh module each time, compiled (and charged) by the
-    board that is awake. One loader serves every wake (its spec is cached), so it asks
-    `circuitpython.device()` for the board rather than keeping one."""
+    board that is awake. One loader serves every wake (its spec is cached), so it takes the
+    board and the builtins from the wake that is on (`_awake`)."""
 
     def create_module(self, spec):
         module = ModuleType(spec.name)
@@ -79,9 +81,12 @@ class DeviceLoader(importlib.machinery.SourceFileLoader):
         return code
 
     def exec_module(self, module) -> None:
-        device = circuitpython.device()
-        device.charge_compile(self.path)
-        module.__dict__["open"] = device.open_file
+        wake = _awake
+        if wake is None:
+            raise RuntimeError("a device module imported outside a wake")
+        wake.device.charge_compile(self.path)
+        module.__dict__["open"] = wake.device.open_file
+        module.__dict__["__builtins__"] = wake.builtins
         super().exec_module(module)
 
 
@@ -115,18 +120,22 @@ def _stamp(folders: tuple[str, ...]) -> tuple[int, ...]:
 
 # Specs are made once per name, search path and folder stamp, and shared by the wakes: a spec
 # describes where a module is, the module made from it is new in each wake.
-_specs: dict[tuple[str, tuple[str, ...]], tuple[tuple[int, ...], importlib.machinery.ModuleSpec | None]] = {}
-_board_specs: dict[str, importlib.machinery.ModuleSpec] = {}
+_Spec = importlib.machinery.ModuleSpec
+_specs: dict[tuple[str, tuple[str, ...]], tuple[tuple[str, ...], tuple[int, ...], _Spec | None]] = {}
+_board_specs: dict[str, _Spec] = {}
 
 
-def _device_spec(fullname: str, search: tuple[str, ...]) -> importlib.machinery.ModuleSpec | None:
+def _device_spec(fullname: str, search: tuple[str, ...]) -> _Spec | None:
     """The spec of `fullname` in `search` (.py file or package, None if not there), as
-    PathFinder finds it; the host looks again only when one of the folders changed."""
+    PathFinder finds it; the host looks again only when one of the folders, or a folder of
+    the module's name in them (a package's __init__.py added or removed), changed."""
     key = (fullname, search)
-    stamp = _stamp(search)
     known = _specs.get(key)
-    if known is not None and known[0] == stamp:
-        return known[1]
+    if known is not None and _stamp(known[0]) == known[1]:
+        return known[2]
+    tail = fullname.rpartition(".")[2]
+    folders = search + tuple(os.path.join(folder, tail) for folder in search)
+    stamp = _stamp(folders)  # before the look: a change during it looks again next time
     found = importlib.machinery.PathFinder.find_spec(fullname, list(search))
     spec = None
     if found is not None and found.origin is not None and found.origin.endswith(".py"):
@@ -137,11 +146,11 @@ def _device_spec(fullname: str, search: tuple[str, ...]) -> importlib.machinery.
             loader=DeviceLoader(fullname, found.origin),
             submodule_search_locations=None if locations is None else list(locations),
         )
-    _specs[key] = (stamp, spec)
+    _specs[key] = (folders, stamp, spec)
     return spec
 
 
-def _board_spec(name: str, module: ModuleType) -> importlib.machinery.ModuleSpec:
+def _board_spec(name: str, module: ModuleType) -> _Spec:
     spec = _board_specs.get(name)
     if spec is None or spec.loader.module is not module:  # type: ignore[union-attr]
         spec = _board_specs[name] = importlib.util.spec_from_loader(name, BoardModuleLoader(module))  # type: ignore[assignment]
@@ -189,19 +198,87 @@ def _device_top_names(roots: tuple[str, ...]) -> set[str]:
                     folders.append(str(entry))
                 if entry.suffix == ".py" or (entry / "__init__.py").exists():
                     names.add(entry.stem)
-    stamp = _stamp(roots + tuple(folders))  # after the listing: a change during it lists again
+    stamp = _stamp(roots + tuple(folders))
     _top_names[roots] = (stamp, tuple(folders), names)
     return names
 
 
+_NOT_LOADED = object()
+_awake: WakeImports | None = None  # the wake whose imports are on
+
+
 class WakeImports:
-    """Context of one wake: board modules under their bare names, the device's import path."""
+    """Context of one wake: board modules under their bare names, the device's import path.
+
+    The firmware's modules (and code.py, boot.py) see builtins whose `__import__` is
+    `import_`: it loads the board's and the device's modules as importlib would (same specs,
+    loaders, module attributes and sys.modules entries) without importlib's module locks and
+    meta-path walk, which cost the host more than the modules' bodies. Anything else goes to
+    CPython's own `__import__`, as does every import after the wake."""
 
     def __init__(self, device) -> None:
         self.device = device
         self.board_modules = circuitpython.modules()
         self.finder = DeviceFinder(device, self.board_modules)
         self.saved: dict[str, ModuleType | None] = {}
+        self.builtins = {**vars(builtins), "__import__": self.import_}
+        self.active = False
+
+    def import_(self, name, globals=None, locals=None, fromlist=(), level=0):
+        if level == 0 and self.active:
+            module = self._module(name)
+            if module is not None:
+                if not fromlist:
+                    top = sys.modules.get(name.partition(".")[0])
+                    if top is not None:
+                        return top
+                elif not hasattr(module, "__path__") or all(self._has(module, item) for item in fromlist):
+                    return module
+        return _cpython_import(name, globals, locals, fromlist, level)
+
+    def _has(self, package: ModuleType, item: str) -> bool:
+        """`from package import item`: an attribute, else the submodule imported (importlib's
+        _handle_fromlist)."""
+        return item != "*" and (
+            hasattr(package, item) or self._module(f"{package.__name__}.{item}") is not None
+        )
+
+    def _module(self, name: str) -> ModuleType | None:
+        module = sys.modules.get(name, _NOT_LOADED)
+        return self._load(name) if module is _NOT_LOADED else module  # type: ignore[return-value]
+
+    def _load(self, name: str) -> ModuleType | None:
+        """Import `name` if it is the board's or the device's, as importlib's
+        _find_and_load_unlocked and _load_unlocked do; None if not (CPython's import decides,
+        with its own errors)."""
+        parent_name, _, child = name.rpartition(".")
+        path = None
+        if parent_name:
+            parent = self._module(parent_name)
+            if parent is None:
+                return None
+            if name in sys.modules:  # the parent's body imported it
+                return sys.modules[name]
+            path = getattr(parent, "__path__", None)
+            if path is None:
+                return None
+        spec = self.finder.find_spec(name, path)
+        if spec is None:
+            return None
+        module = importlib.util.module_from_spec(spec)
+        spec._initializing = True  # "partially initialized module" errors
+        sys.modules[name] = module
+        try:
+            spec.loader.exec_module(module)
+        except BaseException:
+            sys.modules.pop(name, None)
+            raise
+        finally:
+            spec._initializing = False
+        module = sys.modules[name] = sys.modules.pop(name)
+        if parent_name:
+            setattr(sys.modules[parent_name], child, module)
+        return module
 
     @property
     def imported(self) -> set[str]:
@@ -211,17 +288,24 @@ class WakeImports:
 
     def __enter__(self) -> WakeImports:
         # The host may have imported its own copies (tests import timelapse.*): set them aside.
+        # A submodule is in sys.modules only with its package (importlib imports the package
+        # first, __exit__ removes both): without a package of the device's names, no scan.
         shadowed = _device_top_names(self.finder.roots)
-        for name in [name for name in sys.modules if name.partition(".")[0] in shadowed]:
-            self.saved[name] = sys.modules.pop(name)
+        if not shadowed.isdisjoint(sys.modules):
+            for name in [name for name in sys.modules if name.partition(".")[0] in shadowed]:
+                self.saved[name] = sys.modules.pop(name)
         for name, module in self.board_modules.items():
             self.saved[name] = sys.modules.pop(name, None)
             if name in SHADOWED_CPYTHON:
                 sys.modules[name] = module  # CPython has these: no import would ask a finder
         sys.meta_path.insert(0, self.finder)
+        global _awake
+        _awake, self.active = self, True
         return self
 
     def __exit__(self, *exc) -> None:
+        global _awake
+        _awake, self.active = None, False
         sys.meta_path.remove(self.finder)
         for name in self.finder.loaded:
             sys.modules.pop(name, None)
