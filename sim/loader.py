@@ -3,7 +3,8 @@
 The firmware and the libraries in the device's `lib/` are imported from the device folder as
 CircuitPython would (CIRCUITPY root, then lib/), recompiled at each boot as CircuitPython does
 with .py files -- which the board pays for in time and charge -- but compiled only once on
-the host (code objects are cached by path, size and mtime).
+the host (code objects are cached by path, size and mtime; where each module is, by the
+modification times of the folders it was looked for in).
 """
 
 from __future__ import annotations
