@@ -156,7 +156,9 @@ class Device(Storage, Radio):
                     if path.exists():
                         self.charge_compile(str(path))
                         code = script_code(path, script)
-                        exec(code, {"__name__": "__main__", "__file__": script, "open": self.open_file})
+                        scope = {"__name__": "__main__", "__file__": script, "open": self.open_file}
+                        scope["__builtins__"] = imports.builtins  # its imports: the wake's (sim/loader.py)
+                        exec(code, scope)
                     if script == "boot.py" and not fake:
                         workflow.after_vm(self)
             outcome = (

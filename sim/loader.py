@@ -3,11 +3,13 @@
 The firmware and the libraries in the device's `lib/` are imported from the device folder as
 CircuitPython would (CIRCUITPY root, then lib/), recompiled at each boot as CircuitPython does
 with .py files -- which the board pays for in time and charge -- but compiled only once on
-the host (code objects are cached by path, size and mtime).
+the host (code objects are cached by path, size and mtime; where each module is, by the
+modification times of the folders it was looked for in).
 """
 
 from __future__ import annotations
 
+import builtins
 import importlib.abc
 import importlib.machinery
 import importlib.util
@@ -41,6 +43,7 @@ for _name in (
 ):
     importlib.import_module(_name)
 
+_cpython_import = builtins.__import__
 _code_cache: dict[tuple[str, int, int], object] = {}
 SHADOWED_CPYTHON = {"time", "os", "ssl", "ipaddress", "hashlib", "binascii", "errno", "math"}
 
@@ -59,9 +62,15 @@ def script_code(path: Path, name: str):
 
 
 class DeviceLoader(importlib.machinery.SourceFileLoader):
-    def __init__(self, fullname: str, path: str, device) -> None:
-        super().__init__(fullname, path)
-        self.device = device
+    """A firmware or library module: a fresh module each time, compiled (and charged) by the
+    board that is awake. One loader serves every wake (its spec is cached), so it takes the
+    board and the builtins from the wake that is on (`_awake`)."""
+
+    def create_module(self, spec):
+        module = ModuleType(spec.name)
+        if spec.submodule_search_locations is not None:
+            module.__path__ = list(spec.submodule_search_locations)  # not the cached spec's list
+        return module
 
     def get_code(self, fullname):
         stat = os.stat(self.path)
@@ -73,8 +82,12 @@ class DeviceLoader(importlib.machinery.SourceFileLoader):
         return code
 
     def exec_module(self, module) -> None:
-        self.device.charge_compile(self.path)
-        module.__dict__["open"] = self.device.open_file
+        wake = _awake
+        if wake is None:
+            raise RuntimeError("a device module imported outside a wake")
+        wake.device.charge_compile(self.path)
+        module.__dict__["open"] = wake.device.open_file
+        module.__dict__["__builtins__"] = wake.builtins
         super().exec_module(module)
 
 
@@ -95,9 +108,6 @@ class BoardModuleLoader(importlib.abc.Loader):
             hook()
 
 
-_located: dict[tuple[str, tuple[str, ...]], tuple[tuple[int, ...], str | None, tuple | None]] = {}
-
-
 def _stamp(folders: tuple[str, ...]) -> tuple[int, ...]:
     """The folders' modification times: a file added, removed or renamed in one changes it."""
     stamps = []
@@ -109,22 +119,43 @@ def _stamp(folders: tuple[str, ...]) -> tuple[int, ...]:
     return tuple(stamps)
 
 
-def _locate(fullname: str, search: list[str]) -> tuple[str | None, tuple | None]:
-    """Where `fullname` is in `search` (.py file or package, None if not there), as
-    PathFinder finds it; the host looks again only when one of the folders changed."""
-    key = (fullname, tuple(search))
-    stamp = _stamp(key[1])
-    known = _located.get(key)
-    if known is not None and known[0] == stamp:
-        return known[1], known[2]
-    spec = importlib.machinery.PathFinder.find_spec(fullname, search)
-    if spec is None or spec.origin is None or not spec.origin.endswith(".py"):
-        found: tuple[str | None, tuple | None] = (None, None)
-    else:
-        locations = spec.submodule_search_locations
-        found = (spec.origin, None if locations is None else tuple(locations))
-    _located[key] = (stamp, *found)
-    return found
+# Specs are made once per name, search path and folder stamp, and shared by the wakes: a spec
+# describes where a module is, the module made from it is new in each wake.
+_Spec = importlib.machinery.ModuleSpec
+_specs: dict[tuple[str, tuple[str, ...]], tuple[tuple[str, ...], tuple[int, ...], _Spec | None]] = {}
+_board_specs: dict[str, _Spec] = {}
+
+
+def _device_spec(fullname: str, search: tuple[str, ...]) -> _Spec | None:
+    """The spec of `fullname` in `search` (.py file or package, None if not there), as
+    PathFinder finds it; the host looks again only when one of the folders, or a folder of
+    the module's name in them (a package's __init__.py added or removed), changed."""
+    key = (fullname, search)
+    known = _specs.get(key)
+    if known is not None and _stamp(known[0]) == known[1]:
+        return known[2]
+    tail = fullname.rpartition(".")[2]
+    folders = search + tuple(os.path.join(folder, tail) for folder in search)
+    stamp = _stamp(folders)  # before the look: a change during it looks again next time
+    found = importlib.machinery.PathFinder.find_spec(fullname, list(search))
+    spec = None
+    if found is not None and found.origin is not None and found.origin.endswith(".py"):
+        locations = found.submodule_search_locations
+        spec = importlib.util.spec_from_file_location(
+            fullname,
+            found.origin,
+            loader=DeviceLoader(fullname, found.origin),
+            submodule_search_locations=None if locations is None else list(locations),
+        )
+    _specs[key] = (folders, stamp, spec)
+    return spec
+
+
+def _board_spec(name: str, module: ModuleType) -> _Spec:
+    spec = _board_specs.get(name)
+    if spec is None or spec.loader.module is not module:  # type: ignore[union-attr]
+        spec = _board_specs[name] = importlib.util.spec_from_loader(name, BoardModuleLoader(module))  # type: ignore[assignment]
+    return spec  # type: ignore[return-value]
 
 
 class DeviceFinder(importlib.abc.MetaPathFinder):
@@ -132,40 +163,123 @@ class DeviceFinder(importlib.abc.MetaPathFinder):
     and submodules in their packages. Records what a wake imported."""
 
     def __init__(self, device, board_modules: dict) -> None:
-        self.device = device
         self.board_modules = board_modules
-        self.roots = [str(device.folder), str(device.folder / "lib")]
+        self.roots = (str(device.folder), str(device.folder / "lib"))
         self.loaded: set[str] = set()
 
     def find_spec(self, fullname, path=None, target=None):
-        if fullname in self.board_modules:
+        module = self.board_modules.get(fullname)
+        if module is not None:
             self.loaded.add(fullname)
-            return importlib.util.spec_from_loader(fullname, BoardModuleLoader(self.board_modules[fullname]))
-        search = self.roots if path is None else [p for p in path if p.startswith(self.roots[0])]
+            return _board_spec(fullname, module)
+        search = self.roots if path is None else tuple(p for p in path if p.startswith(self.roots[0]))
         if not search:
             return None
-        origin, locations = _locate(fullname, search)
-        if origin is None:
-            return None
-        loader = DeviceLoader(fullname, origin, self.device)
-        new_spec = importlib.util.spec_from_file_location(
-            fullname,
-            origin,
-            loader=loader,
-            submodule_search_locations=None if locations is None else list(locations),
-        )
-        self.loaded.add(fullname)
-        return new_spec
+        spec = _device_spec(fullname, search)
+        if spec is not None:
+            self.loaded.add(fullname)
+        return spec
+
+
+_top_names: dict[tuple[str, ...], tuple[tuple[int, ...], tuple[str, ...], set[str]]] = {}
+
+
+def _device_top_names(roots: tuple[str, ...]) -> set[str]:
+    """The top-level modules and packages in CIRCUITPY and lib/; listed again only when a
+    root or one of its folders changed (a package's __init__.py added or removed)."""
+    known = _top_names.get(roots)
+    if known is not None and known[0] == _stamp(roots + known[1]):
+        return known[2]
+    names = set()
+    folders = []
+    for root in map(Path, roots):
+        if root.is_dir():
+            for entry in root.iterdir():
+                if entry.is_dir():
+                    folders.append(str(entry))
+                if entry.suffix == ".py" or (entry / "__init__.py").exists():
+                    names.add(entry.stem)
+    stamp = _stamp(roots + tuple(folders))
+    _top_names[roots] = (stamp, tuple(folders), names)
+    return names
+
+
+_NOT_LOADED = object()
+_awake: WakeImports | None = None  # the wake whose imports are on
 
 
 class WakeImports:
-    """Context of one wake: board modules under their bare names, the device's import path."""
+    """Context of one wake: board modules under their bare names, the device's import path.
+
+    The firmware's modules (and code.py, boot.py) see builtins whose `__import__` is
+    `import_`: it loads the board's and the device's modules as importlib would (same specs,
+    loaders, module attributes and sys.modules entries) without importlib's module locks and
+    meta-path walk, which cost the host more than the modules' bodies. Anything else goes to
+    CPython's own `__import__`, as does every import after the wake."""
 
     def __init__(self, device) -> None:
         self.device = device
         self.board_modules = circuitpython.modules()
         self.finder = DeviceFinder(device, self.board_modules)
         self.saved: dict[str, ModuleType | None] = {}
+        self.builtins = {**vars(builtins), "__import__": self.import_}
+        self.active = False
+
+    def import_(self, name, globals=None, locals=None, fromlist=(), level=0):
+        if level == 0 and self.active:
+            module = self._module(name)
+            if module is not None:
+                if not fromlist:
+                    top = sys.modules.get(name.partition(".")[0])
+                    if top is not None:
+                        return top
+                elif not hasattr(module, "__path__") or all(self._has(module, item) for item in fromlist):
+                    return module
+        return _cpython_import(name, globals, locals, fromlist, level)
+
+    def _has(self, package: ModuleType, item: str) -> bool:
+        """`from package import item`: an attribute, else the submodule imported (importlib's
+        _handle_fromlist)."""
+        return item != "*" and (
+            hasattr(package, item) or self._module(f"{package.__name__}.{item}") is not None
+        )
+
+    def _module(self, name: str) -> ModuleType | None:
+        module = sys.modules.get(name, _NOT_LOADED)
+        return self._load(name) if module is _NOT_LOADED else module  # type: ignore[return-value]
+
+    def _load(self, name: str) -> ModuleType | None:
+        """Import `name` if it is the board's or the device's, as importlib's
+        _find_and_load_unlocked and _load_unlocked do; None if not (CPython's import decides,
+        with its own errors)."""
+        parent_name, _, child = name.rpartition(".")
+        path = None
+        if parent_name:
+            parent = self._module(parent_name)
+            if parent is None:
+                return None
+            if name in sys.modules:  # the parent's body imported it
+                return sys.modules[name]
+            path = getattr(parent, "__path__", None)
+            if path is None:
+                return None
+        spec = self.finder.find_spec(name, path)
+        if spec is None:
+            return None
+        module = importlib.util.module_from_spec(spec)
+        spec._initializing = True  # "partially initialized module" errors
+        sys.modules[name] = module
+        try:
+            spec.loader.exec_module(module)
+        except BaseException:
+            sys.modules.pop(name, None)
+            raise
+        finally:
+            spec._initializing = False
+        module = sys.modules[name] = sys.modules.pop(name)
+        if parent_name:
+            setattr(sys.modules[parent_name], child, module)
+        return module
 
     @property
     def imported(self) -> set[str]:
@@ -173,29 +287,26 @@ class WakeImports:
         own names in SHADOWED_CPYTHON, which are always in place)."""
         return set(self.finder.loaded)
 
-    def _device_top_names(self) -> set[str]:
-        names = set()
-        for root in map(Path, self.finder.roots):
-            if root.is_dir():
-                for entry in root.iterdir():
-                    if entry.suffix == ".py" or (entry / "__init__.py").exists():
-                        names.add(entry.stem)
-        return names
-
     def __enter__(self) -> WakeImports:
         # The host may have imported its own copies (tests import timelapse.*): set them aside.
-        shadowed = self._device_top_names()
-        for name in list(sys.modules):
-            if name.split(".")[0] in shadowed:
+        # A submodule is in sys.modules only with its package (importlib imports the package
+        # first, __exit__ removes both): without a package of the device's names, no scan.
+        shadowed = _device_top_names(self.finder.roots)
+        if not shadowed.isdisjoint(sys.modules):
+            for name in [name for name in sys.modules if name.partition(".")[0] in shadowed]:
                 self.saved[name] = sys.modules.pop(name)
         for name, module in self.board_modules.items():
             self.saved[name] = sys.modules.pop(name, None)
             if name in SHADOWED_CPYTHON:
                 sys.modules[name] = module  # CPython has these: no import would ask a finder
         sys.meta_path.insert(0, self.finder)
+        global _awake
+        _awake, self.active = self, True
         return self
 
     def __exit__(self, *exc) -> None:
+        global _awake
+        _awake, self.active = None, False
         sys.meta_path.remove(self.finder)
         for name in self.finder.loaded:
             sys.modules.pop(name, None)

@@ -8,6 +8,7 @@ Each reads the board it belongs to from `current`, set by `sim.device.Device` fo
 from __future__ import annotations
 
 import importlib
+import sys
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -46,9 +47,13 @@ MODULES = {
 }
 
 
+_FULL_NAMES = {bare: f"{__name__}.{here}" for bare, here in MODULES.items()}
+
+
 def modules() -> dict:
-    """The board's built-in modules by their bare names."""
-    return {bare: importlib.import_module(f"{__name__}.{here}") for bare, here in MODULES.items()}
+    """The board's built-in modules by their bare names (imported at the first call)."""
+    loaded = sys.modules
+    return {bare: loaded.get(full) or importlib.import_module(full) for bare, full in _FULL_NAMES.items()}
 
 
 def device() -> Device:
