@@ -280,18 +280,11 @@ def clock_errors(
     TIMEZONE, a name must carry the zone's local time at that instant, also for a photo taken
     before the camera first asked for the zone (it renames the photo once it knows)."""
     errors = []
-    plan_offsets: dict[str, int] = {}  # one parse per configuration, not one per photo
     for true, _, name in capture_times:
         stamp = name[:-4].rsplit("_", 1)[-1]
         if len(stamp) == 15 and stamp[8] == "T":
             claimed = calendar.timegm(dt.datetime.strptime(stamp, "%Y%m%dT%H%M%S").timetuple())
-            if zone:
-                offset = localtime.offsets(zone)(true)
-            else:
-                text = in_force(timeline, true)
-                if text not in plan_offsets:
-                    plan_offsets[text] = read_plan(text).utc_offset
-                offset = plan_offsets[text]
+            offset = localtime.offsets(zone)(true) if zone else read_plan(in_force(timeline, true)).utc_offset
             errors.append(abs(claimed - offset - true))
     return errors
 
