@@ -53,7 +53,7 @@ def pillow_quality(esp_quality: int) -> int:
     return max(5, min(95, round(100 - 1.5 * esp_quality)))
 
 
-@lru_cache(maxsize=8)
+@lru_cache(maxsize=None)  # one per frame size, made once: its texture draws on C's rand()
 def _landscape(size: tuple[int, int]) -> Image.Image:
     w, h = size
     horizon = int(h * 0.55)
@@ -192,6 +192,9 @@ class Prefetch:
         self._guess: tuple[Frame, Future[bytes]] | None = None
 
     def start(self, frame: Frame) -> None:
+        # The landscape is made here, in the board's thread, if it must be: its noise comes
+        # from the C library's unseeded rand(), so landscapes are made in the order of the run.
+        _landscape(frame.size)
         self._guess = (frame, _encoder().submit(encode, frame))
 
     def jpeg(self, frame: Frame) -> bytes:
