@@ -141,6 +141,7 @@ if __name__ == "__main__":
     spec = importlib.util.spec_from_file_location("scene_main", sys.argv[1])
     assert spec is not None and spec.loader is not None
     module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module  # a dataclass looks its module up there
     spec.loader.exec_module(module)
     for digest in _digests(module.render_jpeg):
         print(digest)
