@@ -53,7 +53,7 @@ def pillow_quality(esp_quality: int) -> int:
     return max(5, min(95, round(100 - 1.5 * esp_quality)))
 
 
-@lru_cache(maxsize=None)  # one per frame size, made once: its texture draws on C's rand()
+@lru_cache(maxsize=8)
 def _landscape(size: tuple[int, int]) -> Image.Image:
     w, h = size
     horizon = int(h * 0.55)
