@@ -129,13 +129,15 @@ _board_specs: dict[str, _Spec] = {}
 def _device_spec(fullname: str, search: tuple[str, ...]) -> _Spec | None:
     """The spec of `fullname` in `search` (.py file or package, None if not there), as
     PathFinder finds it; the host looks again only when one of the folders, or a folder of
-    the module's name in them (a package's __init__.py added or removed), changed."""
+    the module's name in them (a package's __init__.py added or removed), changed. (Making
+    such a folder changes the folder it is made in.)"""
     key = (fullname, search)
     known = _specs.get(key)
     if known is not None and _stamp(known[0]) == known[1]:
         return known[2]
     tail = fullname.rpartition(".")[2]
-    folders = search + tuple(os.path.join(folder, tail) for folder in search)
+    packages = (os.path.join(folder, tail) for folder in search)
+    folders = search + tuple(package for package in packages if os.path.isdir(package))
     stamp = _stamp(folders)  # before the look: a change during it looks again next time
     found = importlib.machinery.PathFinder.find_spec(fullname, list(search))
     spec = None
@@ -288,13 +290,14 @@ class WakeImports:
         return set(self.finder.loaded)
 
     def __enter__(self) -> WakeImports:
-        # The host may have imported its own copies (tests import timelapse.*): set them aside.
-        # A submodule is in sys.modules only with its package (importlib imports the package
-        # first, __exit__ removes both): without a package of the device's names, no scan.
-        shadowed = _device_top_names(self.finder.roots)
-        if not shadowed.isdisjoint(sys.modules):
-            for name in [name for name in sys.modules if name.partition(".")[0] in shadowed]:
-                self.saved[name] = sys.modules.pop(name)
+        # The host may have imported its own copies (tests import timelapse.*, CPython has a
+        # `code`): set them aside. A submodule is in sys.modules only with its package
+        # (importlib imports the package first, __exit__ removes both): no package, no scan.
+        present = _device_top_names(self.finder.roots).intersection(sys.modules)
+        if any(hasattr(sys.modules[name], "__path__") for name in present):
+            present = {name for name in sys.modules if name.partition(".")[0] in present}
+        for name in sorted(present):
+            self.saved[name] = sys.modules.pop(name)
         for name, module in self.board_modules.items():
             self.saved[name] = sys.modules.pop(name, None)
             if name in SHADOWED_CPYTHON:

@@ -139,8 +139,16 @@ def test_modules_carry_importlib_s_attributes(make_board) -> None:
 def test_host_copies_are_set_aside_for_the_wake_and_restored(make_board, monkeypatch) -> None:
     host = types.ModuleType("libmod")
     host.count = [100]  # type: ignore[attr-defined]
-    monkeypatch.setitem(sys.modules, "libmod", host)
-    device = make_board("", "import libmod\nprint('count', libmod.count[0])\n" + SLEEP)
+    package, submodule = types.ModuleType("pkg"), types.ModuleType("pkg.sub")
+    package.__path__ = []
+    for module in (host, package, submodule):
+        monkeypatch.setitem(sys.modules, module.__name__, module)
+    code = "import libmod, pkg.sub\nprint('count', libmod.count[0], pkg.sub.VALUE)\n"
+    device = make_board("", code + SLEEP)
     (device.folder / "lib" / "libmod.py").write_text("count = [0]\n")
-    assert "count 0" in wake(device)
+    (device.folder / "pkg").mkdir()
+    (device.folder / "pkg" / "__init__.py").write_text("")
+    (device.folder / "pkg" / "sub.py").write_text("VALUE = 'device'\n")
+    assert "count 0 device" in wake(device)
     assert sys.modules["libmod"] is host and host.count == [100]
+    assert sys.modules["pkg"] is package and sys.modules["pkg.sub"] is submodule
