@@ -72,12 +72,13 @@ class Power(Pins):
         if seconds > 0 and self.browns_out(phase, mA):
             raise Brownout(phase)
         clock = self.clock
+        now = clock.true
         by_time, by_awake = self._cuts_ahead()
         cut, dog = min(by_time, by_awake), self.watchdog_left()
-        over = self.run_end - clock.true
+        over = self.run_end - now
         stop = min(cut, dog, over)
-        spent = max(0.0, min(stop, seconds))
-        self.meter.add(phase, spent, mA, clock.true)
+        spent = seconds if seconds < stop else max(0.0, stop)  # called for every charge: lean
+        self.meter.add(phase, spent, mA, now)
         if self.wake_records:
             self.wake_records[-1].charge_mAs += spent * mA
         clock.advance_awake(spent)
