@@ -7,7 +7,7 @@ import os
 from pathlib import Path
 from typing import TypedDict
 
-from sim.scene import FRAME_SIZES, Frame, Prefetch, frame_of
+from sim.scene import FRAME_SIZES, render_jpeg
 
 
 class SensorInfo(TypedDict):
@@ -66,10 +66,6 @@ class Camera:
         self.switch_gpio = switch_gpio  # a load switch on the camera's 3.3 V, on while driven low
         self._last_frame: tuple = (None, 0.0, b"")
         self.frames = 0
-        self.prefetch = Prefetch()
-        # The last two rendered frames, (seconds after their wake's start, frame number, the
-        # rest of render's arguments): what the next wake will most likely render.
-        self._rendered: list[tuple[float, int, tuple]] = []
         self.power_loss()
         if switch_gpio is not None:
             self.supply(False)
@@ -217,24 +213,20 @@ class Camera:
         key, taken, jpeg = self._last_frame
         if key != (frame_size, quality, rotate) or now - taken > 1.0:
             site = self.device.site
-            number = self.frames + self.device.wakes * 7
-            settings = (frame_size, quality, site[0], site[1], rotate, self.device.label)
-            jpeg = self.prefetch.jpeg(_frame(now, number, settings))
-            self._rendered = [
-                *self._rendered[-1:],
-                (now - self.device.wake_records[-1].start, number, settings),
-            ]
+            jpeg = render_jpeg(
+                frame_size,
+                quality,
+                now,
+                site[0],
+                site[1],
+                rotate,
+                frame_number=self.frames + self.device.wakes * 7,
+                label=self.device.label,
+            )
             self._last_frame = ((frame_size, quality, rotate), now, jpeg)
         if len(jpeg) > frame_buffer_bytes(frame_size):
             return None
         return memoryview(jpeg)
-
-    def expect_wake(self, true: float) -> None:
-        """The board wakes at `true`: start encoding the frame it will most likely take, the
-        last wake's frame as far after the wake's start, numbered on by the same step."""
-        if len(self._rendered) == 2:
-            (_, previous, _), (offset, number, settings) = self._rendered
-            self.prefetch.start(_frame(true + offset, 2 * number - previous, settings))
 
     def stop_clock(self) -> None:
         """espcamera's deinit: XCLK stops; the sensor stays powered with its registers."""
@@ -255,11 +247,6 @@ def frame_buffer_bytes(frame_size: str) -> int:
 def _pixels(frame_size: str) -> int:
     w, h = FRAME_SIZES[frame_size]
     return w * h
-
-
-def _frame(utc: float, number: int, settings: tuple) -> Frame:
-    frame_size, quality, latitude, longitude, rotate, label = settings
-    return frame_of(frame_size, quality, utc, latitude, longitude, rotate, frame_number=number, label=label)
 
 
 class Card:

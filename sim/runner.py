@@ -305,8 +305,6 @@ def live_once(device: Device, end: float) -> bool:
         assert detail is None or isinstance(detail, float | int)  # the RTC time of the alarm
         device.event("sleep", alarm=_iso_or_none(detail), sleep_mA=round(device.sleep_mA(), 4))
         ended = device.sleep_until(detail, end)
-        if ended == "alarm":
-            device.camera.expect_wake(device.clock.true)
         if not device.faked_sleep:
             device.reset_reason = "DEEP_SLEEP_ALARM"
         device.wake_alarm = device.time_alarm if ended == "alarm" else None

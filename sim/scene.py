@@ -10,8 +10,7 @@ from __future__ import annotations
 
 import io
 import random
-from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import dataclass
+import threading
 from datetime import UTC, datetime
 from functools import lru_cache
 
@@ -27,6 +26,9 @@ Image.init()
 # ImageDraw's default font, loaded once: Draw.text without a font builds a new FreeType face
 # from the embedded Aileron for every frame, which costs as much as rendering the stamp.
 _FONT = ImageFont.load_default()
+# The stamp's origin is this far above the bottom edge; every glyph of the default font lies
+# within the 12 rows below the origin, so the band of twice that holds all the stamp draws.
+_STAMP_ROWS = 12
 
 FRAME_SIZES = {
     "R96X96": (96, 96),
@@ -100,8 +102,13 @@ def _table(gains: tuple[float, float, float]) -> tuple[int, ...]:
 @lru_cache(maxsize=16)
 def _lit(size: tuple[int, int], table: tuple[int, ...]) -> Image.Image:
     """The landscape under one light (its exact lookup table): full daylight and the night's
-    floor repeat frame after frame, and are rendered once."""
+    floor repeat frame after frame, and are rendered once. Shared: render_jpeg draws on it
+    and puts back what it drew over."""
     return _landscape(size).point(list(table))
+
+
+# Guards the shared lit landscapes while a frame is drawn on one and restored.
+_drawing = threading.Lock()
 
 
 @lru_cache(maxsize=8)
@@ -116,60 +123,6 @@ def sun_position(when: datetime, latitude: float, longitude: float) -> tuple[flo
     return 90.0 - zenith, azimuth
 
 
-@dataclass(frozen=True)
-class Frame:
-    """All a photo's bytes depend on: two captures with equal Frames give the same JPEG."""
-
-    size: tuple[int, int]
-    quality: int  # esp32-camera's
-    table: tuple[int, ...]  # the light's lookup table
-    sun: tuple[int, int, int, int] | None  # the sun's disk, when it is up
-    text: str  # the stamp
-    rotate: int
-
-
-def frame_of(
-    frame_size: str,
-    quality: int,
-    utc: float,
-    latitude: float,
-    longitude: float,
-    rotate: int = 0,
-    frame_number: int = 0,
-    label: str = "",
-) -> Frame:
-    size = FRAME_SIZES[frame_size]
-    when = datetime.fromtimestamp(utc, tz=UTC)
-    sun_elevation, sun_azimuth = sun_position(when, latitude, longitude)
-    light = max(0.04, min(1.0, (sun_elevation + 6) / 30))
-    warm = max(0.0, 1.0 - abs(sun_elevation) / 12) if sun_elevation > -6 else 0.0
-    gains = (light * (1 + 0.25 * warm), light, light * (1 - 0.3 * warm))
-    sun = None
-    if sun_elevation > -0.8:
-        w, h = size
-        x = int(w * ((sun_azimuth - 90) % 360) / 180)
-        y = int(h * 0.55 * (1 - min(sun_elevation, 60) / 60))
-        r = max(2, w // 40)
-        sun = (x - r, y - r, x + r, y + r)
-    # The true time in a corner, as many field cameras stamp it: every frame differs, and a
-    # preview of the time-lapse shows when each photo was really taken.
-    stamp = when.strftime("%Y-%m-%d %H:%M:%S UTC")
-    return Frame(size, quality, _table(gains), sun, f"{stamp} #{frame_number} {label}", rotate)
-
-
-def encode(frame: Frame) -> bytes:
-    image = _lit(frame.size, frame.table).copy()
-    draw = ImageDraw.Draw(image)
-    if frame.sun is not None:
-        draw.ellipse(frame.sun, fill=(255, 250, 220))
-    draw.text((4, frame.size[1] - 12), frame.text, fill=(255, 255, 255), font=_FONT)
-    if frame.rotate == 180:
-        image = image.transpose(Image.Transpose.ROTATE_180)
-    out = io.BytesIO()
-    image.save(out, "JPEG", quality=pillow_quality(frame.quality))
-    return out.getvalue()
-
-
 def render_jpeg(
     frame_size: str,
     quality: int,
@@ -180,30 +133,38 @@ def render_jpeg(
     frame_number: int = 0,
     label: str = "",
 ) -> bytes:
-    return encode(frame_of(frame_size, quality, utc, latitude, longitude, rotate, frame_number, label))
-
-
-class Prefetch:
-    """The frame a camera will most likely take next, encoded meanwhile on the host's other
-    core (Pillow lets go of the GIL while it encodes). The guess only saves time: a capture
-    whose Frame differs from it is encoded then, so the bytes never depend on the guess."""
-
-    def __init__(self) -> None:
-        self._guess: tuple[Frame, Future[bytes]] | None = None
-
-    def start(self, frame: Frame) -> None:
-        # The landscape is made here, in the board's thread, if it must be: its noise comes
-        # from the C library's unseeded rand(), so landscapes are made in the order of the run.
-        _landscape(frame.size)
-        self._guess = (frame, _encoder().submit(encode, frame))
-
-    def jpeg(self, frame: Frame) -> bytes:
-        guess, self._guess = self._guess, None
-        if guess is not None and guess[0] == frame:
-            return guess[1].result()
-        return encode(frame)
-
-
-@lru_cache(maxsize=1)
-def _encoder() -> ThreadPoolExecutor:
-    return ThreadPoolExecutor(max_workers=1, thread_name_prefix="scene-encoder")
+    size = FRAME_SIZES[frame_size]
+    w, h = size
+    when = datetime.fromtimestamp(utc, tz=UTC)
+    sun_elevation, sun_azimuth = sun_position(when, latitude, longitude)
+    light = max(0.04, min(1.0, (sun_elevation + 6) / 30))
+    warm = max(0.0, 1.0 - abs(sun_elevation) / 12) if sun_elevation > -6 else 0.0
+    gains = (light * (1 + 0.25 * warm), light, light * (1 - 0.3 * warm))
+    image = _lit(size, _table(gains))
+    # The frame is drawn on the shared landscape, not on a copy (copying a frame costs a tenth
+    # of its encoding): what the sun disk and the stamp draw over is saved first and put back.
+    drawn = [(0, h - 2 * _STAMP_ROWS, w, h)]
+    disk = None
+    if sun_elevation > -0.8:
+        x = int(w * ((sun_azimuth - 90) % 360) / 180)
+        y = int(h * 0.55 * (1 - min(sun_elevation, 60) / 60))
+        r = max(2, w // 40)
+        disk = (x - r, y - r, x + r, y + r)
+        drawn.append((x - r - 1, y - r - 1, x + r + 2, y + r + 2))
+    # The true time in a corner, as many field cameras stamp it: every frame differs, and a
+    # preview of the time-lapse shows when each photo was really taken.
+    text = f"{when.strftime('%Y-%m-%d %H:%M:%S UTC')} #{frame_number} {label}"
+    out = io.BytesIO()
+    with _drawing:
+        saved = [(box, image.crop(box)) for box in drawn]
+        try:
+            draw = ImageDraw.Draw(image)
+            if disk is not None:
+                draw.ellipse(disk, fill=(255, 250, 220))
+            draw.text((4, h - _STAMP_ROWS), text, fill=(255, 255, 255), font=_FONT)
+            frame = image.transpose(Image.Transpose.ROTATE_180) if rotate == 180 else image
+            frame.save(out, "JPEG", quality=pillow_quality(quality))
+        finally:
+            for box, patch in saved:
+                image.paste(patch, box)
+    return out.getvalue()

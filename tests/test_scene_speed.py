@@ -12,7 +12,7 @@ Regenerate them after a Pillow upgrade:
 The cases cover every frame size, qualities 0..63, both rotations, day, night, dusk and the
 midnight sun, sun disks off the frame's edges, labels in and outside the font's characters,
 newlines and a stamp longer than the frame; the last ones repeat, each twice in a row, so the
-cached lit landscape is met again.
+cached lit landscape that the new code draws on and restores is met again.
 
 Why a new interpreter: the landscape's texture is Image.effect_noise, drawn from the C library's
 rand() (Pillow's libImaging/Effects.c), which is never seeded, so a landscape depends on how many
@@ -29,7 +29,9 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 
-from sim.scene import FRAME_SIZES
+from PIL import ImageFont
+
+from sim.scene import _STAMP_ROWS, FRAME_SIZES
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -135,13 +137,23 @@ def test_frames_are_byte_identical_to_mains_renderer() -> None:
     assert done.stdout.split() == DIGESTS
 
 
+def test_the_default_fonts_glyphs_fit_the_restored_band() -> None:
+    """render_jpeg puts back the bottom 2 x _STAMP_ROWS rows after the stamp: every glyph the
+    default font has (and its missing-glyph box) lies within _STAMP_ROWS rows below the stamp's
+    origin, so nothing is drawn outside what is restored (the band is the frame's width)."""
+    font = ImageFont.load_default()
+    boxes = {font.getbbox(chr(code)) for code in range(0x20, 0x3000)} | {font.getbbox("\U0010fffd")}
+    assert len(boxes) > 40  # the premise: real glyphs were measured, not one missing-glyph box
+    assert min(box[1] for box in boxes) >= 0
+    assert max(box[3] for box in boxes) <= _STAMP_ROWS
+
+
 if __name__ == "__main__":
     import importlib.util
 
     spec = importlib.util.spec_from_file_location("scene_main", sys.argv[1])
     assert spec is not None and spec.loader is not None
     module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module  # a dataclass looks its module up there
     spec.loader.exec_module(module)
     for digest in _digests(module.render_jpeg):
         print(digest)
