@@ -109,13 +109,20 @@ class BoardModuleLoader(importlib.abc.Loader):
 
 
 def _stamp(folders: tuple[str, ...]) -> tuple[int, ...]:
-    """The folders' modification times: a file added, removed or renamed in one changes it."""
+    """The folders' modification times: a file added, removed or renamed in one changes it.
+    A wake looks at each folder once (code.py cannot write CIRCUITPY, nor import what it wrote
+    to the card, before its next start)."""
+    seen: dict[str, int] = _awake.folder_stamps if _awake is not None else {}
     stamps = []
     for folder in folders:
-        try:
-            stamps.append(os.stat(folder).st_mtime_ns)
-        except OSError:
-            stamps.append(-1)
+        stamp = seen.get(folder)
+        if stamp is None:
+            try:
+                stamp = os.stat(folder).st_mtime_ns
+            except OSError:
+                stamp = -1
+            seen[folder] = stamp
+        stamps.append(stamp)
     return tuple(stamps)
 
 
@@ -225,6 +232,7 @@ class WakeImports:
         self.finder = DeviceFinder(device, self.board_modules)
         self.saved: dict[str, ModuleType | None] = {}
         self.builtins = {**vars(builtins), "__import__": self.import_}
+        self.folder_stamps: dict[str, int] = {}  # _stamp's, for this wake
         self.active = False
 
     def import_(self, name, globals=None, locals=None, fromlist=(), level=0):

@@ -5,7 +5,6 @@ Everything else of CPython's `os` stays reachable for CPython's own modules impo
 """
 
 import calendar
-import functools
 import os as _host_os
 import stat as _host_stat
 import time as _host_time
@@ -149,11 +148,16 @@ def _fat_seconds(epoch: float) -> int:
     return calendar.timegm((t.tm_year, t.tm_mon, t.tm_mday, t.tm_hour, t.tm_min, t.tm_sec - t.tm_sec % 2))
 
 
-@functools.lru_cache(maxsize=65536)
-def _slot_order(name: str) -> tuple[int, str]:
-    """Where a name lies in the fake's directory order (cached: a card lists the same names
-    at every wake)."""
-    return zlib.crc32(name.encode()), name
+_slot_order: dict[str, tuple[int, str]] = {}  # a name's place in the fake's directory order
+
+
+def _in_slot_order(names: list[str]) -> list[str]:
+    """The names in the fake's directory order (by CRC-32, then name); a card lists the same
+    names at every wake, so each name's key is computed once."""
+    for name in names:
+        if name not in _slot_order:
+            _slot_order[name] = (zlib.crc32(name.encode()), name)
+    return sorted(names, key=_slot_order.__getitem__)
 
 
 def listdir(path=".") -> list:
@@ -169,7 +173,7 @@ def listdir(path=".") -> list:
         names = _host_os.listdir(host)
     except OSError as error:
         raise _board_oserror(error) from None
-    return sorted(names, key=_slot_order)
+    return _in_slot_order(names)
 
 
 def stat(path):
