@@ -16,9 +16,11 @@ before empty, where the firmware stops uploading and then capturing, are not in 
 from __future__ import annotations
 
 import json
+import os
 import shutil
+import tempfile
 from concurrent.futures import ProcessPoolExecutor, as_completed
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -210,13 +212,24 @@ def month_from(window: Window, daily: list[dict]) -> Month:
 
 
 def _simulate(options: RunOptions, keep: bool) -> list[dict]:
-    """One run (in a worker process): its ledger; the photos and the cloud deleted unless kept."""
-    run(options)
-    daily = json.loads((Path(options.out) / "daily.json").read_text())
-    if not keep:
-        for child in ("device", "cloud"):
-            shutil.rmtree(Path(options.out) / child, ignore_errors=True)
-    return daily
+    """One run (in a worker process): its ledger. Unless kept, the run writes its photos and
+    cloud (some 100 MB a month) into a scratch folder in memory where the host has one, and
+    only its report, ledger, events and console reach `options.out`."""
+    out = Path(options.out)
+    if keep:
+        run(options)
+    else:
+        with tempfile.TemporaryDirectory(prefix="sim-plan-", dir=_MEMORY_FOLDER) as scratch:
+            run(replace(options, out=Path(scratch)))
+            out.mkdir(parents=True, exist_ok=True)
+            for path in Path(scratch).iterdir():
+                if path.name not in ("device", "cloud"):
+                    shutil.move(path, out / path.name)
+    return json.loads((out / "daily.json").read_text())
+
+
+# Linux's shared-memory tmpfs: files written and deleted there never reach the disk.
+_MEMORY_FOLDER = "/dev/shm" if os.access("/dev/shm", os.W_OK) else None
 
 
 def _run_options(
