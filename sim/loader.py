@@ -233,10 +233,9 @@ class WakeImports:
         self.saved: dict[str, ModuleType | None] = {}
         self.builtins = {**vars(builtins), "__import__": self.import_}
         self.folder_stamps: dict[str, int] = {}  # _stamp's, for this wake
-        self.active = False
 
     def import_(self, name, globals=None, locals=None, fromlist=(), level=0):
-        if level == 0 and self.active:
+        if level == 0 and _awake is self:
             module = self._module(name)
             if module is not None:
                 if not fromlist:
@@ -312,12 +311,12 @@ class WakeImports:
                 sys.modules[name] = module  # CPython has these: no import would ask a finder
         sys.meta_path.insert(0, self.finder)
         global _awake
-        _awake, self.active = self, True
+        _awake = self
         return self
 
     def __exit__(self, *exc) -> None:
         global _awake
-        _awake, self.active = None, False
+        _awake = None
         sys.meta_path.remove(self.finder)
         for name in self.finder.loaded:
             sys.modules.pop(name, None)

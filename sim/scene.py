@@ -91,12 +91,8 @@ def _landscape(size: tuple[int, int]) -> Image.Image:
 
 @lru_cache(maxsize=64)
 def _table(gains: tuple[float, float, float]) -> tuple[int, ...]:
-    """The per-channel lookup table of one light: min(255, int(v * gain)) for v in 0..255."""
-    table: list[int] = []
-    for gain in gains:
-        row = [int(v * gain) for v in range(256)]
-        table += row if row[-1] <= 255 else [min(255, x) for x in row]  # rising: the last is the largest
-    return tuple(table)
+    """The per-channel lookup table of one light."""
+    return tuple([min(255, int(v * g)) for g in gains for v in range(256)])
 
 
 @lru_cache(maxsize=16)
