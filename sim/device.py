@@ -100,7 +100,7 @@ class Device(Storage, Radio):
         modules = circuitpython.modules()
         modules["microcontroller"].watchdog.mode = None
         modules["storage"]._mounts.clear()
-        self._watchdog = None
+        self.disarm_watchdog()
         self._dns_cache.clear()
         self._server_delay = 0.0
         self._close_sockets()

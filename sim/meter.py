@@ -17,8 +17,9 @@ class Meter:
 
     def add(self, phase: str, seconds: float, mA: float, start: float) -> None:
         """`seconds` at `mA` in `phase`, beginning at true time `start`."""
-        self.mAs[phase] += seconds * mA
-        self.running_mAs += seconds * mA
+        charge = seconds * mA
+        self.mAs[phase] += charge
+        self.running_mAs += charge
         self.seconds[phase] += seconds
         if seconds > 0:
             self.trace.append((start, seconds, mA, phase))

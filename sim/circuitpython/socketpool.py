@@ -91,7 +91,10 @@ class Socket:
         self._queued = 0.0  # bytes in lwIP's send buffer (the etimedout fault)
         self._sent_at = 0.0  # true time the last send returned
         self._stalled = False
-        _hw.device().socket_opened(self)  # RuntimeError("Out of sockets") past the limit
+        board = _hw.device()
+        # Only a run with the fault can stall: asked once here, not at every send.
+        self._may_stall = "etimedout" in board.faults
+        board.socket_opened(self)  # RuntimeError("Out of sockets") past the limit
 
     @property
     def type(self) -> int:
@@ -165,7 +168,7 @@ class Socket:
         data = bytes(data)
         size = len(data)
         board = _hw.device()
-        stalled = self._stall(board, size)
+        stalled = self._may_stall and self._stall(board, size)
         board.radio_send(self, size)
         if not stalled:
             try:

@@ -50,20 +50,6 @@ def _timeout_error(timeout: float | None) -> OSError:
     return TimeoutError("timed out")
 
 
-def complete_request(buffer: bytearray) -> bytes | None:
-    """Take one whole HTTP request (head and Content-Length body) off `buffer`, or None yet."""
-    end = buffer.find(b"\r\n\r\n")
-    if end < 0:
-        return None
-    end += 4
-    needed = end + _content_length(bytes(buffer[:end]))
-    if len(buffer) < needed:
-        return None
-    request = bytes(buffer[:needed])
-    del buffer[:needed]
-    return request
-
-
 def _content_length(head: bytes) -> int:
     length = 0
     for line in head.split(b"\r\n")[1:]:
@@ -192,11 +178,12 @@ class InlineStream:
                 if not data:
                     break
                 self.to_server += data
-        while not self.peer_closed and (self._needed is None or len(self.to_server) >= self._needed):
-            request = complete_request(self.to_server)
-            if request is None:
-                self._needed = _wanted(self.to_server)
-                return
+        while not self.peer_closed:
+            self._needed = _wanted(self.to_server)
+            if self._needed is None or len(self.to_server) < self._needed:
+                return  # no whole request yet
+            request = bytes(self.to_server[: self._needed])
+            del self.to_server[: self._needed]
             self._needed = None
             reply, close = answer(self.cloud, request)
             if reply:

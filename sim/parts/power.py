@@ -15,6 +15,7 @@ from sim.parts.pins import Pins
 from sim.parts.state import SLEEP_MEMORY_BYTES
 
 RTC_VALID_AFTER = 1735689600  # 2025-01-01: the firmware's own test of a set clock
+_BURST_PHASES = ("wifi_connect", "dhcp", "radio_tx")  # the radio transmits in bursts
 
 
 class DeepSleep(BaseException):
@@ -68,16 +69,21 @@ class Power(Pins):
     def spend(self, phase: str, seconds: float, mA: float) -> None:
         """Charge `seconds` awake at `mA` to `phase`, cut short by a power cut, the watchdog or
         the end of the run."""
+        # Called for every charge the board spends (some 10 000 a day): lean.
         seconds = max(0.0, seconds)
         if seconds > 0 and self.browns_out(phase, mA):
             raise Brownout(phase)
         clock = self.clock
         now = clock.true
-        by_time, by_awake = self._cuts_ahead()
-        cut, dog = min(by_time, by_awake), self.watchdog_left()
+        if self.power_cuts or self.awake_cuts:
+            by_time, by_awake = self._cuts_ahead()
+            cut = min(by_time, by_awake)
+        else:
+            by_time = by_awake = cut = math.inf
+        dog = self.watchdog_left()
         over = self.run_end - now
         stop = min(cut, dog, over)
-        spent = seconds if seconds < stop else max(0.0, stop)  # called for every charge: lean
+        spent = seconds if seconds < stop else max(0.0, stop)
         self.meter.add(phase, spent, mA, now)
         if self.wake_records:
             self.wake_records[-1].charge_mAs += spent * mA
@@ -92,18 +98,13 @@ class Power(Pins):
             raise PowerCut(phase)
         raise WatchdogReset(phase)
 
-    def peak_mA(self, phase: str, mA: float) -> float:
-        """The current the battery must deliver at the worst moment of `phase`: WiFi transmits
-        in bursts well above the phase's average."""
-        if phase in ("wifi_connect", "dhcp", "radio_tx"):
-            return max(mA, self.profile["wifi"].get("peak_mA", mA))
-        return mA
-
     def browns_out(self, phase: str, mA: float) -> bool:
-        """Whether the battery (USB absent) sags below the brown-out level in `phase`."""
+        """Whether the battery (USB absent) sags below the brown-out level in `phase`, at the
+        current it must deliver at the worst moment: WiFi transmits in bursts well above the
+        phase's average."""
         if self.usb:
             return False
-        peak = self.peak_mA(phase, mA)
+        peak = max(mA, self.profile["wifi"].get("peak_mA", mA)) if phase in _BURST_PHASES else mA
         if self.meter.running_mAs / 3600.0 < self.battery.clear_below(peak):
             return False  # far from it: the exact sum of the phases is not needed
         drawn = self.meter.total_mAh
@@ -130,9 +131,13 @@ class Power(Pins):
         by_awake = self.awake_cuts[0] - self.awake_total if self.awake_cuts else math.inf
         return by_time, by_awake
 
-    def charge_compile(self, path: str) -> None:
+    def charge_compile(self, path: str, size: int | None = None) -> None:
+        """Compiling the module at `path`, of `size` bytes (its size on disk when not given: a
+        caller that has just read or stat'ed the file passes what it found)."""
+        if size is None:
+            size = file_size(path)
         per_kB = self.profile["cpu"]["compile_s_per_kB"]
-        self.spend("compile", file_size(path) / 1024 * per_kB, self.awake_mA())
+        self.spend("compile", size / 1024 * per_kB, self.awake_mA())
 
     def cpu_temperature(self) -> float:
         return self.clock.temperature()
@@ -156,20 +161,27 @@ class Power(Pins):
         if timeout <= 0:
             raise ValueError("watchdog timeout must be positive")
         self._watchdog = (timeout, self.clock.monotonic, str(mode))
+        self._watchdog_due = self._due(self._watchdog)
 
     def disarm_watchdog(self) -> None:
         self._watchdog = None
+        self._watchdog_due = math.inf
 
     def feed_watchdog(self) -> None:
         if self._watchdog:
             timeout, _, mode = self._watchdog
             self._watchdog = (timeout, self.clock.monotonic, mode)
+            self._watchdog_due = self._due(self._watchdog)
+
+    @staticmethod
+    def _due(watchdog: tuple[float, float, str]) -> float:
+        """The monotonic time at which the watchdog resets the board (never in mode RAISE):
+        kept beside `_watchdog` because `spend` asks at every charge."""
+        timeout, fed, mode = watchdog
+        return fed + timeout if mode.endswith("RESET") else math.inf
 
     def watchdog_left(self) -> float:
-        if not self._watchdog or not self._watchdog[2].endswith("RESET"):
-            return math.inf
-        timeout, fed, _ = self._watchdog
-        return fed + timeout - self.clock.monotonic
+        return self._watchdog_due - self.clock.monotonic
 
     def battery_volts(self) -> float:
         """At the pads, with the board awake (what the ADC sees)."""

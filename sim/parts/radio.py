@@ -100,12 +100,13 @@ class Radio(Power):
 
     def radio_send(self, sock, size: int) -> None:
         wifi = self.profile["wifi"]
+        record = self.wake_records[-1]
         if not sock._awaiting_reply:
             sock._awaiting_reply = True
             self.counters.http_requests += sock.type == 1
-            self.wake_records[-1].requests += 1
+            record.requests += 1
         self.counters.bytes_up += size
-        self.wake_records[-1].bytes_up += size
+        record.bytes_up += size
         self.spend("radio_tx", size / (wifi["throughput_kBps"] * 1024), wifi["tx_mA"])
 
     def radio_wait(self, sock) -> None:

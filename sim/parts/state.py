@@ -183,6 +183,7 @@ class BoardState:
         self.rtc_periph = False  # a PinAlarm keeps the RTC peripherals powered in deep sleep
         self._writing: dict[str, str] = {}  # card path -> digest of a file written under another name
         self._watchdog: tuple[float, float, str] | None = None  # (timeout, last fed, mode)
+        self._watchdog_due = math.inf  # monotonic time of its reset (Power._due), inf: none
         self.radio = RadioState()  # what the WiFi holds until the next reset
         self._dns_cache: set[str] = set()
         self._server_delay = 0.0
