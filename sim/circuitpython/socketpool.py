@@ -218,9 +218,10 @@ class Socket:
             raise _errno.board_error(_errno.ETIMEDOUT, "ETIMEDOUT") from error
         except ConnectionError as error:
             raise _errno.board_error(_errno.ECONNRESET, "ECONNRESET") from error
-        buffer[: len(data)] = data
-        board.radio_receive(self, len(data))
-        return len(data)
+        got = len(data)
+        buffer[:got] = data
+        board.radio_receive(self, got)
+        return got
 
     def recvfrom_into(self, buffer):
         size = self.recv_into(buffer)

@@ -235,7 +235,7 @@ class Power(Pins):
         empty_at = start + max(0.0, self.battery.left_mAh(self.meter.total_mAh)) * 3600 / mA
         stop = min(wake_at, end_true, self.power_cuts[0] if self.power_cuts else math.inf, empty_at)
         if rtc_target is not None and stop == wake_at:
-            self.clock.sleep_until_rtc(rtc_target)
+            self.clock.__dict__.update(projected.__dict__)  # the sleep projected above
             ended = "alarm"
         else:
             self.clock.sleep_true(stop - start)
