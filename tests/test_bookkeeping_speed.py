@@ -56,7 +56,7 @@ def _rounded_everywhere(value):
 
 
 def test_json_dumps_rounds_floats_to_six_digits_wherever_they_are() -> None:
-    value = {"a": 1.23456789, "b": [1, (2.5e-7, "x")], "c": {"d": True, "e": None}, "f": (1, 2)}
+    value: dict = {"a": 1.23456789, "b": [1, (2.5e-7, "x")], "c": {"d": True, "e": None}, "f": (1, 2)}
     assert (
         json_.dumps(value)
         == '{"a": 1.23457, "b": [1, [2.5e-07, "x"]], "c": {"d": true, "e": null}, "f": [1, 2]}'
