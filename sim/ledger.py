@@ -5,6 +5,7 @@ stretch of the meter's trace is cut at midnight and each part charged to its own
 
 from __future__ import annotations
 
+import math
 from datetime import UTC, datetime
 
 from sim.device import Device
@@ -48,14 +49,18 @@ def daily(device: Device, start: float, end: float) -> list[dict]:
         upto = min(stop, _midnight_after(t))
         entry(t)["seconds"] += upto - t
         t = upto
+    midnight = -math.inf  # the end of the current day (`day`), which begins a DAY before it
     for begin, seconds, mA, phase in device.meter.trace:
         t, finish = begin, begin + seconds
         while t < finish:
-            upto = min(finish, _midnight_after(t))
-            day = entry(t)
+            if not midnight - DAY <= t < midnight:  # another day: most stretches stay in one
+                midnight = _midnight_after(t)
+                day = entry(t)
+                phases = day["per_phase_mAh"]
+            upto = min(finish, midnight)
             mAh = (upto - t) * mA / 3600
             day["charge_mAh"] += mAh
-            day["per_phase_mAh"][phase] = day["per_phase_mAh"].get(phase, 0.0) + mAh
+            phases[phase] = phases.get(phase, 0.0) + mAh
             t = upto
     for true, _, _ in device.capture_times:
         entry(true)["captures"] += 1

@@ -61,15 +61,30 @@ def script_code(path: Path, name: str):
     return code
 
 
+_OWN_ATTRIBUTES = ("__name__", "__doc__", "__path__")  # a module's own, not the spec's
+
+
 class DeviceLoader(importlib.machinery.SourceFileLoader):
     """A firmware or library module: a fresh module each time, compiled (and charged) by the
     board that is awake. One loader serves every wake (its spec is cached), so it takes the
     board and the builtins from the wake that is on (`_awake`)."""
 
+    attributes: dict[str, object] | None = None  # what module_from_spec sets from the spec
+
     def create_module(self, spec):
         module = ModuleType(spec.name)
         if spec.submodule_search_locations is not None:
             module.__path__ = list(spec.submodule_search_locations)  # not the cached spec's list
+        return module
+
+    def new_module(self, spec) -> ModuleType:
+        """importlib.util.module_from_spec(spec) without its generic checks at every wake: the
+        same attributes in the same order, taken once from a module it made."""
+        if self.attributes is None:
+            made = vars(importlib.util.module_from_spec(spec))
+            self.attributes = {key: made[key] for key in made if key not in _OWN_ATTRIBUTES}
+        module = self.create_module(spec)
+        module.__dict__.update(self.attributes)
         return module
 
     def get_code(self, fullname):
@@ -88,7 +103,7 @@ class DeviceLoader(importlib.machinery.SourceFileLoader):
         wake.device.charge_compile(self.path)
         module.__dict__["open"] = wake.device.open_file
         module.__dict__["__builtins__"] = wake.builtins
-        super().exec_module(module)
+        exec(self.get_code(module.__name__), module.__dict__)  # as SourceFileLoader.exec_module
 
 
 class BoardModuleLoader(importlib.abc.Loader):
@@ -99,6 +114,9 @@ class BoardModuleLoader(importlib.abc.Loader):
 
     def create_module(self, spec):
         return self.module
+
+    def new_module(self, spec) -> ModuleType:
+        return importlib.util.module_from_spec(spec)
 
     def exec_module(self, module) -> None:
         # A built-in module's __init__ runs at its first import in a VM (`import wifi` starts
@@ -181,7 +199,7 @@ class DeviceFinder(importlib.abc.MetaPathFinder):
         if module is not None:
             self.loaded.add(fullname)
             return _board_spec(fullname, module)
-        search = self.roots if path is None else tuple(p for p in path if p.startswith(self.roots[0]))
+        search = self.roots if path is None else tuple([p for p in path if p.startswith(self.roots[0])])
         if not search:
             return None
         spec = _device_spec(fullname, search)
@@ -242,16 +260,19 @@ class WakeImports:
                     top = sys.modules.get(name.partition(".")[0])
                     if top is not None:
                         return top
-                elif not hasattr(module, "__path__") or all(self._has(module, item) for item in fromlist):
+                elif not hasattr(module, "__path__") or self._has_all(module, fromlist):
                     return module
         return _cpython_import(name, globals, locals, fromlist, level)
 
-    def _has(self, package: ModuleType, item: str) -> bool:
-        """`from package import item`: an attribute, else the submodule imported (importlib's
-        _handle_fromlist)."""
-        return item != "*" and (
-            hasattr(package, item) or self._module(f"{package.__name__}.{item}") is not None
-        )
+    def _has_all(self, package: ModuleType, fromlist) -> bool:
+        """`from package import a, b`: each an attribute, else the submodule imported
+        (importlib's _handle_fromlist)."""
+        for item in fromlist:
+            if item == "*":
+                return False
+            if not hasattr(package, item) and self._module(f"{package.__name__}.{item}") is None:
+                return False
+        return True
 
     def _module(self, name: str) -> ModuleType | None:
         module = sys.modules.get(name, _NOT_LOADED)
@@ -275,7 +296,7 @@ class WakeImports:
         spec = self.finder.find_spec(name, path)
         if spec is None:
             return None
-        module = importlib.util.module_from_spec(spec)
+        module = spec.loader.new_module(spec)
         spec._initializing = True  # "partially initialized module" errors
         sys.modules[name] = module
         try:
@@ -302,7 +323,8 @@ class WakeImports:
         # (importlib imports the package first, __exit__ removes both): no package, no scan.
         present = _device_top_names(self.finder.roots).intersection(sys.modules)
         if any(hasattr(sys.modules[name], "__path__") for name in present):
-            present = {name for name in sys.modules if name.partition(".")[0] in present}
+            packages = tuple(name + "." for name in present)
+            present |= {name for name in sys.modules if name.startswith(packages)}
         for name in sorted(present):
             self.saved[name] = sys.modules.pop(name)
         for name, module in self.board_modules.items():

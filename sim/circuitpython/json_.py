@@ -7,16 +7,32 @@ writes floats through it (extmod/modjson.c), so a persisted float keeps 6 digits
 
 import json as _json
 import math
+from collections.abc import Iterable
+
+_NESTED = (float, dict, list, tuple)  # what may hold a float
 
 
 def _six_digits(value):
+    """`value` with its floats as the board keeps them; a container without floats is
+    returned as it is (json writes a tuple as a list), one with floats as a dict or list copy."""
     if isinstance(value, float):
         return value if not math.isfinite(value) else float("%.6g" % value)
+    items: Iterable[tuple[object, object]]
     if isinstance(value, dict):
-        return {key: _six_digits(item) for key, item in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [_six_digits(item) for item in value]
-    return value
+        items = value.items()
+    elif isinstance(value, (list, tuple)):
+        items = enumerate(value)
+    else:
+        return value
+    copy = None
+    for key, item in items:
+        if isinstance(item, _NESTED):
+            six = _six_digits(item)
+            if six is not item:
+                if copy is None:
+                    copy = dict(value) if isinstance(value, dict) else list(value)
+                copy[key] = six
+    return value if copy is None else copy
 
 
 def dumps(obj, separators=None) -> str:

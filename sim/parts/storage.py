@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import bisect
 import errno
+import functools
 import hashlib
 import os
 
@@ -26,16 +27,25 @@ NVM_WRITE_S = 0.11
 class Storage(Power):
     """Files on CIRCUITPY and the card, NVM writes, the memory images (part of Device)."""
 
+    @functools.cached_property
+    def _roots(self) -> tuple[str, str, str, str]:
+        """The device folder and the card folder as text, each also with a trailing separator:
+        made once, as host_path and on_card run at every file access."""
+        folder, sd = str(self.folder), str(self.sd)
+        return folder, folder + os.sep, sd, sd + os.sep
+
     def host_path(self, path) -> str:
         """A board path (relative to `/`, or absolute) as a path inside the device folder."""
         path = str(path)
-        joined = os.path.normpath(os.path.join(str(self.folder), path.lstrip("/")))
-        if not (joined == str(self.folder) or joined.startswith(str(self.folder) + os.sep)):
+        folder, inside, _, _ = self._roots
+        joined = os.path.normpath(inside + path.lstrip("/"))  # os.path.join(folder, ...)
+        if not (joined == folder or joined.startswith(inside)):
             raise OSError(errno.ENOENT, f"no such file on the board: {path}")
         return joined
 
     def on_card(self, host_path: str) -> bool:
-        return host_path == str(self.sd) or host_path.startswith(str(self.sd) + os.sep)
+        _, _, sd, inside = self._roots
+        return host_path == sd or host_path.startswith(inside)
 
     def check_card_path(self, host_path: str) -> None:
         if self.on_card(host_path) and not self.card.mounted:
