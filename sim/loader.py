@@ -16,7 +16,7 @@ import importlib.util
 import os
 import sys
 from pathlib import Path
-from types import ModuleType
+from types import CodeType, ModuleType
 
 from sim import circuitpython
 
@@ -44,7 +44,7 @@ for _name in (
     importlib.import_module(_name)
 
 _cpython_import = builtins.__import__
-_code_cache: dict[tuple[str, int, int], object] = {}
+_code_cache: dict[tuple[str, int, int], CodeType] = {}
 SHADOWED_CPYTHON = {"time", "os", "ssl", "ipaddress", "hashlib", "binascii", "errno", "math"}
 
 
@@ -88,22 +88,28 @@ class DeviceLoader(importlib.machinery.SourceFileLoader):
         return module
 
     def get_code(self, fullname):
+        return self._code_and_size()[0]
+
+    def _code_and_size(self) -> tuple[CodeType, int]:
+        """The module's code object, compiled once while the file is unchanged, and its size
+        (one stat serves the cache key and the compile charge)."""
         stat = os.stat(self.path)
         key = (self.path, stat.st_size, stat.st_mtime_ns)
         code = _code_cache.get(key)
         if code is None:
             code = compile(Path(self.path).read_bytes(), self.path, "exec", dont_inherit=True)
             _code_cache[key] = code
-        return code
+        return code, stat.st_size
 
     def exec_module(self, module) -> None:
         wake = _awake
         if wake is None:
             raise RuntimeError("a device module imported outside a wake")
-        wake.device.charge_compile(self.path)
+        code, size = self._code_and_size()
+        wake.device.charge_compile(self.path, size)
         module.__dict__["open"] = wake.device.open_file
         module.__dict__["__builtins__"] = wake.builtins
-        exec(self.get_code(module.__name__), module.__dict__)  # as SourceFileLoader.exec_module
+        exec(code, module.__dict__)  # as SourceFileLoader.exec_module
 
 
 class BoardModuleLoader(importlib.abc.Loader):
