@@ -170,6 +170,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
     timeout = 60  # an idle kept-alive connection is closed after this (real seconds)
     disable_nagle_algorithm = True  # headers and body go out in two writes: no delayed-ACK stall
     server: HTTPSServer
+    raw_requestline: bytes  # set by http.server's handle_one_request
 
     def parse_request(self) -> bool:
         """http.server's, but a plain request held in memory (the simulated board's, see
@@ -214,7 +215,7 @@ def plain_headers(rfile: io.BytesIO) -> list[tuple[str, str]] | None:
     where it was, when a line is not plain or the block has a Connection or Expect header (the
     two that change what http.server does)."""
     start = rfile.tell()
-    pairs = []
+    pairs: list[tuple[str, str]] = []
     for _ in range(_PLAIN_MAX_HEADERS):
         line = rfile.readline(_PLAIN_MAX_LINE + 1)
         if line == b"\r\n":
