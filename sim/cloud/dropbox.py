@@ -276,8 +276,9 @@ class DropboxRoutes:
             {"used": self.store.used, "allocation": {".tag": "individual", "allocated": self.quota_bytes}},
         )
 
-    def _commit(self, commit: dict, data: bytes, function: str) -> dict:
-        """Store `data` by the rules of WriteMode; returns the metadata or raises a WriteError."""
+    def _commit(self, commit: dict, data: bytes, function: str, digest: str | None = None) -> dict:
+        """Store `data` by the rules of WriteMode; returns the metadata or raises a WriteError.
+        `digest` is the content hash of `data` when the caller has checked it (hashed once)."""
         path = commit.get("path")
         if (
             not isinstance(path, str)
@@ -294,7 +295,9 @@ class DropboxRoutes:
         lower = path.lower()
         existing = self.store.entries.get(lower)
         blocked = self.store.blocking(path)
-        if existing and existing[".tag"] == "file" and existing["content_hash"] == content_hash(data):
+        if existing and existing[".tag"] == "file":
+            digest = digest or content_hash(data)
+        if existing and existing[".tag"] == "file" and existing["content_hash"] == digest:
             if mode != "update" or rev == existing["rev"] or not commit.get("strict_conflict"):
                 self.stats["upload_same"] += 1
                 return existing
@@ -319,20 +322,22 @@ class DropboxRoutes:
             self.stats["upload_full"] += 1
             raise _WriteError({".tag": "insufficient_space"})
         self.stats["upload_written"] += 1
-        return self.store.write(path, data, commit.get("client_modified"), self.clock(), same_id)
+        return self.store.write(path, data, commit.get("client_modified"), self.clock(), same_id, digest)
 
     @staticmethod
-    def _check_hash(arg: dict, data: bytes, error: dict) -> None:
+    def _check_hash(arg: dict, data: bytes, error: dict) -> str | None:
+        """The client's content hash of `data`, checked (None when it sent none)."""
         expected = arg.get("content_hash")
         if expected is not None and expected != content_hash(data):
             raise RouteError(error)
+        return expected
 
     def _upload(self, arg: dict, body: bytes) -> Reply:
         if len(body) > MAX_UPLOAD:
             raise RouteError({".tag": "payload_too_large"})
-        self._check_hash(arg, body, {".tag": "content_hash_mismatch"})
+        digest = self._check_hash(arg, body, {".tag": "content_hash_mismatch"})
         try:
-            entry = self._commit(arg, body, "files/upload")
+            entry = self._commit(arg, body, "files/upload", digest)
         except _WriteError as error:
             raise RouteError({".tag": "path", "reason": error.error, "upload_session_id": ""}) from error
         self._acknowledged(entry)

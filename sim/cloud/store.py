@@ -2,18 +2,24 @@
 
 The metadata is saved to `folder/.dropbox/index.json` on stop and loaded again by a new
 instance; every change gets a sequence number, which list_folder cursors count on.
+
+Speed (issue 18): a write takes the content hash its caller has already checked, writes a new
+file in place (only a replaced one goes through a temporary file) and creates its folder on
+disk only when the write finds it missing.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+import os
 import random
 from datetime import UTC, datetime
 from pathlib import Path
 
 BLOCK = 4 * 1024 * 1024  # content_hash block size
 TIME_FORMAT = "%Y-%m-%dT%H:%M:%SZ"
+ID_CHARS = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-"
 
 
 def content_hash(data: bytes) -> str:
@@ -22,6 +28,17 @@ def content_hash(data: bytes) -> str:
     for start in range(0, len(data), BLOCK):
         overall.update(hashlib.sha256(data[start : start + BLOCK]).digest())
     return overall.hexdigest()
+
+
+def put(target: str, data: bytes) -> None:
+    """Write a file, making its folder when it is missing (most writes find it there)."""
+    try:
+        with open(target, "wb") as file:
+            file.write(data)
+    except FileNotFoundError:
+        os.makedirs(os.path.dirname(target), exist_ok=True)
+        with open(target, "wb") as file:
+            file.write(data)
 
 
 class Store:
@@ -66,10 +83,8 @@ class Store:
         return self.seq
 
     def new_id(self) -> str:
-        return "id:" + "".join(
-            self.ids.choice("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-")
-            for _ in range(22)
-        )
+        choice = self.ids.choice  # the same 22 draws as ever: ids and revs stay as they were
+        return "id:" + "".join([choice(ID_CHARS) for _ in range(22)])
 
     @staticmethod
     def public(entry: dict) -> dict:
@@ -85,7 +100,8 @@ class Store:
         return shown + "/" + parts[-1]
 
     def ensure_folders(self, path_display: str) -> None:
-        """Create the parent folders of a file implicitly, as an upload does."""
+        """Create the parent folders of a file implicitly, as an upload does (their metadata;
+        `write` makes them on disk when it finds them missing)."""
         parts = path_display.split("/")[1:-1]
         for depth in range(1, len(parts) + 1):
             shown = "/" + "/".join(parts[:depth])
@@ -100,7 +116,6 @@ class Store:
                     "id": self.new_id(),
                     "seq": self.next_seq(),
                 }
-        self.disk(path_display).parent.mkdir(parents=True, exist_ok=True)
 
     def blocking(self, path: str) -> str | None:
         """Why `path` cannot hold a new file: "folder" (a folder is there), "file_ancestor"."""
@@ -128,16 +143,27 @@ class Store:
         raise RuntimeError("no free name")
 
     def write(
-        self, path: str, data: bytes, client_modified: str | None, now: float, same_id: str | None
+        self,
+        path: str,
+        data: bytes,
+        client_modified: str | None,
+        now: float,
+        same_id: str | None,
+        digest: str | None = None,
     ) -> dict:
+        """Store `data` at `path`; `digest` is its content hash when the caller has it."""
         shown = self.display(path)
         self.ensure_folders(shown)
-        target = self.disk(shown)
-        temporary = target.with_name("." + target.name + ".tmp")
-        temporary.write_bytes(data)
-        temporary.replace(target)
         lower = shown.lower()
         old = self.entries.get(lower)
+        target = os.path.join(self.folder, shown.lstrip("/"))
+        if old is None:
+            put(target, data)  # nothing there to keep whole: an interrupted write has no entry
+        else:
+            folder, name = os.path.split(target)
+            temporary = os.path.join(folder, "." + name + ".tmp")
+            put(temporary, data)
+            os.replace(temporary, target)
         if old:
             self.used -= old["size"]
             if old["path_display"] != shown:  # another case of the same name
@@ -156,7 +182,7 @@ class Store:
             "rev": f"{seq:09x}{self.ids.getrandbits(24):06x}",
             "size": len(data),
             "is_downloadable": True,
-            "content_hash": content_hash(data),
+            "content_hash": digest or content_hash(data),
             "seq": seq,
         }
         self.entries[lower] = entry
