@@ -3,7 +3,9 @@
 Images live in sd/timelapse/NNN/ (NNN = seq // 1000, so no folder grows past 1000 files) as
 ID_SEQ_YYYYMMDDTHHMMSS.jpg (local time), or ID_SEQ.jpg while the clock is unknown. Each is
 written to a .tmp name, flushed and renamed, so a power cut never leaves a half photo under a
-final name. The queue is (uploaded, seq]: a capture-only wake lists no directory.
+final name. The queue is (uploaded, seq]: a capture-only wake lists no directory, and an
+upload wake lists each folder it reads once (FatFs reads a folder of 1000 long names, ~128 kB,
+over SPI at every listing).
 """
 
 import os
@@ -78,6 +80,7 @@ def write_image(cam_id: str, seq: int, stamp: "str | None", jpeg: bytes) -> str:
         os.remove(temporary)  # a full card keeps no half photo
         raise
     os.rename(temporary, path)
+    _noted(seq, image_name(cam_id, seq, stamp))
     return path
 
 
@@ -85,6 +88,7 @@ def restamp(cam_id: str, seq: int, old: str, new: str) -> None:
     """Rename photo `seq` from capture time stamp `old` to `new` (a sync corrected the time)."""
     where = folder(seq) + "/"
     os.rename(where + image_name(cam_id, seq, old), where + image_name(cam_id, seq, new))
+    _noted(seq, image_name(cam_id, seq, new))
 
 
 def free_kb() -> int:
@@ -92,19 +96,43 @@ def free_kb() -> int:
     return stats[0] * stats[4] // 1024
 
 
-def _listing(seq):
-    try:
-        return os.listdir(folder(seq))
-    except OSError:
-        return []
+# This wake's listings: folder -> {seq: file name}, kept true by write_image, restamp and
+# delete. A wake is a fresh VM, so nothing here outlives it (a card swapped in sleep is listed anew).
+_listed = {}
+
+
+def _names(where: str) -> dict:
+    names = _listed.get(where)
+    if names is None:
+        names = {}
+        try:
+            entries = os.listdir(where)
+        except OSError:
+            entries = []
+        for name in entries:
+            seq = seq_of(name)
+            if seq >= 0 and seq not in names:
+                names[seq] = name
+        _listed[where] = names
+    return names
+
+
+def _noted(seq: int, name: "str | None") -> None:
+    """Keep a listing of seq's folder true after this wake wrote, renamed or removed it."""
+    names = _listed.get(folder(seq))
+    if names is None:
+        return
+    if name is None:
+        names.pop(seq, None)
+    else:
+        names[seq] = name
 
 
 def find(seq: int) -> "str | None":
-    """The path of photo `seq`, or None. Lists one folder: for upload and clean-up wakes only."""
-    for name in _listing(seq):
-        if seq_of(name) == seq:
-            return folder(seq) + "/" + name
-    return None
+    """The path of photo `seq`, or None. Lists its folder at the first call of a wake: for
+    upload and clean-up wakes only."""
+    name = _names(folder(seq)).get(seq)
+    return None if name is None else folder(seq) + "/" + name
 
 
 def delete(seq: int) -> int:
@@ -112,6 +140,7 @@ def delete(seq: int) -> int:
     if path:
         size = os.stat(path)[6]
         os.remove(path)
+        _noted(seq, None)
         return size // 1024
     return 0
 

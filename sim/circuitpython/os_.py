@@ -6,6 +6,7 @@ Everything else of CPython's `os` stays reachable for CPython's own modules impo
 
 import calendar
 import os as _host_os
+import re
 import stat as _host_stat
 import time as _host_time
 import zlib
@@ -160,19 +161,35 @@ def _in_slot_order(names: list[str]) -> list[str]:
     return sorted(names, key=_slot_order.__getitem__)
 
 
+_SHORT_NAME = re.compile(r"[A-Za-z0-9!#$%&'()@^_`{}~-]{1,8}(\.[A-Za-z0-9!#$%&'()@^_`{}~-]{1,3})?")
+
+
+def _entry_bytes(name: str) -> int:
+    """The bytes a name takes in a FAT folder: one 32-byte entry, and one more per 13
+    characters of its long name when it does not fit 8.3 (FatFs, FF_USE_LFN)."""
+    if _SHORT_NAME.fullmatch(name):
+        return 32
+    return 32 * (1 + -(-len(name) // 13))
+
+
 def listdir(path=".") -> list:
     """common_hal_os_listdir over fat_vfs_ilistdir: the names (str) in directory order -- FatFs
     lists slots as they lie, not sorted. The fake lists in a fixed order by the names' CRC, so
-    code that assumes a sorted listing fails here as it would there. Missing: ENOENT."""
+    code that assumes a sorted listing fails here as it would there. Missing: ENOENT. On the
+    card, listing reads every entry of the folder (and its "." and "..") in whole sectors."""
     host = _path(_path_str(path))
+    device = _hw.device()
     if _unmounted_card(host):
-        if host == str(_hw.device().sd):
+        if host == str(device.sd):
             return []
         raise board_error(ENOENT)
     try:
         names = _host_os.listdir(host)
     except OSError as error:
         raise _board_oserror(error) from None
+    if device.on_card(host):
+        entries = sum(_entry_bytes(name) for name in names) + (0 if host == str(device.sd) else 64)
+        device.charge_card_read(-(-entries // 512) * 512)
     return _in_slot_order(names)
 
 

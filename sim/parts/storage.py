@@ -52,7 +52,13 @@ class Storage(Power):
             self.check_card_path(host)
             if self.on_card(host):
                 return CardFile(self, host, mode)
-        return open(host, mode, *args, **kwargs)
+        handle = open(host, mode, *args, **kwargs)
+        return CardReader(self, handle) if self.on_card(host) else handle
+
+    def charge_card_read(self, size: int) -> None:
+        """`size` bytes read from the card over SPI (file data, or a folder's entries)."""
+        sd = self.profile["sd"]
+        self.spend("card", size / (sd["read_kBps"] * 1024), self.awake_mA() + sd["read_extra_mA"])
 
     def remove_file(self, host: str) -> None:
         self.check_card_path(host)
@@ -123,6 +129,41 @@ class Storage(Power):
         folder.mkdir(exist_ok=True)
         (folder / "sleep_memory.bin").write_bytes(bytes(self.sleep_memory))
         (folder / "nvm.bin").write_bytes(bytes(self.nvm))
+
+
+class CardReader:
+    """A file on the card opened for reading: charged per byte read."""
+
+    def __init__(self, device: Storage, file) -> None:
+        self.device = device
+        self.file = file
+
+    def read(self, size: int = -1):
+        data = self.file.read(size)
+        self.device.charge_card_read(len(data))
+        return data
+
+    def readinto(self, buffer) -> int:
+        count = self.file.readinto(buffer)
+        self.device.charge_card_read(count or 0)
+        return count
+
+    def readline(self, size: int = -1):
+        line = self.file.readline(size)
+        self.device.charge_card_read(len(line))
+        return line
+
+    def __iter__(self):
+        return iter(self.readline, self.file.read(0))
+
+    def __getattr__(self, name: str):
+        return getattr(self.file, name)  # seek, tell, close, closed ...
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.file.close()
 
 
 class CardFile:

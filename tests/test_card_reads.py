@@ -1,0 +1,80 @@
+"""Reading the card costs what it costs on the board, and the firmware reads each folder once.
+
+On the board a file read and a folder listing both go over SPI (sdcardio): a listing reads every
+entry of the folder. Oracles: FAT's layout (32-byte entries; a long name takes one more entry per
+13 characters; a subfolder starts with "." and ".."; the card is read in 512-byte sectors) and the
+reference profile's read rate; never the fake's own arithmetic.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from sim.circuitpython import os_
+from sim.device import Device
+from tests.test_fidelity_apis import awake, load_firmware_module, mount_card  # noqa: F401
+
+NAME = "CAM1_%06d_20260601T120000.jpg"  # 31 characters: 3 long-name entries and the short one
+
+
+def card_charge(device: Device) -> tuple[float, float]:
+    return device.meter.seconds["card"], device.meter.mAs["card"]
+
+
+def test_listing_a_folder_reads_all_its_entries(awake) -> None:  # noqa: F811
+    device = awake()
+    mount_card()
+    folder = device.sd / "timelapse" / "000"
+    folder.mkdir(parents=True)
+    for seq in range(1000):
+        (folder / (NAME % seq)).write_bytes(b"")
+    rate = device.profile["sd"]["read_kBps"] * 1024
+    mA = device.profile.cpu_mA + device.profile["sd"]["read_extra_mA"]
+
+    seconds, mAs = card_charge(device)
+    assert len(os_.listdir("/sd/timelapse/000")) == 1000
+    sectors = -(-(1000 * 4 * 32 + 2 * 32) // 512)  # 251
+    assert card_charge(device)[0] - seconds == pytest.approx(sectors * 512 / rate)
+    assert card_charge(device)[1] - mAs == pytest.approx(sectors * 512 / rate * mA)
+
+    seconds = card_charge(device)[0]
+    os_.listdir("/sd/timelapse")  # the card's root holds no "." or "..": one 8.3 entry, one sector
+    assert card_charge(device)[0] - seconds == pytest.approx(512 / rate)
+
+
+def test_reading_a_photo_is_charged_per_byte(awake) -> None:  # noqa: F811
+    device = awake()
+    mount_card()
+    (device.sd / "photo.jpg").write_bytes(b"\xff" * 40960)
+    seconds = card_charge(device)[0]
+    with device.open_file("/sd/photo.jpg", "rb") as handle:
+        assert len(handle.read()) == 40960
+    assert card_charge(device)[0] - seconds == pytest.approx(40960 / (device.profile["sd"]["read_kBps"] * 1024))
+
+
+def test_the_spool_lists_a_folder_once_per_wake(awake, monkeypatch) -> None:  # noqa: F811
+    """An upload wake finds photo after photo in a folder of 998: one listing, not one per photo,
+    and what the wake wrote, renamed or deleted is found as it now is."""
+    device = awake()
+    mount_card()
+    spool = load_firmware_module("timelapse/spool.py", open=device.open_file)
+    for seq in range(1, 999):
+        spool.write_image("CAM1", seq, "20260601T120000", b"x" * 1024)
+    listings = []
+    real_listdir = os_.listdir
+    monkeypatch.setattr(os_, "listdir", lambda path=".": listings.append(path) or real_listdir(path))
+
+    for seq in range(1, 7):
+        assert spool.find(seq) == "sd/timelapse/000/" + NAME % seq
+    assert spool.delete(1) == 1 and spool.find(1) is None
+    spool.restamp("CAM1", 2, "20260601T120000", "20260601T120004")
+    assert spool.find(2) == "sd/timelapse/000/CAM1_000002_20260601T120004.jpg"
+    assert spool.write_image("CAM1", 999, None, b"y") and spool.find(999) == "sd/timelapse/000/CAM1_000999.jpg"
+    spool.write_image("CAM1", 1000, None, b"z")  # a new folder, listed at its first find
+    assert spool.find(1000) == "sd/timelapse/001/CAM1_001000.jpg"
+    assert spool.find(1001) is None
+    assert listings == ["sd/timelapse/000", "sd/timelapse/001"]
+    assert sorted(p.name for p in (device.sd / "timelapse" / "000").iterdir())[:2] == [
+        "CAM1_000002_20260601T120004.jpg",
+        NAME % 3,
+    ]
