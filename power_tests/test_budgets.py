@@ -25,7 +25,7 @@ MONTH_PHASE_BUDGET_MAH = {
     "sleep": 2950,
     "boot": 56,
     "camera": 50,
-    "card": 9.5,
+    "card": 17.5,  # 16.6: writes, and (0.4.0) reading each photo to upload and one listing a folder
     "compile": 16.0,  # 15.3 measured: type hints, the time bound, status.json, pin checks (0.4.0)
     "tls": 33,
     "wifi_connect": 14,

@@ -49,7 +49,9 @@ def test_reading_a_photo_is_charged_per_byte(awake) -> None:  # noqa: F811
     seconds = card_charge(device)[0]
     with device.open_file("/sd/photo.jpg", "rb") as handle:
         assert len(handle.read()) == 40960
-    assert card_charge(device)[0] - seconds == pytest.approx(40960 / (device.profile["sd"]["read_kBps"] * 1024))
+    assert card_charge(device)[0] - seconds == pytest.approx(
+        40960 / (device.profile["sd"]["read_kBps"] * 1024)
+    )
 
 
 def test_the_spool_lists_a_folder_once_per_wake(awake, monkeypatch) -> None:  # noqa: F811
@@ -60,16 +62,23 @@ def test_the_spool_lists_a_folder_once_per_wake(awake, monkeypatch) -> None:  # 
     spool = load_firmware_module("timelapse/spool.py", open=device.open_file)
     for seq in range(1, 999):
         spool.write_image("CAM1", seq, "20260601T120000", b"x" * 1024)
-    listings = []
+    listings: list[str] = []
     real_listdir = os_.listdir
-    monkeypatch.setattr(os_, "listdir", lambda path=".": listings.append(path) or real_listdir(path))
+
+    def listdir(path: str = ".") -> list:
+        listings.append(path)
+        return real_listdir(path)
+
+    monkeypatch.setattr(os_, "listdir", listdir)
 
     for seq in range(1, 7):
         assert spool.find(seq) == "sd/timelapse/000/" + NAME % seq
     assert spool.delete(1) == 1 and spool.find(1) is None
     spool.restamp("CAM1", 2, "20260601T120000", "20260601T120004")
     assert spool.find(2) == "sd/timelapse/000/CAM1_000002_20260601T120004.jpg"
-    assert spool.write_image("CAM1", 999, None, b"y") and spool.find(999) == "sd/timelapse/000/CAM1_000999.jpg"
+    assert (
+        spool.write_image("CAM1", 999, None, b"y") and spool.find(999) == "sd/timelapse/000/CAM1_000999.jpg"
+    )
     spool.write_image("CAM1", 1000, None, b"z")  # a new folder, listed at its first find
     assert spool.find(1000) == "sd/timelapse/001/CAM1_001000.jpg"
     assert spool.find(1001) is None

@@ -98,7 +98,7 @@ def free_kb() -> int:
 
 # This wake's listings: folder -> {seq: file name}, kept true by write_image, restamp and
 # delete. A wake is a fresh VM, so nothing here outlives it (a card swapped in sleep is listed anew).
-_listed = {}
+_listed = {}  # type: dict[str, dict[int, str]]
 
 
 def _names(where: str) -> dict:
