@@ -49,8 +49,9 @@ def test_reading_a_photo_is_charged_per_byte(awake) -> None:  # noqa: F811
     seconds = card_charge(device)[0]
     with device.open_file("/sd/photo.jpg", "rb") as handle:
         assert len(handle.read()) == 40960
+    found = 512  # finding its name in the card's root: one sector
     assert card_charge(device)[0] - seconds == pytest.approx(
-        40960 / (device.profile["sd"]["read_kBps"] * 1024)
+        (found + 40960) / (device.profile["sd"]["read_kBps"] * 1024)
     )
 
 
@@ -87,3 +88,33 @@ def test_the_spool_lists_a_folder_once_per_wake(awake, monkeypatch) -> None:  # 
         "CAM1_000002_20260601T120004.jpg",
         NAME % 3,
     ]
+
+
+def test_finding_a_name_reads_its_folder(awake) -> None:  # noqa: F811
+    """FatFs's dir_find reads a folder's entries from the first. Making a long name reads them
+    three times: to find it is new, to check its hashed 8.3 alias, to allocate its entries; a
+    rename finds the old name, then makes the new one."""
+    device = awake()
+    mount_card()
+    folder = device.sd / "timelapse" / "000"
+    folder.mkdir(parents=True)
+    for seq in range(999):
+        (folder / (NAME % seq)).write_bytes(b"")
+    rate = device.profile["sd"]["read_kBps"] * 1024
+    final = "/sd/timelapse/000/" + NAME % 999
+
+    seconds = card_charge(device)[0]
+    handle = device.open_file(final + ".tmp", "wb")  # 999 names of 4 entries, "." and ".."
+    assert card_charge(device)[0] - seconds == pytest.approx(3 * 250 * 512 / rate)
+    handle.write(b"x" * 1000)
+    handle.close()
+
+    seconds = card_charge(device)[0]
+    os_.rename(final + ".tmp", final)  # 1000 names now (the .tmp one is 35 characters: 4 entries)
+    assert card_charge(device)[0] - seconds == pytest.approx(4 * 251 * 512 / rate)
+
+    seconds = card_charge(device)[0]
+    os_.remove(final)
+    os_.stat("/sd/timelapse")  # the card's root: one sector
+    os_.mkdir("/sd/DCIM")  # an 8.3 name: found new, then allocated; the root is still one sector
+    assert card_charge(device)[0] - seconds == pytest.approx((251 + 1 + 2) * 512 / rate)

@@ -6,7 +6,6 @@ Everything else of CPython's `os` stays reachable for CPython's own modules impo
 
 import calendar
 import os as _host_os
-import re
 import stat as _host_stat
 import time as _host_time
 import zlib
@@ -161,17 +160,6 @@ def _in_slot_order(names: list[str]) -> list[str]:
     return sorted(names, key=_slot_order.__getitem__)
 
 
-_SHORT_NAME = re.compile(r"[A-Za-z0-9!#$%&'()@^_`{}~-]{1,8}(\.[A-Za-z0-9!#$%&'()@^_`{}~-]{1,3})?")
-
-
-def _entry_bytes(name: str) -> int:
-    """The bytes a name takes in a FAT folder: one 32-byte entry, and one more per 13
-    characters of its long name when it does not fit 8.3 (FatFs, FF_USE_LFN)."""
-    if _SHORT_NAME.fullmatch(name):
-        return 32
-    return 32 * (1 + -(-len(name) // 13))
-
-
 def listdir(path=".") -> list:
     """common_hal_os_listdir over fat_vfs_ilistdir: the names (str) in directory order -- FatFs
     lists slots as they lie, not sorted. The fake lists in a fixed order by the names' CRC, so
@@ -188,8 +176,7 @@ def listdir(path=".") -> list:
     except OSError as error:
         raise _board_oserror(error) from None
     if device.on_card(host):
-        entries = sum(_entry_bytes(name) for name in names) + (0 if host == str(device.sd) else 64)
-        device.charge_card_read(-(-entries // 512) * 512)
+        device.charge_card_read(device.card_folder_bytes(host, names))
     return _in_slot_order(names)
 
 
@@ -204,6 +191,8 @@ def stat(path):
         return (S_IFDIR, 0, 0, 0, 0, 0, 0, FAT_ROOT_TIME, FAT_ROOT_TIME, FAT_ROOT_TIME)
     if unmounted and host != str(device.sd):  # only CIRCUITPY's empty /sd folder is there
         raise board_error(ENOENT)
+    if not unmounted and device.on_card(host):
+        device.charge_card_lookup(host)
     try:
         info = _host_os.stat(host)
     except OSError as error:
@@ -230,14 +219,19 @@ def mkdir(path) -> None:
             raise board_error(EROFS)
         if _unmounted_card(host):
             raise board_error(ENOENT)
+    if device.on_card(host):
+        device.charge_card_lookup(host, create=True)
     try:
         _host_os.mkdir(host)
     except OSError as error:
         raise _board_oserror(error) from None
+    device.card_folder_changed(host)
 
 
 def rmdir(path: str) -> None:
-    _host_os.rmdir(_path(path))
+    host = _path(path)
+    _host_os.rmdir(host)
+    _hw.device().card_folder_changed(host)
 
 
 def remove(path: str) -> None:
