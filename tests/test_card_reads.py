@@ -56,13 +56,17 @@ def test_reading_a_photo_is_charged_per_byte(awake) -> None:  # noqa: F811
 
 
 def test_the_spool_lists_a_folder_once_per_wake(awake, monkeypatch) -> None:  # noqa: F811
-    """An upload wake finds photo after photo in a folder of 998: one listing, not one per photo,
-    and what the wake wrote, renamed or deleted is found as it now is."""
+    """An upload wake finds photo after photo: one listing per folder of a hundred, not one per
+    photo; what the wake wrote, renamed or deleted is found as it now is; a photo where 0.3.0
+    kept it (up to 1000 in sd/timelapse/NNN/) is found there."""
     device = awake()
     mount_card()
     spool = load_firmware_module("timelapse/spool.py", open=device.open_file)
     for seq in range(1, 999):
-        spool.write_image("CAM1", seq, "20260601T120000", b"x" * 1024)
+        if seq != 50:
+            spool.write_image("CAM1", seq, "20260601T120000", b"x" * 1024)
+    assert len(list((device.sd / "timelapse" / "000" / "0").iterdir())) == 98
+    (device.sd / "timelapse" / "000" / (NAME % 50)).write_bytes(b"0.3.0")
     listings: list[str] = []
     real_listdir = os_.listdir
 
@@ -73,21 +77,29 @@ def test_the_spool_lists_a_folder_once_per_wake(awake, monkeypatch) -> None:  # 
     monkeypatch.setattr(os_, "listdir", listdir)
 
     for seq in range(1, 7):
-        assert spool.find(seq) == "sd/timelapse/000/" + NAME % seq
+        assert spool.find(seq) == "sd/timelapse/000/0/" + NAME % seq
     assert spool.delete(1) == 1 and spool.find(1) is None
     spool.restamp("CAM1", 2, "20260601T120000", "20260601T120004")
-    assert spool.find(2) == "sd/timelapse/000/CAM1_000002_20260601T120004.jpg"
+    assert spool.find(2) == "sd/timelapse/000/0/CAM1_000002_20260601T120004.jpg"
+    assert spool.find(50) == "sd/timelapse/000/" + NAME % 50
     assert (
-        spool.write_image("CAM1", 999, None, b"y") and spool.find(999) == "sd/timelapse/000/CAM1_000999.jpg"
+        spool.write_image("CAM1", 999, None, b"y") and spool.find(999) == "sd/timelapse/000/9/CAM1_000999.jpg"
     )
-    spool.write_image("CAM1", 1000, None, b"z")  # a new folder, listed at its first find
-    assert spool.find(1000) == "sd/timelapse/001/CAM1_001000.jpg"
+    spool.write_image("CAM1", 1000, None, b"z")  # a new thousand, listed at its first find
+    assert spool.find(1000) == "sd/timelapse/001/0/CAM1_001000.jpg"
     assert spool.find(1001) is None
-    assert listings == ["sd/timelapse/000", "sd/timelapse/001"]
-    assert sorted(p.name for p in (device.sd / "timelapse" / "000").iterdir())[:2] == [
+    assert listings == [
+        "sd/timelapse/000/0",
+        "sd/timelapse/000",
+        "sd/timelapse/000/9",
+        "sd/timelapse/001/0",
+        "sd/timelapse/001",
+    ]
+    assert sorted(p.name for p in (device.sd / "timelapse" / "000" / "0").iterdir())[:2] == [
         "CAM1_000002_20260601T120004.jpg",
         NAME % 3,
     ]
+    assert spool.recover() == (1000, 2)
 
 
 def test_finding_a_name_reads_its_folder(awake) -> None:  # noqa: F811
