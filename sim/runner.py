@@ -357,8 +357,8 @@ def floor_mAh(
 ) -> float:
     """The least any firmware could spend on this run (docs/power.md): the lowest sleep
     current for the whole period; per capture boot, camera start, warm-up frames, one frame and
-    the card write; per photo byte uploaded its airtime; per batch the configuration asks for
-    one fast association and one TLS handshake. Nothing else."""
+    the card write; per photo byte uploaded its read from the card and its airtime; per batch
+    the configuration asks for one fast association and one TLS handshake. Nothing else."""
     sleep = profile["sleep"]
     floor_sleep_mA = sleep["board_mA"] + sleep["sd_card_mA"] + lowest_camera_state(device, profile)[1]
     camera, cpu, sd = profile["camera"], profile.cpu_mA, profile["sd"]
@@ -378,12 +378,14 @@ def floor_mAh(
     per_batch_s = wifi["connect_fast_s"] + tls["handshake_s"]
     per_batch_mAs = wifi["connect_fast_s"] * wifi["connect_mA"] + tls["handshake_s"] * tls["current_mA"]
     air_s = bytes_up / (wifi["throughput_kBps"] * 1024)
-    awake_s = per_capture_s * len(device.captured) + per_batch_s * batches + air_s
+    read_s = bytes_up / (sd["read_kBps"] * 1024)
+    awake_s = per_capture_s * len(device.captured) + per_batch_s * batches + air_s + read_s
     total_mAs = (
         floor_sleep_mA * (days * 86400 - awake_s)
         + per_capture_mAs * len(device.captured)
         + per_batch_mAs * batches
         + air_s * wifi["tx_mA"]
+        + read_s * (cpu + sd["read_extra_mA"])
     )
     return total_mAs / 3600
 

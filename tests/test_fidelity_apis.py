@@ -172,7 +172,7 @@ def test_the_firmware_spool_works_with_fat_listings(awake) -> None:
     (device.sd / "timelapse" / "001" / "CAM1_001006.jpg.tmp").write_bytes(b"half")
     assert spool.recover() == (1005, 990)
     assert not (device.sd / "timelapse" / "001" / "CAM1_001006.jpg.tmp").exists()
-    assert spool.find(999) == "sd/timelapse/000/CAM1_000999_20260601T000999.jpg"
+    assert spool.find(999) == "sd/timelapse/000/9/CAM1_000999_20260601T000999.jpg"
     assert spool.delete(1003) == 2 and spool.find(1003) is None
 
 

@@ -1,9 +1,12 @@
 """The photos on the microSD card, and the upload queue as a range of sequence numbers.
 
-Images live in sd/timelapse/NNN/ (NNN = seq // 1000, so no folder grows past 1000 files) as
-ID_SEQ_YYYYMMDDTHHMMSS.jpg (local time), or ID_SEQ.jpg while the clock is unknown. Each is
-written to a .tmp name, flushed and renamed, so a power cut never leaves a half photo under a
-final name. The queue is (uploaded, seq]: a capture-only wake lists no directory.
+Images live in sd/timelapse/NNN/H/ (NNN = seq // 1000, H its hundreds digit) as
+ID_SEQ_YYYYMMDDTHHMMSS.jpg (local time), or ID_SEQ.jpg while the clock is unknown. No folder
+holds more than 100: FatFs reads a folder's entries over SPI to find a name, and 7 times to
+write a photo as a .tmp name and rename it (0.2 s for 100 long names, 2.2 s for 1000). The
+rename means a power cut never leaves a half photo under a final name. Cards of 0.3.0 keep
+photos in sd/timelapse/NNN/: they are still found there. The queue is (uploaded, seq]: a
+capture-only wake lists no directory, and an upload wake lists each folder it reads once.
 """
 
 import os
@@ -24,6 +27,11 @@ def mount() -> None:
 
 
 def folder(seq: int) -> str:
+    return "%s/%03d/%d" % (ROOT, seq // 1000, seq // 100 % 10)
+
+
+def _flat_folder(seq: int) -> str:
+    """Where 0.3.0 wrote photo `seq`: up to 1000 photos in one folder."""
     return "%s/%03d" % (ROOT, seq // 1000)
 
 
@@ -78,13 +86,15 @@ def write_image(cam_id: str, seq: int, stamp: "str | None", jpeg: bytes) -> str:
         os.remove(temporary)  # a full card keeps no half photo
         raise
     os.rename(temporary, path)
+    _noted(where, seq, image_name(cam_id, seq, stamp))
     return path
 
 
 def restamp(cam_id: str, seq: int, old: str, new: str) -> None:
     """Rename photo `seq` from capture time stamp `old` to `new` (a sync corrected the time)."""
-    where = folder(seq) + "/"
-    os.rename(where + image_name(cam_id, seq, old), where + image_name(cam_id, seq, new))
+    where = folder(seq)
+    os.rename(where + "/" + image_name(cam_id, seq, old), where + "/" + image_name(cam_id, seq, new))
+    _noted(where, seq, image_name(cam_id, seq, new))
 
 
 def free_kb() -> int:
@@ -92,18 +102,45 @@ def free_kb() -> int:
     return stats[0] * stats[4] // 1024
 
 
-def _listing(seq):
-    try:
-        return os.listdir(folder(seq))
-    except OSError:
-        return []
+# This wake's listings: folder -> {seq: file name}, kept true by write_image, restamp and
+# delete. A wake is a fresh VM, so nothing here outlives it (a card swapped in sleep is listed anew).
+_listed = {}  # type: dict[str, dict[int, str]]
+
+
+def _names(where: str) -> dict:
+    names = _listed.get(where)
+    if names is None:
+        names = {}
+        try:
+            entries = os.listdir(where)
+        except OSError:
+            entries = []
+        for name in entries:
+            seq = seq_of(name)
+            if seq >= 0 and seq not in names:
+                names[seq] = name
+        _listed[where] = names
+    return names
+
+
+def _noted(where: str, seq: int, name: "str | None") -> None:
+    """Keep this wake's listing of `where` true after it wrote, renamed or removed `seq`."""
+    names = _listed.get(where)
+    if names is None:
+        return
+    if name is None:
+        names.pop(seq, None)
+    else:
+        names[seq] = name
 
 
 def find(seq: int) -> "str | None":
-    """The path of photo `seq`, or None. Lists one folder: for upload and clean-up wakes only."""
-    for name in _listing(seq):
-        if seq_of(name) == seq:
-            return folder(seq) + "/" + name
+    """The path of photo `seq`, or None. Lists its folder (and, for a photo not there, 0.3.0's
+    folder) at the first call of a wake: for upload and clean-up wakes only."""
+    for where in (folder(seq), _flat_folder(seq)):
+        name = _names(where).get(seq)
+        if name is not None:
+            return where + "/" + name
     return None
 
 
@@ -112,6 +149,7 @@ def delete(seq: int) -> int:
     if path:
         size = os.stat(path)[6]
         os.remove(path)
+        _noted(path[: path.rfind("/")], seq, None)
         return size // 1024
     return 0
 
@@ -120,23 +158,28 @@ def recover() -> tuple:
     """After a power loss: (highest, lowest) sequence on the card, stale .tmp files removed.
 
     Power-on boots are rare, so listing the card here is affordable; normal wakes never do.
+    Only the first and the last thousand bound the range; each may hold photos of 0.3.0 and
+    folders of a hundred.
     """
     try:
-        folders = sorted(n for n in os.listdir(ROOT) if n.isdigit())
+        thousands = sorted(n for n in os.listdir(ROOT) if n.isdigit())
     except OSError:
         return 0, 1
     highest, lowest = 0, 0
-    for index, name in enumerate(folders):
-        if 0 < index < len(folders) - 1:
-            continue  # only the first and the last folder bound the range
-        for entry in os.listdir(ROOT + "/" + name):
-            if entry.endswith(".tmp"):
-                os.remove(ROOT + "/" + name + "/" + entry)
-                continue
-            seq = seq_of(entry)
-            if seq > 0:
-                highest = max(highest, seq)
-                lowest = seq if lowest == 0 else min(lowest, seq)
+    for index, name in enumerate(thousands):
+        if 0 < index < len(thousands) - 1:
+            continue
+        top = ROOT + "/" + name
+        entries = os.listdir(top)
+        for where in [top] + [top + "/" + sub for sub in entries if sub.isdigit()]:
+            for entry in entries if where == top else os.listdir(where):
+                if entry.endswith(".tmp"):
+                    os.remove(where + "/" + entry)
+                    continue
+                seq = seq_of(entry)
+                if seq > 0:
+                    highest = max(highest, seq)
+                    lowest = seq if lowest == 0 else min(lowest, seq)
     return highest, max(1, lowest)
 
 

@@ -172,16 +172,20 @@ def _in_slot_order(names: list[str]) -> list[str]:
 def listdir(path=".") -> list:
     """common_hal_os_listdir over fat_vfs_ilistdir: the names (str) in directory order -- FatFs
     lists slots as they lie, not sorted. The fake lists in a fixed order by the names' CRC, so
-    code that assumes a sorted listing fails here as it would there. Missing: ENOENT."""
+    code that assumes a sorted listing fails here as it would there. Missing: ENOENT. On the
+    card, listing reads every entry of the folder (and its "." and "..") in whole sectors."""
     host = _path(_path_str(path))
+    device = _hw.device()
     if _unmounted_card(host):
-        if host == str(_hw.device().sd):
+        if host == str(device.sd):
             return []
         raise board_error(ENOENT)
     try:
         names = _host_os.listdir(host)
     except OSError as error:
         raise _board_oserror(error) from None
+    if device.on_card(host):
+        device.charge_card_read(device.card_folder_bytes(host, names))
     return _in_slot_order(names)
 
 
@@ -196,6 +200,8 @@ def stat(path):
         return (S_IFDIR, 0, 0, 0, 0, 0, 0, FAT_ROOT_TIME, FAT_ROOT_TIME, FAT_ROOT_TIME)
     if unmounted and host != str(device.sd):  # only CIRCUITPY's empty /sd folder is there
         raise board_error(ENOENT)
+    if not unmounted and device.on_card(host):
+        device.charge_card_lookup(host)
     try:
         info = _host_os.stat(host)
     except OSError as error:
@@ -222,14 +228,19 @@ def mkdir(path) -> None:
             raise board_error(EROFS)
         if _unmounted_card(host):
             raise board_error(ENOENT)
+    if device.on_card(host):
+        device.charge_card_lookup(host, create=True)
     try:
         _host_os.mkdir(host)
     except OSError as error:
         raise _board_oserror(error) from None
+    device.card_folder_changed(host)
 
 
 def rmdir(path: str) -> None:
-    _host_os.rmdir(_path(path))
+    host = _path(path)
+    _host_os.rmdir(host)
+    _hw.device().card_folder_changed(host)
 
 
 def remove(path: str) -> None:

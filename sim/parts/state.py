@@ -182,6 +182,7 @@ class BoardState:
         self.held_pins: dict[int, tuple] = {}  # preserve_dios of the last deep sleep
         self.rtc_periph = False  # a PinAlarm keeps the RTC peripherals powered in deep sleep
         self._writing: dict[str, str] = {}  # card path -> digest of a file written under another name
+        self._folder_bytes: dict[str, int] = {}  # card folder -> the bytes of its FAT entries
         self._watchdog: tuple[float, float, str] | None = None  # (timeout, last fed, mode)
         self._watchdog_due = math.inf  # monotonic time of its reset (Power._due), inf: none
         self.radio = RadioState()  # what the WiFi holds until the next reset

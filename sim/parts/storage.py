@@ -10,6 +10,8 @@ import errno
 import functools
 import hashlib
 import os
+import re
+from functools import cache
 
 from sim.hardware import file_size
 from sim.parts.power import Power, PowerCut, WatchdogReset
@@ -58,25 +60,72 @@ class Storage(Power):
         writing = any(flag in mode for flag in "wax+")
         if self.on_card(host) and not self.card.mounted:
             raise OSError(errno.ENOENT, "the card is not mounted")
+        if not self.on_card(host):
+            if writing:
+                self.check_card_path(host)
+            return open(host, mode, *args, **kwargs)
+        self.charge_card_lookup(host, create=writing)
         if writing:
-            self.check_card_path(host)
-            if self.on_card(host):
-                return CardFile(self, host, mode)
-        return open(host, mode, *args, **kwargs)
+            self.card_folder_changed(host)
+            return CardFile(self, host, mode)
+        return CardReader(self, open(host, mode, *args, **kwargs))
+
+    def charge_card_read(self, size: int) -> None:
+        """`size` bytes read from the card over SPI (file data, or a folder's entries)."""
+        sd = self.profile["sd"]
+        self.spend("card", size / (sd["read_kBps"] * 1024), self.awake_mA() + sd["read_extra_mA"])
+
+    def card_folder_bytes(self, folder: str, names: list[str] | None = None) -> int:
+        """What reading all of a card folder's FAT entries reads: whole 512-byte sectors of its
+        entries ("." and ".." in a subfolder). Kept per folder until the board changes it
+        (`card_folder_changed`) or lists it again (`names`)."""
+        size = None if names is not None else self._folder_bytes.get(folder)
+        if size is None:
+            entries = sum(map(fat_entry_bytes, os.listdir(folder) if names is None else names))
+            size = -(-(entries + (0 if folder == str(self.sd) else 64)) // 512) * 512
+            self._folder_bytes[folder] = size
+        return size
+
+    def card_folder_changed(self, host: str) -> None:
+        """A name in `host`'s folder was made, renamed or removed."""
+        self._folder_bytes.pop(os.path.dirname(host), None)
+
+    def charge_card_lookup(self, host: str, create: bool = False) -> None:
+        """FatFs finds a name by reading its folder's entries from the first (`dir_find`): all of
+        them for a new name, up to the name for one that is there (charged as all: an upper
+        bound). Making a new name (`create`) reads them again to allocate its entries
+        (`dir_alloc`), and once more to check a hashed 8.3 alias when the name does not fit 8.3
+        (`dir_register`: aliases ~1..~5 collide near the folder's start, not charged). A
+        missing folder costs nothing here."""
+        folder = os.path.dirname(host)
+        if not os.path.isdir(folder):
+            return
+        scans = 1
+        if create and not os.path.exists(host):
+            scans += 1 if fat_entry_bytes(os.path.basename(host)) == 32 else 2
+        self.charge_card_read(scans * self.card_folder_bytes(folder))
 
     def remove_file(self, host: str) -> None:
         self.check_card_path(host)
+        if self.on_card(host):
+            self.charge_card_lookup(host)
         size = file_size(host)
         os.remove(host)
+        self.card_folder_changed(host)
         if self.on_card(host):
             self.card.removed(size)
 
     def rename_file(self, old: str, new: str) -> None:
         self.check_card_path(old)
         self.check_card_path(new)
+        if self.on_card(old):
+            self.charge_card_lookup(old)  # f_rename finds the old name, then makes the new one
+            self.charge_card_lookup(new, create=True)
         if os.path.exists(new):
             raise OSError(errno.EEXIST, "File exists")
         os.rename(old, new)
+        self.card_folder_changed(old)
+        self.card_folder_changed(new)
         digest = self._writing.pop(old, None)
         if digest is not None and new.endswith(".jpg"):
             self.record_capture(new, digest)
@@ -133,6 +182,53 @@ class Storage(Power):
         folder.mkdir(exist_ok=True)
         (folder / "sleep_memory.bin").write_bytes(bytes(self.sleep_memory))
         (folder / "nvm.bin").write_bytes(bytes(self.nvm))
+
+
+_SHORT_NAME = re.compile(r"[A-Za-z0-9!#$%&'()@^_`{}~-]{1,8}(\.[A-Za-z0-9!#$%&'()@^_`{}~-]{1,3})?")
+
+
+@cache
+def fat_entry_bytes(name: str) -> int:
+    """The bytes a name takes in a FAT folder: one 32-byte entry, and one more per 13
+    characters of its long name when it does not fit 8.3 (FatFs, FF_USE_LFN)."""
+    if _SHORT_NAME.fullmatch(name):
+        return 32
+    return 32 * (1 + -(-len(name) // 13))
+
+
+class CardReader:
+    """A file on the card opened for reading: charged per byte read."""
+
+    def __init__(self, device: Storage, file) -> None:
+        self.device = device
+        self.file = file
+
+    def read(self, size: int = -1):
+        data = self.file.read(size)
+        self.device.charge_card_read(len(data))
+        return data
+
+    def readinto(self, buffer) -> int:
+        count = self.file.readinto(buffer)
+        self.device.charge_card_read(count or 0)
+        return count
+
+    def readline(self, size: int = -1):
+        line = self.file.readline(size)
+        self.device.charge_card_read(len(line))
+        return line
+
+    def __iter__(self):
+        return iter(self.readline, self.file.read(0))
+
+    def __getattr__(self, name: str):
+        return getattr(self.file, name)  # seek, tell, close, closed ...
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.file.close()
 
 
 class CardFile:
