@@ -21,14 +21,20 @@ def card_charge(device: Device) -> tuple[float, float]:
     return device.meter.seconds["card"], device.meter.mAs["card"]
 
 
-def test_listing_a_folder_reads_all_its_entries(awake) -> None:  # noqa: F811
+def card_with_photos(awake, count: int) -> tuple[Device, float]:  # noqa: F811
+    """A board with its card mounted and `count` photo names in sd/timelapse/000; the read rate
+    in bytes a second."""
     device = awake()
     mount_card()
     folder = device.sd / "timelapse" / "000"
     folder.mkdir(parents=True)
-    for seq in range(1000):
+    for seq in range(count):
         (folder / (NAME % seq)).write_bytes(b"")
-    rate = device.profile["sd"]["read_kBps"] * 1024
+    return device, device.profile["sd"]["read_kBps"] * 1024
+
+
+def test_listing_a_folder_reads_all_its_entries(awake) -> None:  # noqa: F811
+    device, rate = card_with_photos(awake, 1000)
     mA = device.profile.cpu_mA + device.profile["sd"]["read_extra_mA"]
 
     seconds, mAs = card_charge(device)
@@ -106,13 +112,7 @@ def test_finding_a_name_reads_its_folder(awake) -> None:  # noqa: F811
     """FatFs's dir_find reads a folder's entries from the first. Making a long name reads them
     three times: to find it is new, to check its hashed 8.3 alias, to allocate its entries; a
     rename finds the old name, then makes the new one."""
-    device = awake()
-    mount_card()
-    folder = device.sd / "timelapse" / "000"
-    folder.mkdir(parents=True)
-    for seq in range(999):
-        (folder / (NAME % seq)).write_bytes(b"")
-    rate = device.profile["sd"]["read_kBps"] * 1024
+    device, rate = card_with_photos(awake, 999)
     final = "/sd/timelapse/000/" + NAME % 999
 
     seconds = card_charge(device)[0]
