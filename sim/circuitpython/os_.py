@@ -149,24 +149,15 @@ def _fat_seconds(epoch: float) -> int:
 
 
 _slot_order: dict[str, tuple[int, str]] = {}  # a name's place in the fake's directory order
-_listings: dict[tuple[str, ...], list[str]] = {}  # the last folders' names, as listed and in order
 
 
 def _in_slot_order(names: list[str]) -> list[str]:
     """The names in the fake's directory order (by CRC-32, then name); a card lists the same
-    names at every wake, so each name's key is computed once, and a folder listed again with
-    the same names (an upload wake looks for each photo) is sorted once."""
-    listed = tuple(names)
-    ordered = _listings.get(listed)
-    if ordered is None:
-        for name in names:
-            if name not in _slot_order:
-                _slot_order[name] = (zlib.crc32(name.encode()), name)
-        ordered = sorted(names, key=_slot_order.__getitem__)
-        if len(_listings) >= 8:
-            _listings.clear()
-        _listings[listed] = ordered
-    return list(ordered)
+    names at every wake, so each name's key is computed once."""
+    for name in names:
+        if name not in _slot_order:
+            _slot_order[name] = (zlib.crc32(name.encode()), name)
+    return sorted(names, key=_slot_order.__getitem__)
 
 
 def listdir(path=".") -> list:

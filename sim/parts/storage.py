@@ -11,7 +11,6 @@ import functools
 import hashlib
 import os
 import re
-from functools import cache
 
 from sim.hardware import file_size
 from sim.parts.power import Power, PowerCut, WatchdogReset
@@ -58,12 +57,12 @@ class Storage(Power):
     def open_file(self, path, mode: str = "r", *args, **kwargs):
         host = self.host_path(path)
         writing = any(flag in mode for flag in "wax+")
-        if self.on_card(host) and not self.card.mounted:
-            raise OSError(errno.ENOENT, "the card is not mounted")
         if not self.on_card(host):
             if writing:
-                self.check_card_path(host)
+                self.check_card_path(host)  # CIRCUITPY is read-only to code.py
             return open(host, mode, *args, **kwargs)
+        if not self.card.mounted:
+            raise OSError(errno.ENOENT, "the card is not mounted")
         self.charge_card_lookup(host, create=writing)
         if writing:
             self.card_folder_changed(host)
@@ -82,7 +81,7 @@ class Storage(Power):
         size = None if names is not None else self._folder_bytes.get(folder)
         if size is None:
             entries = sum(map(fat_entry_bytes, os.listdir(folder) if names is None else names))
-            size = -(-(entries + (0 if folder == str(self.sd) else 64)) // 512) * 512
+            size = -(-(entries + (0 if folder == self._roots[2] else 64)) // 512) * 512
             self._folder_bytes[folder] = size
         return size
 
@@ -187,7 +186,7 @@ class Storage(Power):
 _SHORT_NAME = re.compile(r"[A-Za-z0-9!#$%&'()@^_`{}~-]{1,8}(\.[A-Za-z0-9!#$%&'()@^_`{}~-]{1,3})?")
 
 
-@cache
+@functools.cache
 def fat_entry_bytes(name: str) -> int:
     """The bytes a name takes in a FAT folder: one 32-byte entry, and one more per 13
     characters of its long name when it does not fit 8.3 (FatFs, FF_USE_LFN)."""
