@@ -1,9 +1,5 @@
 """The local cloud's cheaper host side (issue 18) answers as before.
 
-- `Handler.parse_request` reads a plain in-memory request without the email package; the oracle
-  is http.server's own `BaseHTTPRequestHandler.parse_request`, run on the same bytes: same
-  outcome, fields, headers, position in the request and error reply, for plain requests and for
-  every odd one it must hand to http.server.
 - The store hashes an upload once, writes a new file in place, replaces one through a temporary
   file and makes a folder that went missing; the content hash is checked against Dropbox's
   definition computed here with hashlib.
@@ -12,9 +8,6 @@
 from __future__ import annotations
 
 import hashlib
-import http.client
-import http.server
-import io
 import json
 import re
 import shutil
@@ -26,110 +19,8 @@ from sim.cloud import LocalDropbox
 from sim.cloud import dropbox as dropbox_routes
 from sim.cloud import store as store_module
 from sim.cloud.inline import answer
-from sim.cloud.server import Handler
 
 START = 1_780_000_000
-
-UPLOAD = (
-    b"POST /2/files/upload HTTP/1.1\r\nHost: content.dropboxapi.com\r\n"
-    b"User-Agent: Adafruit CircuitPython\r\nContent-Length: 3\r\n"
-    b"Content-Type: application/octet-stream\r\n"
-    b'Dropbox-API-Arg: {"path": "/a/b.jpg", "mode": "add"}\r\n'
-    b"Authorization: Bearer sl.x\r\n\r\nabc"
-)
-PLAIN = [
-    UPLOAD,
-    b"GET /2/files/download HTTP/1.1\r\nHost: content.dropboxapi.com\r\n\r\n",
-    b"POST /oauth2/token HTTP/1.1\r\nhost: api.dropboxapi.com\r\ncontent-length: 0\r\n\r\n",
-    b"GET /x HTTP/1.1\r\nX-A: v  \r\nX-B:\t w\r\nX-C:v\r\nX-D:\r\nX-E: a:443\r\n\r\n",
-    b"GET /x HTTP/1.1\r\nContent-Length: 1\r\ncontent-length: 2\r\nFrom: me\r\n\r\nzz",
-    b"GET /x HTTP/1.1\r\n\r\n",
-    b"GET /x?arg=%7B%7D HTTP/1.1\r\nHost: timeapi.io\r\n\r\n",
-]
-ODD = [
-    b"GET /x HTTP/1.1\r\nX-A: a\r\n b\r\n\r\n",  # folded
-    b"GET /x HTTP/1.1\r\nConnection: close\r\n\r\n",
-    b"GET /x HTTP/1.1\r\nconnection: keep-alive\r\n\r\n",
-    b"GET /x HTTP/1.1\r\nExpect: 100-continue\r\nContent-Length: 0\r\n\r\n",
-    b"GET /x HTTP/1.0\r\nHost: a\r\n\r\n",
-    b"GET /x HTTP/1.0\r\nConnection: keep-alive\r\n\r\n",
-    b"GET /x\r\n",  # HTTP/0.9
-    b"POST /x\r\n",
-    b"GET //x HTTP/1.1\r\n\r\n",
-    b"GET /x HTTP/1.x\r\n\r\n",
-    b"GET /x HTTP/2.0\r\n\r\n",
-    b"get /x HTTP/1.1\r\n\r\n",
-    b"GET  /x HTTP/1.1\r\n\r\n",
-    b"GET /x HTTP/1.1 extra\r\n\r\n",
-    b"GARBAGE\r\n\r\n",
-    b"\r\n",
-    b"GET /x HTTP/1.1\r\nBad Header: x\r\nHost: a\r\n\r\n",
-    b"GET /x HTTP/1.1\r\n: empty name\r\nHost: a\r\n\r\n",
-    b"GET /x HTTP/1.1\r\nX-A: caf\xe9\r\n\r\n",
-    b"GET /x HTTP/1.1\r\nX-A: b\n\r\n",
-    b"GET /x HTTP/1.1\r\nX-A: a\rb\r\n\r\n",
-    b"GET /x HTTP/1.1\r\nHost: a\r\n",  # no blank line
-    b"GET /x HTTP/1.1\r\nX-A: " + b"v" * 70_000 + b"\r\n\r\n",  # 431 line too long
-    b"GET /x HTTP/1.1\r\nX-A: " + b"v" * 65_526 + b"\r\n\r\n",  # the longest line allowed
-    b"GET /x HTTP/1.1\r\nX-A: " + b"v" * 65_527 + b"\r\n\r\n",  # one byte longer
-    b"GET /x HTTP/1.1\r\n" + b"X-A: v\r\n" * 70 + b"\r\n",  # more than the plain reader takes
-    b"GET /x HTTP/1.1\r\n" + b"X-A: v\r\n" * 99 + b"\r\n",  # 431 too many headers
-    b"GET /x HTTP/1.1\r\n" + b"X-A: v\r\n" * 98 + b"\r\n",
-]
-
-
-class StdlibHandler(Handler):
-    """The oracle: the project's handler with http.server's own request parser."""
-
-    parse_request = http.server.BaseHTTPRequestHandler.parse_request
-
-
-class FakeServer:
-    class cloud:  # noqa: N801 - stands for the LocalDropbox the Date header asks
-        clock = staticmethod(lambda: START)
-
-
-def parsed(cls: type[Handler], raw: bytes) -> tuple:
-    """What parse_request leaves behind on a handler over `raw`."""
-    handler = cls.__new__(cls)
-    handler.server = FakeServer  # type: ignore[assignment]
-    handler.client_address = ("127.0.0.1", 0)
-    handler.rfile = io.BytesIO(raw)
-    handler.wfile = io.BytesIO()
-    handler.close_connection = True
-    handler.raw_requestline = handler.rfile.readline(65537)
-    ok = handler.parse_request()
-    handler.wfile.write(b"".join(getattr(handler, "_headers_buffer", [])))
-    headers = getattr(handler, "headers", None)
-    fields = None
-    if headers is not None:
-        defects = [type(defect) for defect in headers.defects]
-        fields = (type(headers), headers.items(), headers.get_payload(), defects)
-    return (
-        ok,
-        handler.command,
-        getattr(handler, "path", None),
-        handler.request_version,
-        handler.requestline,
-        handler.close_connection,
-        fields,
-        handler.rfile.tell(),
-        handler.wfile.getvalue(),
-    )
-
-
-@pytest.mark.parametrize("raw", PLAIN + ODD)
-def test_requests_are_parsed_as_http_server_parses_them(raw: bytes) -> None:
-    assert parsed(Handler, raw) == parsed(StdlibHandler, raw)
-
-
-@pytest.mark.parametrize("raw", PLAIN)
-def test_plain_requests_skip_the_email_parser(raw: bytes, monkeypatch) -> None:
-    def refuse(*args, **kwargs):
-        raise AssertionError("the email parser ran")
-
-    monkeypatch.setattr(http.client, "parse_headers", refuse)
-    assert parsed(Handler, raw)[0] is True
 
 
 @pytest.fixture

@@ -3,21 +3,14 @@
 Requests are parsed into `Request`; answers are `Reply` values, or `BadInput` (400, plain
 text) and `RouteError` (409, the JSON shapes the Dropbox SDK deserializes) raised by a route.
 The Date header follows the simulator's virtual clock.
-
-Speed (issue 18): the simulated board sends thousands of requests a month, all of one plain
-shape. `Handler.parse_request` reads those without the email package (http.server's own
-parser costs about 75 us a request, most of the cloud's time); anything else, and every
-request on a socket, goes through http.server's parser as before.
 """
 
 from __future__ import annotations
 
 import email.utils
 import http.server
-import io
 import json
 import random
-import re
 import socket
 import socketserver
 import ssl
@@ -42,13 +35,6 @@ JSON = "application/json"  # exactly: the SDK compares the Content-Type with thi
 # X-Dropbox-Request-Id only has to look like Dropbox's (16 hex digits), not be unpredictable:
 # its own generator (not the cloud's seeded ones, whose draws decide ids and revs).
 _request_ids = random.Random()
-
-# The plain requests `Handler.parse_request` reads itself: "METHOD /path HTTP/1.1" (not "//"),
-# then header lines "Name: value" of printable ASCII, each on one line, up to a blank line.
-_PLAIN_REQUEST_LINE = re.compile(rb"([A-Z]+) (/(?!/)[!-~]*) (HTTP/1\.1)\r\n")
-_PLAIN_HEADER = re.compile(rb"([!-9;-~]+):[ \t]*([\t -~]*)\r\n")  # the name as the email parser's
-_PLAIN_MAX_HEADERS = 64  # fewer than http.client's limit (100 lines with the blank one)
-_PLAIN_MAX_LINE = 65536  # http.client's _MAXLINE
 
 
 @dataclass
@@ -170,27 +156,6 @@ class Handler(http.server.BaseHTTPRequestHandler):
     timeout = 60  # an idle kept-alive connection is closed after this (real seconds)
     disable_nagle_algorithm = True  # headers and body go out in two writes: no delayed-ACK stall
     server: HTTPSServer
-    raw_requestline: bytes  # set by http.server's handle_one_request
-
-    def parse_request(self) -> bool:
-        """http.server's, but a plain request held in memory (the simulated board's, see
-        sim/cloud/inline.py) is read here: the same command, path, version, headers (an
-        HTTPMessage holding the same name/value pairs) and keep-alive as http.server's parser
-        gives it, without the email package's feed parser. Everything else (other versions,
-        Connection or Expect headers, folded or non-ASCII lines, malformed requests, sockets)
-        goes to http.server, which answers or refuses it as before."""
-        line = _PLAIN_REQUEST_LINE.fullmatch(self.raw_requestline)
-        pairs = plain_headers(self.rfile) if line and isinstance(self.rfile, io.BytesIO) else None
-        if line is None or pairs is None:
-            return super().parse_request()
-        self.command, self.path, self.request_version = (word.decode() for word in line.groups())
-        self.requestline = self.raw_requestline[:-2].decode()
-        self.headers = self.MessageClass()
-        for name, value in pairs:
-            self.headers.set_raw(name, value)
-        self.headers.set_payload("")  # what the email parser leaves after the blank line
-        self.close_connection = False  # HTTP/1.1 without a Connection header keeps alive
-        return True
 
     def do_GET(self) -> None:  # noqa: N802 - the http.server API
         self.server.cloud._serve(self)
@@ -207,25 +172,6 @@ class Handler(http.server.BaseHTTPRequestHandler):
 
     def log_message(self, format: str, *args: object) -> None:
         pass
-
-
-def plain_headers(rfile: io.BytesIO) -> list[tuple[str, str]] | None:
-    """The header block at `rfile`'s position as (name, value) pairs, with the value's leading
-    blanks stripped as the email parser (policy compat32) strips them; None, and `rfile` back
-    where it was, when a line is not plain or the block has a Connection or Expect header (the
-    two that change what http.server does)."""
-    start = rfile.tell()
-    pairs: list[tuple[str, str]] = []
-    for _ in range(_PLAIN_MAX_HEADERS):
-        line = rfile.readline(_PLAIN_MAX_LINE + 1)
-        if line == b"\r\n":
-            return pairs
-        match = _PLAIN_HEADER.fullmatch(line) if len(line) <= _PLAIN_MAX_LINE else None
-        if match is None or match[1].lower() in (b"connection", b"expect"):
-            break
-        pairs.append((match[1].decode(), match[2].decode()))
-    rfile.seek(start)
-    return None
 
 
 class HTTPSServer(http.server.ThreadingHTTPServer):
