@@ -154,7 +154,7 @@ class Device(Storage, Radio):
                         workflow.start(self)  # start_mp, before each VM (not in safe mode)
                     path = self.folder / script
                     if path.exists():
-                        self.charge_compile(str(path))
+                        self.charge_compile(path.stat().st_size)
                         code = script_code(path, script)
                         scope = {"__name__": "__main__", "__file__": script, "open": self.open_file}
                         scope["__builtins__"] = imports.builtins  # its imports: the wake's (sim/loader.py)

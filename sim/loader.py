@@ -106,7 +106,7 @@ class DeviceLoader(importlib.machinery.SourceFileLoader):
         if wake is None:
             raise RuntimeError("a device module imported outside a wake")
         code, size = self._code_and_size()
-        wake.device.charge_compile(self.path, size)
+        wake.device.charge_compile(size)
         module.__dict__["open"] = wake.device.open_file
         module.__dict__["__builtins__"] = wake.builtins
         exec(code, module.__dict__)  # as SourceFileLoader.exec_module

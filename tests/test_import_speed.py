@@ -31,6 +31,14 @@ def wake(device: Device) -> str:
     return device.console.getvalue()[before:]
 
 
+def add_package(device: Device, init: str = "", sub: str | None = None) -> None:
+    """A package `pkg` on CIRCUITPY with its __init__.py and, when given, its module sub.py."""
+    (device.folder / "pkg").mkdir()
+    (device.folder / "pkg" / "__init__.py").write_text(init)
+    if sub is not None:
+        (device.folder / "pkg" / "sub.py").write_text(sub)
+
+
 def compile_s(device: Device) -> float:
     return device.meter.seconds.get("compile", 0.0)
 
@@ -42,9 +50,7 @@ def test_module_state_starts_afresh_at_every_wake(make_board) -> None:
         "print('state', len(pkg.seen), len(sub.items), libmod.count[0], pkg.sub is sub)\n" + SLEEP
     )
     device = make_board("", code)
-    (device.folder / "pkg").mkdir()
-    (device.folder / "pkg" / "__init__.py").write_text("seen = []\n")
-    (device.folder / "pkg" / "sub.py").write_text("items = []\n")
+    add_package(device, "seen = []\n", "items = []\n")
     (device.folder / "lib" / "libmod.py").write_text("count = [0]\n")
     for _ in range(3):
         assert "state 1 1 1 True" in wake(device)
@@ -106,8 +112,7 @@ def test_imports_fail_as_cpython_s_do(make_board) -> None:
     )
     device = make_board("", code)
     (device.folder / "broken.py").write_text("print('broken body')\n1 / 0\n")
-    (device.folder / "pkg").mkdir()
-    (device.folder / "pkg" / "__init__.py").write_text("")
+    add_package(device)
     (device.folder / "plain.py").write_text("")
     (device.folder / "cycle_a.py").write_text("import cycle_b\nX = 1\n")
     (device.folder / "cycle_b.py").write_text("from cycle_a import X\n")
@@ -127,9 +132,7 @@ def test_modules_carry_importlib_s_attributes(make_board) -> None:
         " getattr(m, '__path__', None), m.__cached__.endswith('.pyc'), type(m.__loader__).__name__)\n" + SLEEP
     )
     device = make_board("", code)
-    (device.folder / "pkg").mkdir()
-    (device.folder / "pkg" / "__init__.py").write_text("")
-    (device.folder / "pkg" / "sub.py").write_text("")
+    add_package(device, sub="")
     out = wake(device)
     folder = str(device.folder / "pkg")
     assert f"attrs pkg pkg pkg True {[folder]} True DeviceLoader" in out
@@ -146,9 +149,7 @@ def test_host_copies_are_set_aside_for_the_wake_and_restored(make_board, monkeyp
     code = "import libmod, pkg.sub\nprint('count', libmod.count[0], pkg.sub.VALUE)\n"
     device = make_board("", code + SLEEP)
     (device.folder / "lib" / "libmod.py").write_text("count = [0]\n")
-    (device.folder / "pkg").mkdir()
-    (device.folder / "pkg" / "__init__.py").write_text("")
-    (device.folder / "pkg" / "sub.py").write_text("VALUE = 'device'\n")
+    add_package(device, sub="VALUE = 'device'\n")
     assert "count 0 device" in wake(device)
     assert sys.modules["libmod"] is host and host.count == [100]
     assert sys.modules["pkg"] is package and sys.modules["pkg.sub"] is submodule

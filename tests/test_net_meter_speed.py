@@ -1,6 +1,6 @@
 """The shortcuts of the power meter's hot path (issue 18) charge what the long way did: the
 watchdog's reset time kept beside its state, the deep sleep to an alarm that takes the clock it
-projected, a compile charged from a size the caller found."""
+projected, a compile charged from the source's size."""
 
 from __future__ import annotations
 
@@ -80,14 +80,10 @@ def test_a_deep_sleep_to_its_alarm_ends_where_the_clock_alone_would(awake) -> No
     assert device.meter.seconds["sleep"] == pytest.approx(slept, abs=1e-6)
 
 
-def test_a_compile_charged_from_a_given_size_costs_what_the_file_on_disk_does(awake, tmp_path) -> None:
-    module = tmp_path / "module.py"
-    module.write_bytes(b"x = 1\n" * 500)  # 3000 bytes
-    by_path, by_size = awake(), awake()
-    by_path.charge_compile(str(module))
-    by_size.charge_compile(str(module), 3000)
-    profile = by_path.profile
+def test_a_compile_costs_its_source_size_at_the_cpu_current(awake) -> None:
+    board = awake()
+    board.charge_compile(3000)
+    profile = board.profile
     seconds = 3000 / 1024 * profile["cpu"]["compile_s_per_kB"]
-    assert by_path.meter.seconds["compile"] == by_size.meter.seconds["compile"] == pytest.approx(seconds)
-    assert by_path.meter.mAs["compile"] == by_size.meter.mAs["compile"]
-    assert by_path.meter.mAs["compile"] == pytest.approx(seconds * profile["cpu"]["current_mA"])
+    assert board.meter.seconds["compile"] == pytest.approx(seconds)
+    assert board.meter.mAs["compile"] == pytest.approx(seconds * profile["cpu"]["current_mA"])

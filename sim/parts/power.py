@@ -10,7 +10,6 @@ from __future__ import annotations
 import math
 
 from sim.clock import Clock
-from sim.hardware import file_size
 from sim.parts.pins import Pins
 from sim.parts.state import SLEEP_MEMORY_BYTES
 
@@ -131,11 +130,8 @@ class Power(Pins):
         by_awake = self.awake_cuts[0] - self.awake_total if self.awake_cuts else math.inf
         return by_time, by_awake
 
-    def charge_compile(self, path: str, size: int | None = None) -> None:
-        """Compiling the module at `path`, of `size` bytes (its size on disk when not given: a
-        caller that has just read or stat'ed the file passes what it found)."""
-        if size is None:
-            size = file_size(path)
+    def charge_compile(self, size: int) -> None:
+        """Compiling `size` bytes of source (the caller has just stat'ed the file)."""
         per_kB = self.profile["cpu"]["compile_s_per_kB"]
         self.spend("compile", size / 1024 * per_kB, self.awake_mA())
 
