@@ -31,9 +31,11 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 
+from hypothesis import given
+from hypothesis import strategies as st
 from PIL import ImageFont
 
-from sim.scene import _STAMP_ROWS, FRAME_SIZES
+from sim.scene import _STAMP_ROWS, FRAME_SIZES, _table
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -148,6 +150,11 @@ def test_the_default_fonts_glyphs_fit_the_restored_band() -> None:
     assert len(boxes) > 40  # the premise: real glyphs were measured, not one missing-glyph box
     assert min(box[1] for box in boxes) >= 0
     assert max(box[3] for box in boxes) <= _STAMP_ROWS
+
+
+@given(st.tuples(*[st.floats(min_value=0.0, max_value=1.25)] * 3))
+def test_the_light_table_is_the_straightforward_one(gains: tuple[float, float, float]) -> None:
+    assert _table.__wrapped__(gains) == tuple(min(255, int(v * g)) for g in gains for v in range(256))
 
 
 if __name__ == "__main__":
