@@ -10,9 +10,9 @@ the same stamp to the second, light table and sun disk), its bytes come from the
 frame is rendered here (`jpeg`). Equal Frames encode to equal bytes, and the second process draws
 on this one's landscapes, so a run's results do not depend on what was foreseen or how well.
 
-One second process serves every camera of this process (the fleet's too). It starts only after
-`START_AFTER` frames, so short runs never pay for it, and never in a run that says so
-(`RunOptions.render_ahead`: the planner's runs already fill every core).
+One second process serves every camera of a run (the fleet's too), and ends with the run. It
+starts only after `START_AFTER` frames, so short runs never pay for it, and never in a run that
+says so (`RunOptions.render_ahead`: the planner's runs already fill every core).
 """
 
 from __future__ import annotations
@@ -33,14 +33,14 @@ KEPT = 8  # rendered frames kept for a camera that has not asked for them yet
 
 def _serve(conn: Connection) -> None:
     """The second process: render each frame asked for, in order, until the pipe closes."""
-    while True:
-        try:
+    try:
+        while True:
             frame, landscape = conn.recv()
-        except EOFError:
-            return
-        if landscape is not None:
-            scene.adopt_landscape(frame.size, landscape)
-        conn.send_bytes(scene.encode(frame))
+            if landscape is not None:
+                scene.adopt_landscape(frame.size, landscape)
+            conn.send_bytes(scene.encode(frame))
+    except (EOFError, OSError):  # the other end closed the pipe
+        return
 
 
 class RenderAhead:
@@ -63,7 +63,7 @@ class RenderAhead:
                 self.taken_ahead += 1
                 return self._done.pop(frame)
             except (EOFError, OSError):
-                self._stop()  # it died: render here
+                self._fail()  # it died: render here
         self.rendered_here += 1
         return scene.encode(frame)
 
@@ -87,7 +87,7 @@ class RenderAhead:
             self._sent[frame.size] = landscape
             self._asked.append(frame)
         except (EOFError, OSError):
-            self._stop()
+            self._fail()
 
     def _collect(self) -> None:
         assert self._conn is not None
@@ -104,13 +104,20 @@ class RenderAhead:
         self._process.start()
         theirs.close()
 
-    def _stop(self) -> None:
+    def _fail(self) -> None:
         """No second process for the rest of this run (it died, or could not start)."""
         self.enabled = False
+        self.close()
+
+    def close(self) -> None:
+        """End the second process (at the end of a run; a later one starts a new one)."""
         if self._conn is not None:
             self._conn.close()
         if self._process is not None:
-            self._process.terminate()
+            self._process.join(timeout=5)  # it ends when it finds the pipe closed
+            if self._process.exitcode is None:
+                self._process.kill()
+                self._process.join()
         self._conn = self._process = None
         self._asked.clear()
         self._done.clear()

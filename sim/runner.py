@@ -241,6 +241,7 @@ def run(options: RunOptions) -> dict:
         with cloud:
             run_until(device, end, bar, before_wake=before_wake)
     finally:
+        RENDERER.close()
         bar.close()
         console.close()
     device.save_memory()

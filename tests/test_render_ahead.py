@@ -26,7 +26,7 @@ def renderer(monkeypatch):
     monkeypatch.setattr(render_ahead, "START_AFTER", 0)
     made = RenderAhead()
     yield made
-    made._stop()
+    made.close()
 
 
 def test_frames_asked_ahead_are_the_bytes_rendered_here(renderer: RenderAhead) -> None:
