@@ -245,14 +245,14 @@ class Camera:
         step = number - last.number if last is not None else 0
         delay = utc - self.device.wake_records[-1].start
         self._last_capture = Capture(frame_size, quality, rotate, utc, delay, number, step)
-        if last is not None and utc - last.utc > 1.0:
+        if last is not None and utc - last.utc > 1.0 and RENDERER.asks():
             RENDERER.ask(self._frame(frame_size, quality, rotate, 2 * utc - last.utc, number + step))
 
     def foresee(self, wake_start: float) -> None:
         """At a wake's start: its capture, if it comes as long after the start, and as many
         frame numbers on, as the last one."""
         last = self._last_capture
-        if last is not None:
+        if last is not None and RENDERER.asks():
             utc, number = wake_start + last.delay, last.number + last.step
             RENDERER.ask(self._frame(last.frame_size, last.quality, last.rotate, utc, number))
 

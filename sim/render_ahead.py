@@ -67,14 +67,16 @@ class RenderAhead:
         self.rendered_here += 1
         return scene.encode(frame)
 
+    def asks(self) -> bool:
+        """Whether `ask` would take a frame now (so the camera need not work one out)."""
+        return self.enabled and (self._conn is not None or self.rendered_here >= START_AFTER)
+
     def ask(self, frame: scene.Frame) -> None:
         """Render this frame in the second process, ahead of the camera taking it."""
-        if not self.enabled or frame in self._done or frame in self._asked:
+        if not self.asks() or frame in self._done or frame in self._asked:
             return
         try:
             if self._conn is None:
-                if self.rendered_here < START_AFTER:
-                    return
                 self._start()
             assert self._conn is not None
             while self._asked and self._conn.poll():

@@ -154,7 +154,7 @@ def test_the_default_fonts_glyphs_fit_the_restored_band() -> None:
 
 @given(st.tuples(*[st.floats(min_value=0.0, max_value=1.25)] * 3))
 def test_the_light_table_is_the_straightforward_one(gains: tuple[float, float, float]) -> None:
-    assert _table.__wrapped__(gains) == tuple(min(255, int(v * g)) for g in gains for v in range(256))
+    assert list(_table.__wrapped__(gains)) == [min(255, int(v * g)) for g in gains for v in range(256)]
 
 
 if __name__ == "__main__":
