@@ -35,9 +35,11 @@ class InlineEndpoint:
 
     def __init__(self, cloud: LocalDropbox) -> None:
         self.cloud = cloud
+        # host name -> (the board's TLS context, the session of its last handshake with it)
+        self.sessions: dict[str | None, tuple[ssl.SSLContext, ssl.SSLSession]] = {}
 
     def stream(self) -> InlineStream:
-        return InlineStream(self.cloud)
+        return InlineStream(self.cloud, self.sessions)
 
     def datagram(self) -> InlineDatagram:
         return InlineDatagram(self.cloud)
@@ -85,8 +87,11 @@ def answer(cloud: LocalDropbox, request: bytes) -> tuple[bytes, bool]:
 class InlineStream:
     """A TCP connection to the cloud's HTTPS listener, with TLS once `start_tls` ran."""
 
-    def __init__(self, cloud: LocalDropbox) -> None:
+    def __init__(
+        self, cloud: LocalDropbox, sessions: dict[str | None, tuple[ssl.SSLContext, ssl.SSLSession]] | None = None
+    ) -> None:
         self.cloud = cloud
+        self.sessions = {} if sessions is None else sessions
         self.timeout: float | None = None
         self.connected = False
         self.closed = False
@@ -132,10 +137,17 @@ class InlineStream:
 
     def start_tls(self, context: ssl.SSLContext, server_hostname: str | None) -> None:
         """The TLS handshake, both ends in this thread. Raises what a host SSLSocket's would
-        (ssl.SSLCertVerificationError when the board does not trust the certificate)."""
+        (ssl.SSLCertVerificationError when the board does not trust the certificate).
+
+        The board does a full handshake every time, and is charged for one (sim/parts/radio.py).
+        The host resumes the session of the last handshake with the same context and host name
+        instead: the certificate and the trust it was verified against are the same, so is the
+        outcome, and the host's CPU is spared the key exchange and the verification."""
         self._check()
         assert self.cloud._https is not None
-        self.client = context.wrap_bio(self._c_in, self._c_out, server_hostname=server_hostname)
+        known = self.sessions.get(server_hostname)
+        session = known[1] if known is not None and known[0] is context else None
+        self.client = context.wrap_bio(self._c_in, self._c_out, server_hostname=server_hostname, session=session)
         self.server = self.cloud._https.context.wrap_bio(self._s_in, self._s_out, server_side=True)
         client_done = server_done = False
         while not client_done:
@@ -157,6 +169,8 @@ class InlineStream:
             moved = self._flow() or moved
             if not client_done and not moved:
                 raise ConnectionResetError(104, "Connection reset by peer")
+        if not self.client.session_reused and not self.peer_closed:  # (reading a session costs)
+            self.sessions[server_hostname] = (context, self.client.session)
 
     # ---- the server's side ------------------------------------------------------------------------
 
