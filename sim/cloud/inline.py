@@ -2,9 +2,10 @@
 server threads, real TLS.
 
 The board's sockets to the cloud's hosts carry their bytes through memory buffers. TLS is real
-(OpenSSL through `ssl.MemoryBIO`, the cloud's certificate verified against the local CA, the
-same handshake), and the HTTP requests are answered by the same handler and routes as the
-threaded listener serves to other clients (the Dropbox SDK, curl).
+(OpenSSL through `ssl.MemoryBIO`, the cloud's certificate verified against the local CA; later
+handshakes with a host resume that verified session: `start_tls`), and the HTTP requests are
+answered by the same handler and routes as the threaded listener serves to other clients (the
+Dropbox SDK, curl).
 
 Why: a server thread reads the virtual clock whenever the operating system schedules it, so a
 reply's Date header and an SNTP answer came, by chance, from before or (less often) after the
@@ -170,7 +171,9 @@ class InlineStream:
             if not client_done and not moved:
                 raise ConnectionResetError(104, "Connection reset by peer")
         if not self.client.session_reused and not self.peer_closed:  # (reading a session costs)
-            self.sessions[server_hostname] = (context, self.client.session)
+            made = self.client.session
+            if made is not None:
+                self.sessions[server_hostname] = (context, made)
 
     # ---- the server's side ------------------------------------------------------------------------
 
