@@ -29,6 +29,8 @@ if TYPE_CHECKING:
     from sim.cloud.service import LocalDropbox
 
 _READ = 1 << 16
+# host name -> (the board's TLS context, the session of its last full handshake with that host)
+Sessions = dict[str | None, tuple[ssl.SSLContext, ssl.SSLSession]]
 
 
 class InlineEndpoint:
@@ -36,8 +38,7 @@ class InlineEndpoint:
 
     def __init__(self, cloud: LocalDropbox) -> None:
         self.cloud = cloud
-        # host name -> (the board's TLS context, the session of its last handshake with it)
-        self.sessions: dict[str | None, tuple[ssl.SSLContext, ssl.SSLSession]] = {}
+        self.sessions: Sessions = {}
 
     def stream(self) -> InlineStream:
         return InlineStream(self.cloud, self.sessions)
@@ -88,9 +89,7 @@ def answer(cloud: LocalDropbox, request: bytes) -> tuple[bytes, bool]:
 class InlineStream:
     """A TCP connection to the cloud's HTTPS listener, with TLS once `start_tls` ran."""
 
-    def __init__(
-        self, cloud: LocalDropbox, sessions: dict[str | None, tuple[ssl.SSLContext, ssl.SSLSession]] | None = None
-    ) -> None:
+    def __init__(self, cloud: LocalDropbox, sessions: Sessions | None = None) -> None:
         self.cloud = cloud
         self.sessions = {} if sessions is None else sessions
         self.timeout: float | None = None
@@ -148,7 +147,9 @@ class InlineStream:
         assert self.cloud._https is not None
         known = self.sessions.get(server_hostname)
         session = known[1] if known is not None and known[0] is context else None
-        self.client = context.wrap_bio(self._c_in, self._c_out, server_hostname=server_hostname, session=session)
+        self.client = context.wrap_bio(
+            self._c_in, self._c_out, server_hostname=server_hostname, session=session
+        )
         self.server = self.cloud._https.context.wrap_bio(self._s_in, self._s_out, server_side=True)
         client_done = server_done = False
         while not client_done:
