@@ -60,10 +60,13 @@ class Network:
 
     def client_context(self, extra_ca: str | None = None) -> ssl.SSLContext:
         """What the board verifies with: the local CA only (plus `extra_ca`), host names
-        checked. The plain one is made once: building a context costs the host ~60 ms."""
+        checked, TLS 1.2 at most as the board's mbedTLS (TLS 1.3 needs
+        CONFIG_MBEDTLS_SSL_KEEP_PEER_CERTIFICATE, which CircuitPython's sdkconfig.defaults turns
+        off). The plain one is made once: building a context costs the host ~60 ms."""
         if extra_ca is None and self._client_context is not None:
             return self._client_context
         context = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)  # verifies certificates and host names
+        context.maximum_version = ssl.TLSVersion.TLSv1_2
         context.load_verify_locations(cadata=self.ca.cert_pem.bytes().decode())
         if extra_ca is None:
             self._client_context = context

@@ -1,6 +1,6 @@
 """`ssl` on the board: TLS with certificate verification, trusting the simulator's local CA the
-way CircuitPython trusts its built-in root bundle. Handshakes are real (CPython's ssl over the
-loopback socket) and charged to the board's power meter.
+way CircuitPython trusts its built-in root bundle. Handshakes are real (CPython's ssl, TLS 1.2 as
+the board's mbedTLS: sim/network.py) and each is charged to the board's power meter as a full one.
 
 What the board's binding allows (shared-bindings/ssl/SSLContext.c and SSLSocket.c,
 shared-module/ssl/SSLSocket.c, the same at 9.2.8, 10.0.3 and 10.1.0): `wrap_socket` takes

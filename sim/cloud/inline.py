@@ -2,9 +2,10 @@
 server threads, real TLS.
 
 The board's sockets to the cloud's hosts carry their bytes through memory buffers. TLS is real
-(OpenSSL through `ssl.MemoryBIO`, the cloud's certificate verified against the local CA, the
-same handshake), and the HTTP requests are answered by the same handler and routes as the
-threaded listener serves to other clients (the Dropbox SDK, curl).
+(OpenSSL through `ssl.MemoryBIO`, the cloud's certificate verified against the local CA; later
+handshakes with a host resume that verified session: `start_tls`), and the HTTP requests are
+answered by the same handler and routes as the threaded listener serves to other clients (the
+Dropbox SDK, curl).
 
 Why: a server thread reads the virtual clock whenever the operating system schedules it, so a
 reply's Date header and an SNTP answer came, by chance, from before or (less often) after the
@@ -28,6 +29,8 @@ if TYPE_CHECKING:
     from sim.cloud.service import LocalDropbox
 
 _READ = 1 << 16
+# host name -> (the board's TLS context, the session of its last full handshake with that host)
+Sessions = dict[str | None, tuple[ssl.SSLContext, ssl.SSLSession]]
 
 
 class InlineEndpoint:
@@ -35,9 +38,10 @@ class InlineEndpoint:
 
     def __init__(self, cloud: LocalDropbox) -> None:
         self.cloud = cloud
+        self.sessions: Sessions = {}
 
     def stream(self) -> InlineStream:
-        return InlineStream(self.cloud)
+        return InlineStream(self.cloud, self.sessions)
 
     def datagram(self) -> InlineDatagram:
         return InlineDatagram(self.cloud)
@@ -85,8 +89,9 @@ def answer(cloud: LocalDropbox, request: bytes) -> tuple[bytes, bool]:
 class InlineStream:
     """A TCP connection to the cloud's HTTPS listener, with TLS once `start_tls` ran."""
 
-    def __init__(self, cloud: LocalDropbox) -> None:
+    def __init__(self, cloud: LocalDropbox, sessions: Sessions | None = None) -> None:
         self.cloud = cloud
+        self.sessions = {} if sessions is None else sessions
         self.timeout: float | None = None
         self.connected = False
         self.closed = False
@@ -132,10 +137,19 @@ class InlineStream:
 
     def start_tls(self, context: ssl.SSLContext, server_hostname: str | None) -> None:
         """The TLS handshake, both ends in this thread. Raises what a host SSLSocket's would
-        (ssl.SSLCertVerificationError when the board does not trust the certificate)."""
+        (ssl.SSLCertVerificationError when the board does not trust the certificate).
+
+        The board does a full handshake every time, and is charged for one (sim/parts/radio.py).
+        The host resumes the session of the last handshake with the same context and host name
+        instead: the certificate and the trust it was verified against are the same, so is the
+        outcome, and the host's CPU is spared the key exchange and the verification."""
         self._check()
         assert self.cloud._https is not None
-        self.client = context.wrap_bio(self._c_in, self._c_out, server_hostname=server_hostname)
+        known = self.sessions.get(server_hostname)
+        session = known[1] if known is not None and known[0] is context else None
+        self.client = context.wrap_bio(
+            self._c_in, self._c_out, server_hostname=server_hostname, session=session
+        )
         self.server = self.cloud._https.context.wrap_bio(self._s_in, self._s_out, server_side=True)
         client_done = server_done = False
         while not client_done:
@@ -157,6 +171,10 @@ class InlineStream:
             moved = self._flow() or moved
             if not client_done and not moved:
                 raise ConnectionResetError(104, "Connection reset by peer")
+        if not self.client.session_reused and not self.peer_closed:  # (reading a session costs)
+            made = self.client.session
+            if made is not None:
+                self.sessions[server_hostname] = (context, made)
 
     # ---- the server's side ------------------------------------------------------------------------
 
