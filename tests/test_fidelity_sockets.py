@@ -280,3 +280,40 @@ def test_tls_send_takes_one_record(make_board, world) -> None:
     device = make_board("records", SEND_SIZES, network=world)
     device.wake()
     assert "sent 2048" in device.console.getvalue()
+
+
+SEND_BUFFERS = """
+import os, time, alarm, array, wifi, socketpool, ssl
+wifi.radio.connect(os.getenv("WIFI_SSID"), os.getenv("WIFI_PASSWORD"))
+pool = socketpool.SocketPool(wifi.radio)
+tls = ssl.create_default_context().wrap_socket(pool.socket(), server_hostname="api.sim.test")
+tls.connect(("api.sim.test", 443))
+plain = pool.socket()  # after: the server's accept waits for its handshake
+plain.connect(("api.sim.test", 443))
+for name, call in (("send", plain.send), ("sendall", plain.sendall), ("tls send", tls.send)):
+    try:
+        call(5)
+    except TypeError as error:
+        print(name, "TypeError:", error)
+print("str", plain.send("h\\u00e9"), "array", tls.send(array.array("H", [1, 2, 3])))
+try:
+    pool.socket(pool.AF_INET, pool.SOCK_DGRAM).sendto(5, ("api.sim.test", 123))
+except TypeError as error:
+    print("sendto TypeError:", error)
+plain.close()
+tls.close()
+alarm.exit_and_deep_sleep_until_alarms(alarm.time.TimeAlarm(monotonic_time=time.monotonic() + 60))
+"""
+
+
+def test_sends_take_a_buffer_or_a_str(make_board, world) -> None:
+    """shared-bindings/socketpool/Socket.c and ssl/SSLSocket.c send through
+    mp_get_buffer_raise (py/obj.c): an int is `TypeError: object with buffer protocol required`
+    (not the int's count of zero bytes, as CPython's bytes(5)); a str sends its UTF-8 bytes and
+    an array its bytes."""
+    device = make_board("buffers", SEND_BUFFERS, network=world)
+    assert device.wake()[0] == "sleep", device.console.getvalue()
+    lines = device.console.getvalue().splitlines()
+    for name in ("send", "sendall", "tls send", "sendto"):
+        assert f"{name} TypeError: object with buffer protocol required" in lines
+    assert "str 3 array 6" in lines

@@ -12,16 +12,11 @@ import binascii as _host
 import zlib
 
 from sim import circuitpython as _hw
+from sim.circuitpython.buffers import readable
 
 
 def _buffer(data) -> bytes:
-    """mp_get_buffer_raise: bytes, bytearray, memoryview, array -- and str, its UTF-8 bytes."""
-    if isinstance(data, str):
-        return data.encode()
-    try:
-        return bytes(memoryview(data))
-    except TypeError:
-        raise TypeError("object with buffer protocol required") from None
+    return bytes(readable(data))
 
 
 def _not_unicode(data) -> None:

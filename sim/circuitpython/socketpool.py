@@ -26,6 +26,7 @@ from typing import TYPE_CHECKING, Any
 
 from sim import circuitpython as _hw
 from sim.circuitpython import errnos as _errno
+from sim.circuitpython.buffers import readable
 
 if TYPE_CHECKING:
     from sim.device import Device
@@ -161,11 +162,16 @@ class Socket:
             board.event("socket_stall", host=self._peer()[1].name, queued=int(self._queued))
         return self._stalled
 
-    def send(self, data) -> int:
+    def _sendable(self, data) -> memoryview:
+        """Socket.c's send and sendall: EBADF when closed, EPIPE when not connected, then the
+        buffer."""
         self._check_open()
         if not self._connected:
             raise BrokenPipeError(_errno.EPIPE, "EPIPE")
-        data = bytes(data)
+        return readable(data)
+
+    def send(self, data) -> int:
+        data = bytes(self._sendable(data))
         size = len(data)
         board = _hw.device()
         stalled = self._may_stall and self._stall(board, size)
@@ -179,14 +185,14 @@ class Socket:
         return size
 
     def sendall(self, data) -> None:
-        data = memoryview(bytes(data))
+        data = self._sendable(data)
         while data:
             data = data[self.send(data) :]
 
     def sendto(self, data, address) -> int:
         self._check_open()
+        data = bytes(readable(data))
         local = self._open(address) if self._real is None else ("127.0.0.1", self._peer()[1].port)
-        data = bytes(data)
         _hw.device().radio_send(self, len(data))
         return self._peer()[0].sendto(data, local)
 

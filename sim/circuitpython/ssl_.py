@@ -15,6 +15,7 @@ import ssl as _host_ssl
 
 from sim import circuitpython as _hw
 from sim.circuitpython import errnos as _errno
+from sim.circuitpython.buffers import readable
 
 _OUT_CONTENT_LEN = 2048  # CONFIG_MBEDTLS_SSL_OUT_CONTENT_LEN: the most one send() takes
 _SOCK_STREAM = 1
@@ -97,7 +98,7 @@ class _SSLSocket:
 
     def send(self, data) -> int:
         self._check_open()
-        return self._sock.send(memoryview(data)[:_OUT_CONTENT_LEN])
+        return self._sock.send(readable(data)[:_OUT_CONTENT_LEN])
 
     def recv_into(self, buffer, bufsize: int = 0) -> int:
         self._check_open()

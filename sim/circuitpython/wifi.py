@@ -17,6 +17,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from sim import circuitpython as _hw
+from sim.circuitpython.buffers import readable
 from sim.circuitpython.ipaddress_ import IPv4Address
 
 MAC_ADDRESS_LENGTH = 6
@@ -107,11 +108,7 @@ def hal_connect(
 
 
 def _buffer(value) -> bytes:
-    if isinstance(value, str):
-        return value.encode()
-    if isinstance(value, (bytes, bytearray, memoryview)):
-        return bytes(value)
-    raise TypeError("object with buffer protocol required")
+    return bytes(readable(value))
 
 
 def _length(value: bytes, low: int, high: int, name: str) -> None:
