@@ -5,6 +5,7 @@ judge's time-sync hook reads what the firmware's full state load reads."""
 
 from __future__ import annotations
 
+import hashlib
 import sys
 import types
 from types import SimpleNamespace
@@ -14,7 +15,7 @@ import pytest
 from sim import circuitpython
 from sim.battery import Battery
 from sim.device import Device
-from sim.judge import Syncs
+from sim.judge import Syncs, image_census
 from sim.parts.power import Brownout
 from sim.parts.state import WakeRecord
 from tests.conftest import START
@@ -177,3 +178,26 @@ def test_the_sync_hook_reads_what_the_full_state_load_reads(warm: bool) -> None:
         hook(SimpleNamespace(sleep_memory=sleep_memory, nvm=nvm), record)
         assert record.syncs == expected
         assert hook.last == expected_synced
+
+
+def test_the_census_counts_a_photo_lost_only_when_neither_cloud_nor_card_has_its_bytes(tmp_path) -> None:
+    sd, cloud = tmp_path / "sd", tmp_path / "cloud"
+    (sd / "timelapse").mkdir(parents=True)
+    (cloud / "cam").mkdir(parents=True)
+    photos = {f"timelapse/{name}.jpg": name.encode() * 100 for name in ("up", "kept", "bad", "gone", "twice")}
+    for name, data in photos.items():
+        (sd / name).write_bytes(data)
+    (cloud / "cam" / "up.jpg").write_bytes(photos["timelapse/up.jpg"])
+    (cloud / "cam" / "twice.jpg").write_bytes(photos["timelapse/twice.jpg"])
+    (cloud / "cam" / "twice (1).jpg").write_bytes(photos["timelapse/twice.jpg"])
+    (sd / "timelapse/up.jpg").unlink()  # uploaded, then removed from the card: not lost
+    (sd / "timelapse/bad.jpg").write_bytes(b"torn")  # not uploaded and corrupted: lost
+    (sd / "timelapse/gone.jpg").unlink()  # not uploaded and gone: lost
+    device = SimpleNamespace(sd=sd, captured={n: hashlib.sha256(d).hexdigest() for n, d in photos.items()})
+    assert image_census(device, cloud) == {
+        "uploaded": 2,
+        "pending": 3,
+        "lost_images": 2,
+        "duplicate_uploads": 1,
+        "uploaded_bytes": len(photos["timelapse/up.jpg"]) + len(photos["timelapse/twice.jpg"]),
+    }
