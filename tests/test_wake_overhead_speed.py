@@ -1,7 +1,8 @@
 """The host's per-wake shortcuts (issue 18, session 7) change nothing the board would show: a
 charge written out in `spend` browns out, stops and advances the clocks as before; the host's
 own modules are set aside from every wake, however sys.modules changed between wakes; the
-judge's time-sync hook reads what the firmware's full state load reads."""
+judge's time-sync hook reads what the firmware's full state load reads, and its census counts
+the same photos lost while hashing a card photo only when the cloud lacks it."""
 
 from __future__ import annotations
 
