@@ -365,10 +365,7 @@ class Syncs:
         if bytes(device.sleep_memory[:4]) != b"TLsm":
             record.syncs = 1 if record.time_requests else 0
             return
-        # synced_at is the hot record's, from sleep memory alone (after a power loss the hot
-        # record takes only seq, oldest and uploaded from NVM): NVM is not decoded here.
-        blank_nvm = bytearray(len(device.nvm))
-        synced = self.state.load(bytearray(device.sleep_memory), blank_nvm).hot["synced_at"]
+        synced = self.state.load(bytearray(device.sleep_memory), bytearray(device.nvm)).hot["synced_at"]
         record.syncs = 1 if synced and synced != self.last else 0
         self.last = synced
 

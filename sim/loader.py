@@ -237,22 +237,6 @@ def _device_top_names(roots: tuple[str, ...]) -> set[str]:
     return names
 
 
-_host_names: tuple[tuple[str, ...], set[str], set[str]] | None = None
-
-
-def _submodule_names(packages: tuple[str, ...]) -> set[str]:
-    """The names in sys.modules under `packages`: scanned again only when the names in
-    sys.modules changed (a wake's __exit__ puts back what its __enter__ set aside)."""
-    global _host_names
-    known = _host_names
-    if known is not None and known[0] == packages and sys.modules.keys() == known[1]:
-        return known[2]
-    prefixes = tuple(name + "." for name in packages)
-    names = {name for name in sys.modules if name.startswith(prefixes)}
-    _host_names = (packages, set(sys.modules), names)
-    return names
-
-
 _NOT_LOADED = object()
 _awake: WakeImports | None = None  # the wake whose imports are on
 
@@ -343,9 +327,10 @@ class WakeImports:
         # The host may have imported its own copies (tests import timelapse.*, CPython has a
         # `code`): set them aside. A submodule is in sys.modules only with its package
         # (importlib imports the package first, __exit__ removes both): no package, no scan.
-        present = {name for name in _device_top_names(self.finder.roots) if name in sys.modules}
+        present = _device_top_names(self.finder.roots).intersection(sys.modules)
         if any(hasattr(sys.modules[name], "__path__") for name in present):
-            present |= _submodule_names(tuple(sorted(present)))
+            packages = tuple(name + "." for name in present)
+            present |= {name for name in sys.modules if name.startswith(packages)}
         for name in sorted(present):
             self.saved[name] = sys.modules.pop(name)
         for name, module in self.board_modules.items():

@@ -1,8 +1,8 @@
 """The host's per-wake shortcuts (issue 18, session 7) change nothing the board would show: a
 charge written out in `spend` browns out, stops and advances the clocks as before; the host's
 own modules are set aside from every wake, however sys.modules changed between wakes; the
-judge's time-sync hook reads what the firmware's full state load reads, and its census counts
-the same photos lost while hashing a card photo only when the cloud lacks it."""
+judge's census counts the same photos lost while it hashes a card photo only when the cloud
+lacks it."""
 
 from __future__ import annotations
 
@@ -16,11 +16,10 @@ import pytest
 from sim import circuitpython
 from sim.battery import Battery
 from sim.device import Device
-from sim.judge import Syncs, image_census
+from sim.judge import image_census
 from sim.parts.power import Brownout
 from sim.parts.state import WakeRecord
 from tests.conftest import START
-from tools import firmware as manifest
 
 SLEEP = (
     "import alarm, time\n"
@@ -151,34 +150,6 @@ def test_host_submodules_are_set_aside_however_sys_modules_changed(make_board) -
     finally:
         for name in ("hostpkg", "hostpkg.other", "hostpkg.extra", "hostpkg.extra2"):
             sys.modules.pop(name, None)
-
-
-def _memories(synced_at: int, durable_synced: int, warm: bool) -> tuple[bytearray, bytearray]:
-    """Sleep memory and NVM as the firmware's State.save leaves them."""
-    modules = manifest.modules()
-    sleep_memory, nvm = bytearray(4096), bytearray(8192)
-    state = modules.State.load(bytearray(4096), bytearray(8192))
-    state.durable["synced_at"] = durable_synced
-    state.hot["synced_at"] = durable_synced
-    state.save(bytearray(4096), nvm)
-    if warm:
-        state.hot["synced_at"] = synced_at
-        state.save(sleep_memory, bytearray(8192))
-    return sleep_memory, nvm
-
-
-@pytest.mark.parametrize("warm", [True, False])
-def test_the_sync_hook_reads_what_the_full_state_load_reads(warm: bool) -> None:
-    state = manifest.modules().State
-    hook = Syncs()
-    for synced_at in (0, 1780000000, 1780000000, 1780003600):
-        sleep_memory, nvm = _memories(synced_at, 1770000000, warm)
-        expected_synced = state.load(bytearray(sleep_memory), bytearray(nvm)).hot["synced_at"]
-        expected = 1 if expected_synced and expected_synced != hook.last else 0
-        record = WakeRecord(0.0, "DEEP_SLEEP_ALARM")
-        hook(SimpleNamespace(sleep_memory=sleep_memory, nvm=nvm), record)
-        assert record.syncs == expected
-        assert hook.last == expected_synced
 
 
 def test_the_census_counts_a_photo_lost_only_when_neither_cloud_nor_card_has_its_bytes(tmp_path) -> None:

@@ -36,7 +36,7 @@ def getenv(key: str, default=None):
     if not isinstance(key, str):
         raise TypeError("can't convert %s to str implicitly" % type(key).__name__)
     try:
-        with open(_host_os.path.join(_hw.device().folder, "settings.toml"), "rb") as handle:
+        with open(_hw.device().folder / "settings.toml", "rb") as handle:
             text = handle.read()
     except OSError:
         return default
