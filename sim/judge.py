@@ -293,11 +293,8 @@ def clock_errors(
 
 
 def image_census(device, cloud_dir: Path) -> dict:
-    on_card = {}
-    for name, digest in device.captured.items():
-        path = device.sd / name
-        if path.exists() and hashlib.sha256(path.read_bytes()).hexdigest() == digest:
-            on_card[name] = digest
+    """Photos uploaded (their bytes in the cloud), pending, lost (neither in the cloud nor
+    intact on the card: a card photo is hashed only when the cloud lacks it) and duplicated."""
     in_cloud: dict[str, int] = {}
     sizes: dict[str, int] = {}
     for path in cloud_dir.rglob("*.jpg"):
@@ -305,16 +302,20 @@ def image_census(device, cloud_dir: Path) -> dict:
         digest = hashlib.sha256(data).hexdigest()
         in_cloud[digest] = in_cloud.get(digest, 0) + 1
         sizes[digest] = len(data)
+
+    def intact_on_card(name: str, digest: str) -> bool:
+        path = device.sd / name
+        return path.exists() and hashlib.sha256(path.read_bytes()).hexdigest() == digest
+
     captured = set(device.captured.values())
     uploaded = sum(1 for d in captured if d in in_cloud)
-    lost = sum(1 for n, d in device.captured.items() if n not in on_card and d not in in_cloud)
+    lost = sum(1 for n, d in device.captured.items() if d not in in_cloud and not intact_on_card(n, d))
     duplicates = sum(count - 1 for digest, count in in_cloud.items() if count > 1)
     return {
         "uploaded": uploaded,
         "pending": len(device.captured) - uploaded,
         "lost_images": lost,
         "duplicate_uploads": duplicates,
-        "on_card": len(on_card),
         "uploaded_bytes": sum(sizes[d] for d in captured if d in sizes),
     }
 

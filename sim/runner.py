@@ -451,7 +451,7 @@ def build_report(
         "scheduled_slots": judged["scheduled_slots"],
         "captures": counters["captures"],
         "missed_slots": judged["missed_slots"],
-        **{k: v for k, v in census.items() if k != "on_card"},
+        **census,
         # Batches as the camera recorded them (its NVM record, the same fact its state dump
         # shows); a batch cut short by a power loss before the record was written is not one.
         # upload_wakes: the wakes in which the local Dropbox acknowledged photos.
