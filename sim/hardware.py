@@ -80,6 +80,7 @@ class Camera:
         self.switch_gpio = switch_gpio  # a load switch on the camera's 3.3 V, on while driven low
         self._last_frame: tuple = (None, 0.0, b"")
         self._last_capture: Capture | None = None
+        self._wake_start = 0.0  # true time the wake under way started (foresee)
         self.frames = 0
         self.power_loss()
         if switch_gpio is not None:
@@ -243,14 +244,14 @@ class Camera:
         corrections, and `foresee` asks again when the next wake starts)."""
         last = self._last_capture
         step = number - last.number if last is not None else 0
-        delay = utc - self.device.wake_records[-1].start
-        self._last_capture = Capture(frame_size, quality, rotate, utc, delay, number, step)
+        self._last_capture = Capture(frame_size, quality, rotate, utc, utc - self._wake_start, number, step)
         if last is not None and utc - last.utc > 1.0 and RENDERER.asks():
             RENDERER.ask(self._frame(frame_size, quality, rotate, 2 * utc - last.utc, number + step))
 
     def foresee(self, wake_start: float) -> None:
         """At a wake's start: its capture, if it comes as long after the start, and as many
         frame numbers on, as the last one."""
+        self._wake_start = wake_start
         last = self._last_capture
         if last is not None and RENDERER.asks():
             utc, number = wake_start + last.delay, last.number + last.step
