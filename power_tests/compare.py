@@ -147,7 +147,6 @@ def compare(
                     "preview": False,
                     "sensor": sensor,
                     "camera_switch": camera_switch,
-                    "render_ahead": workers <= 1,  # else the runs fill the cores already
                 },
             )
             for label, (firmware, folder) in firmwares.items()

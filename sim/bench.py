@@ -3,8 +3,7 @@
 Runs `sim run` for each `--days` (no preview, no progress bar) and prints one markdown row per
 run: the days asked for and the days simulated (a run ends early when the battery is empty;
 `--battery-mAh` large enough runs a whole year, as `sim plan` does), wakes, wall and CPU
-seconds (user + system of this process and of the one that renders photos ahead), simulated
-wakes per wall second and per CPU second.
+seconds (user + system of this process), simulated wakes per wall second and per CPU second.
 CPU time is the figure to compare on a shared machine; wall time is what a user waits.
 `--append FILE` adds the rows to a markdown file (docs/benchmarks.md).
 """
@@ -30,10 +29,8 @@ HEADER = (
 
 
 def _cpu() -> float:
-    """This process's CPU seconds and its ended children's: the second process that renders
-    photos ahead (sim/render_ahead.py) ends with the run, so its seconds count."""
     times = os.times()
-    return times.user + times.system + times.children_user + times.children_system
+    return times.user + times.system
 
 
 def _commit() -> str:

@@ -130,7 +130,6 @@ class Device(Storage, Radio):
         if not fake:
             self.clock.boot()
         record = WakeRecord(self.clock.true, self.reset_reason)
-        self.camera.foresee(record.start)
         self.wake_records.append(record)
         self.note_config()
         served = collections.Counter(self.network.server_stats)

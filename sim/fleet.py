@@ -20,7 +20,6 @@ from sim.cloud import CloudFaults, LocalDropbox
 from sim.device import Device, dump_json
 from sim.network import Network
 from sim.profile import load_profile
-from sim.render_ahead import RENDERER
 from sim.runner import (
     RunOptions,
     build_report,
@@ -78,17 +77,14 @@ def run_fleet(
         device.run_end = end + 300
         device.after_wake.append(judge.Syncs())
         devices.append(device)
-    try:
-        with cloud:
-            while True:
-                running = [d for d in devices if still_running(d, end)]
-                if not running:
-                    break
-                current[:] = [min(running, key=lambda d: d.clock.true)]
-                if not live_once(current[0], end):
-                    current[0].clock.true = end
-    finally:
-        RENDERER.close()
+    with cloud:
+        while True:
+            running = [d for d in devices if still_running(d, end)]
+            if not running:
+                break
+            current[:] = [min(running, key=lambda d: d.clock.true)]
+            if not live_once(current[0], end):
+                current[0].clock.true = end
     reports = {}
     for n, device in enumerate(devices, 1):
         options = RunOptions(days=days, seed=seed * 100 + n, start=start, out=device.folder.parent)

@@ -5,11 +5,9 @@ from __future__ import annotations
 import errno
 import os
 from pathlib import Path
-from typing import NamedTuple, TypedDict
+from typing import TypedDict
 
-from sim.render_ahead import RENDERER
-from sim.scene import FRAME_SIZES, Frame
-from sim.scene import frame as scene_frame
+from sim.scene import FRAME_SIZES, render_jpeg
 
 
 class SensorInfo(TypedDict):
@@ -50,18 +48,6 @@ def _os_error(code: int) -> OSError:
     return OSError(code, errno.errorcode[code])
 
 
-class Capture(NamedTuple):
-    """A capture's frame, for guessing the next (sim/render_ahead.py)."""
-
-    frame_size: str
-    quality: int
-    rotate: int
-    utc: float
-    delay: float  # seconds after its wake's start
-    number: int  # the frame's number
-    step: int  # how far the number moved on from the capture before
-
-
 class Camera:
     """The sensor on the Sense board's camera connector, as the field reports describe it.
 
@@ -79,8 +65,6 @@ class Camera:
         self.info = SENSORS[sensor]
         self.switch_gpio = switch_gpio  # a load switch on the camera's 3.3 V, on while driven low
         self._last_frame: tuple = (None, 0.0, b"")
-        self._last_capture: Capture | None = None
-        self._wake_start = 0.0  # true time the wake under way started (foresee)
         self.frames = 0
         self.power_loss()
         if switch_gpio is not None:
@@ -228,38 +212,21 @@ class Camera:
         now = self.device.clock.true
         key, taken, jpeg = self._last_frame
         if key != (frame_size, quality, rotate) or now - taken > 1.0:
-            number = self.frames + self.device.wakes * 7
-            jpeg = RENDERER.jpeg(self._frame(frame_size, quality, rotate, now, number))
+            site = self.device.site
+            jpeg = render_jpeg(
+                frame_size,
+                quality,
+                now,
+                site[0],
+                site[1],
+                rotate,
+                frame_number=self.frames + self.device.wakes * 7,
+                label=self.device.label,
+            )
             self._last_frame = ((frame_size, quality, rotate), now, jpeg)
-            self._captured(frame_size, quality, rotate, now, number)
         if len(jpeg) > frame_buffer_bytes(frame_size):
             return None
         return memoryview(jpeg)
-
-    # ---- frames ahead (sim/render_ahead.py) ------------------------------------------------------
-
-    def _captured(self, frame_size: str, quality: int, rotate: int, utc: float, number: int) -> None:
-        """Note a capture, and guess the next: as far on in time and in frame numbers as from
-        the last capture to this one (wakes come on a grid; the guess misses by the clock's
-        corrections, and `foresee` asks again when the next wake starts)."""
-        last = self._last_capture
-        step = number - last.number if last is not None else 0
-        self._last_capture = Capture(frame_size, quality, rotate, utc, utc - self._wake_start, number, step)
-        if last is not None and utc - last.utc > 1.0 and RENDERER.asks():
-            RENDERER.ask(self._frame(frame_size, quality, rotate, 2 * utc - last.utc, number + step))
-
-    def foresee(self, wake_start: float) -> None:
-        """At a wake's start: its capture, if it comes as long after the start, and as many
-        frame numbers on, as the last one."""
-        self._wake_start = wake_start
-        last = self._last_capture
-        if last is not None and RENDERER.asks():
-            utc, number = wake_start + last.delay, last.number + last.step
-            RENDERER.ask(self._frame(last.frame_size, last.quality, last.rotate, utc, number))
-
-    def _frame(self, frame_size: str, quality: int, rotate: int, utc: float, number: int) -> Frame:
-        site = self.device.site
-        return scene_frame(frame_size, quality, utc, site[0], site[1], rotate, number, self.device.label)
 
     def stop_clock(self) -> None:
         """espcamera's deinit: XCLK stops; the sensor stays powered with its registers."""

@@ -250,7 +250,6 @@ def _run_options(
         sensor=options.sensor,
         camera_switch=options.camera_switch,
         battery_mAh=max(capacity_mAh, RUN_mAh_PER_DAY * window.run_days),
-        render_ahead=options.workers <= 1,  # else the runs fill the cores already
     )
 
 

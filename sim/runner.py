@@ -27,7 +27,6 @@ from sim.hardware import RETURNING_STATES
 from sim.ledger import daily
 from sim.network import Network
 from sim.profile import load_profile
-from sim.render_ahead import RENDERER
 from tools import firmware as manifest
 from tools.firmware import FIRMWARE_DIR
 
@@ -60,7 +59,6 @@ class RunOptions:
     camera_switch: str | None = None  # pin of a load switch on the camera's 3.3 V, if fitted
     battery_mAh: float | None = None  # the battery's capacity instead of the profile's
     remote_config: tuple[str, ...] = ()  # "PATH@DAY": PATH into the camera's Dropbox folder on DAY
-    render_ahead: bool = True  # photos rendered ahead on a second core (sim/render_ahead.py)
 
 
 def parse_start(text: str) -> float:
@@ -158,7 +156,6 @@ def run(options: RunOptions) -> dict:
     device_dir, cloud_dir = out / "device", out / "cloud"
     device_dir.mkdir()
     cloud_dir.mkdir()
-    RENDERER.enabled = options.render_ahead
     profile = load_profile(options.profile)
     if options.battery_mAh is not None:
         profile["battery"]["capacity_mAh"] = options.battery_mAh
@@ -241,7 +238,6 @@ def run(options: RunOptions) -> dict:
         with cloud:
             run_until(device, end, bar, before_wake=before_wake)
     finally:
-        RENDERER.close()
         bar.close()
         console.close()
     device.save_memory()
