@@ -68,8 +68,7 @@ class Power(Pins):
     def spend(self, phase: str, seconds: float, mA: float) -> None:
         """Charge `seconds` awake at `mA` to `phase`, cut short by a power cut, the watchdog or
         the end of the run."""
-        # Called for every charge the board spends (some 11 000 a day): lean, with
-        # watchdog_left and Clock.advance_awake written out (the same arithmetic).
+        # Called for every charge the board spends (some 11 000 a day): lean.
         if seconds > 0:
             if not self.usb:
                 # WiFi transmits in bursts well above the phase's average current.
@@ -85,15 +84,14 @@ class Power(Pins):
             cut = min(by_time, by_awake)
         else:
             by_time = by_awake = cut = math.inf
-        dog = self._watchdog_due - (now - clock.boot_true)
+        dog = self.watchdog_left()
         over = self.run_end - now
         stop = min(cut, dog, over)
         spent = seconds if seconds < stop else max(0.0, stop)
         self.meter.add(phase, spent, mA, now)
         if self.wake_records:
             self.wake_records[-1].charge_mAs += spent * mA
-        clock.true = now + spent
-        clock.rtc += spent
+        clock.advance_awake(spent)
         self.awake_total += spent
         if stop >= seconds:
             return
