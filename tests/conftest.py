@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from sim import circuitpython
 from sim.device import Device
 from sim.network import Network
 from sim.profile import load_profile
@@ -93,3 +94,18 @@ def make_board(tmp_path: Path):
         return Device(folder, load_profile(), start_utc=START, network=network, **options)
 
     return _make
+
+
+@pytest.fixture
+def awake(make_board):
+    """awake(**device options): a simulated board inside a wake (its board modules reset, no
+    wake records), its modules callable directly."""
+
+    def _awake(**options) -> Device:
+        device = make_board("awake", "", **options)
+        circuitpython.current = device
+        device._reset_board_modules()
+        return device
+
+    yield _awake
+    circuitpython.current = None

@@ -9,7 +9,6 @@ import re
 
 import pytest
 
-from sim import circuitpython
 from sim.circuitpython import (
     analogio,
     busio,
@@ -25,26 +24,11 @@ from sim.circuitpython import (
     watchdog,
 )
 from sim.circuitpython import board as pins
-from sim.device import Device
 from sim.runner import RunOptions, parse_start
 from tools.firmware import FIRMWARE_DIR
 
 START = parse_start(RunOptions.start)
 DEINITED = "Object has been deinitialized and can no longer be used. Create a new object."
-
-
-@pytest.fixture
-def awake(make_board):
-    """A simulated board awake, its modules callable directly."""
-
-    def _awake(**options) -> Device:
-        device = make_board("awake", "", **options)
-        circuitpython.current = device
-        device._reset_board_modules()
-        return device
-
-    yield _awake
-    circuitpython.current = None
 
 
 def config_with(**power) -> str:

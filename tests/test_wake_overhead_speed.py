@@ -13,7 +13,6 @@ from types import SimpleNamespace
 
 import pytest
 
-from sim import circuitpython
 from sim.battery import Battery
 from sim.device import Device
 from sim.judge import image_census
@@ -25,20 +24,6 @@ SLEEP = (
     "import alarm, time\n"
     "alarm.exit_and_deep_sleep_until_alarms(alarm.time.TimeAlarm(monotonic_time=time.monotonic() + 60))\n"
 )
-
-
-@pytest.fixture
-def awake(make_board):
-    """A board inside a wake (its board modules reset), no wake records."""
-
-    def _awake(**options) -> Device:
-        device = make_board("awake", "", **options)
-        circuitpython.current = device
-        device._reset_board_modules()
-        return device
-
-    yield _awake
-    circuitpython.current = None
 
 
 def _worn(device: Device, ohm: float = 1.5) -> Battery:
