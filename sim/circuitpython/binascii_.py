@@ -15,17 +15,13 @@ from sim import circuitpython as _hw
 from sim.circuitpython.buffers import readable
 
 
-def _buffer(data) -> bytes:
-    return bytes(readable(data))
-
-
 def _not_unicode(data) -> None:
     if isinstance(data, str):
         raise TypeError("a bytes-like object is required")
 
 
 def hexlify(data, sep=None) -> bytes:
-    raw = _buffer(data)
+    raw = bytes(readable(data))
     if sep is None or not raw:
         return raw.hex().encode()
     if not isinstance(sep, (str, bytes)):
@@ -38,7 +34,7 @@ def _xdigit(byte: int) -> bool:
 
 
 def unhexlify(data) -> bytes:
-    raw = _buffer(data)
+    raw = bytes(readable(data))
     if _hw.device().version.key < (10,):  # 9.2.8's mp_obj_bytes_fromhex
         if len(raw) % 2:
             raise ValueError("odd-length string")
@@ -63,17 +59,17 @@ def crc32(data, crc=0) -> int:
     _not_unicode(data)
     if not isinstance(crc, int):
         raise TypeError("can't convert %s to int" % type(crc).__name__)
-    return zlib.crc32(_buffer(data), crc & 0xFFFFFFFF)
+    return zlib.crc32(bytes(readable(data)), crc & 0xFFFFFFFF)
 
 
 def b2a_base64(data, *, newline=True) -> bytes:
     _not_unicode(data)
-    encoded = _host.b2a_base64(_buffer(data), newline=False)
+    encoded = _host.b2a_base64(bytes(readable(data)), newline=False)
     return encoded + b"\n" if newline else encoded
 
 
 def a2b_base64(data) -> bytes:
     try:
-        return _host.a2b_base64(_buffer(data))
+        return _host.a2b_base64(bytes(readable(data)))
     except _host.Error:
         raise ValueError("incorrect padding") from None

@@ -107,10 +107,6 @@ def hal_connect(
     return failure
 
 
-def _buffer(value) -> bytes:
-    return bytes(readable(value))
-
-
 def _length(value: bytes, low: int, high: int, name: str) -> None:
     if not low <= len(value) <= high:
         raise ValueError(f"{name} length must be {low}-{high}")
@@ -193,18 +189,18 @@ class Radio:
             raise TypeError(f"can't convert {type(channel).__name__} to int")
         if timeout is not None and not isinstance(timeout, (int, float)):
             raise TypeError(f"can't convert {type(timeout).__name__} to float")
-        ssid_bytes = _buffer(ssid)
+        ssid_bytes = bytes(readable(ssid))
         _length(ssid_bytes, 1, 32, "ssid")
         password_bytes = b""
         if password is not None:
-            password_bytes = _buffer(password)
+            password_bytes = bytes(readable(password))
             if password_bytes:
                 _length(password_bytes, 8, 64, "password")
                 if len(password_bytes) == 64 and not set(password_bytes) <= HEX_DIGITS:
                     raise ValueError("Invalid hex password")
         bssid_bytes = None
         if bssid is not None:
-            bssid_bytes = _buffer(bssid)
+            bssid_bytes = bytes(readable(bssid))
             if len(bssid_bytes) != MAC_ADDRESS_LENGTH:
                 raise ValueError("Invalid BSSID")
         failure = hal_connect(_hw.device(), ssid_bytes, password_bytes, channel & 0xFF, bssid_bytes)

@@ -89,9 +89,9 @@ def answer(cloud: LocalDropbox, request: bytes) -> tuple[bytes, bool]:
 class InlineStream:
     """A TCP connection to the cloud's HTTPS listener, with TLS once `start_tls` ran."""
 
-    def __init__(self, cloud: LocalDropbox, sessions: Sessions | None = None) -> None:
+    def __init__(self, cloud: LocalDropbox, sessions: Sessions) -> None:
         self.cloud = cloud
-        self.sessions = {} if sessions is None else sessions
+        self.sessions = sessions  # shared by the cloud's streams (InlineEndpoint)
         self.timeout: float | None = None
         self.connected = False
         self.closed = False
