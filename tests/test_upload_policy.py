@@ -6,6 +6,7 @@ from __future__ import annotations
 import email.utils
 import hashlib
 import json
+from datetime import UTC, datetime, time
 
 import pytest
 
@@ -123,3 +124,34 @@ def test_a_camera_id_with_underscores_keeps_sequence_numbers_and_dates(cam_id):
         date = "2026-06-01" if stamp else "undated"
         assert upload.remote_path("/{id}/{date}/{name}", cam_id, seq, name) == f"/{cam_id}/{date}/{name}"
     assert spool.seq_of("notes.txt") == -1 and spool.seq_of("IMG_1234.jpg") == -1
+
+
+def test_the_window_opening_is_asked_for_only_when_a_batch_would_be_due_then():
+    """Photos at local midnight with uploads from 07:00: the wake comes a minute after 07:00
+    (the oracle is datetime arithmetic on the offset, not the firmware's minute counting)."""
+    offset = 3600  # local = UTC + 1 h
+    cfg = dict(CFG, schedule=dict(CFG["schedule"], utc_offset=offset))
+    midnight_utc = NOON - 12 * 3600 - offset  # local 00:00:00
+    utc = midnight_utc + 17  # local 00:00:17
+    local_day = datetime.fromtimestamp(utc + offset, UTC).date()
+    seven = datetime.combine(local_day, time(7, 0), UTC)
+    expected = int(seven.timestamp()) - offset + upload.WINDOW_MARGIN_S
+    hot, durable = queue(1, queued_at=utc)  # waits max_delay (2 h) long before 07:00
+    assert upload.window_opens(hot, durable, cfg, utc, utc + offset, 3.9) == expected
+    # After 19:00 local the opening is the next morning's.
+    late = midnight_utc + 20 * 3600
+    assert upload.window_opens(hot, durable, cfg, late, late + offset, 3.9) == expected + 86400
+    # Not when: inside the window, no window, a batch not yet worth it at the opening,
+    # nothing waiting, a battery too low for WiFi, uploads off.
+    inside = midnight_utc + 8 * 3600
+    assert upload.window_opens(hot, durable, cfg, inside, inside + offset, 3.9) is None
+    no_window = dict(cfg, upload=dict(cfg["upload"], window=None))
+    assert upload.window_opens(hot, durable, no_window, utc, utc + offset, 3.9) is None
+    fresh, durable = queue(1, queued_at=expected - 60)
+    six_thirty = expected - 30 * 60
+    assert upload.window_opens(fresh, durable, cfg, six_thirty, six_thirty + offset, 3.9) is None
+    empty, durable = queue(0)
+    assert upload.window_opens(empty, durable, cfg, utc, utc + offset, 3.9) is None
+    assert upload.window_opens(hot, durable, cfg, utc, utc + offset, 3.50) is None
+    off = dict(cfg, upload=dict(cfg["upload"], enabled=False))
+    assert upload.window_opens(hot, durable, off, utc, utc + offset, 3.9) is None

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from datetime import datetime, time, timedelta
 from pathlib import Path
 
 import pytest
@@ -112,3 +113,24 @@ def test_timezone_in_settings_takes_the_offset_from_the_time_service(simulate, s
         assert named_hour == (utc_hour + 2) % 24, capture
     assert report["lost_images"] == 0 and report["crashes"] == 0
     assert report["missed_slots"] <= 3  # the report judges the schedule in the zone's offset
+
+
+def test_a_daily_photo_outside_the_upload_window_is_uploaded_when_the_window_opens(simulate) -> None:
+    """interval = "1d" puts every photo at local midnight, outside a 07:00-19:00 window: the
+    camera wakes when the window opens and uploads it, instead of keeping it for ever."""
+    daily = SHIPPED.replace('interval = "10m"', 'interval = "1d"')
+    daily = "\n".join(
+        line for line in daily.splitlines() if not line.startswith(("active_hours", "night_interval"))
+    )
+    assert 'window = ["07:00", "19:00"]' in daily and 'interval = "1d"' in daily
+    report, out = simulate(daily, days=4)
+    captured = events(out, "capture")
+    assert len(captured) == report["captures"] >= 3
+    in_cloud = sorted(out.glob("cloud/**/*.jpg"))
+    # Every photo but one taken within the last 7 h (before the next 07:00 local) is in Dropbox.
+    assert report["uploaded"] == len(in_cloud) >= report["captures"] - 1
+    assert report["lost_images"] == 0 and report["duplicate_uploads"] == 0
+    for upload_wake in (e for e in events(out, "network") if e["uploads"]):
+        true_utc = datetime.fromisoformat(upload_wake["t"])
+        local = true_utc + timedelta(hours=1)  # utc_offset = "+01:00"
+        assert time(7, 0) <= local.time() < time(7, 5), upload_wake

@@ -149,6 +149,10 @@ class Wake:
 
                 auth.recheck(durable, upload.settings_key)
             upload_due = upload.due(hot, durable, cfg, utc, local, battery.volts(hot))
+            opening = None if upload_due else upload.window_opens(hot, durable, cfg, utc, local,
+                                                                  battery.volts(hot))
+            if opening is not None:
+                self.early(opening, "upload: the window opens")
         sleep_s = (self.next_utc or utc) - utc
         sync_due = timesync.due(hot, durable, cfg, utc, sleep_s)
         if not (upload_due or sync_due):

@@ -22,6 +22,7 @@ UNDATED = "undated"     # {date} of a photo taken before the clock was ever set
 SETTINGS_FILE = "settings.toml"
 FULL_RETRY_S = 86400    # a full Dropbox account: look again a day later
 RETRIES_PER_BATCH = 2   # transient failures a batch absorbs before it gives up for this wake
+WINDOW_MARGIN_S = 60    # a wake for the window's opening comes this late: a fast clock finds it open
 
 
 def settings_key() -> str:
@@ -37,14 +38,36 @@ def due(hot: dict, durable: dict, cfg: dict, utc: int, local: "int | None", volt
     """Why this wake should upload ("batch", "delay"), or "" when it should not. A broken
     authorisation says no until auth.recheck() saw settings.toml change."""
     upload = cfg["upload"]
-    waiting = queue.waiting(hot)
-    if not upload["enabled"] or waiting <= 0 or auth.broken(durable):
-        return ""
-    if volts and volts < max(upload["min_battery_v"], cfg["power"]["low_battery_v"]):
+    if not _allowed(hot, durable, cfg, volts):
         return ""
     if not in_window(local, upload["window"]) or backoff.active(hot, utc):
         return ""
-    if waiting >= upload["batch_size"]:
+    return _worth(hot, upload, utc)
+
+
+def window_opens(hot: dict, durable: dict, cfg: dict, utc: int, local: "int | None", volts: float) -> "int | None":
+    """The UTC a little after the upload window next opens, when photos wait outside it and a
+    batch would be due then; else None. A schedule whose slots all fall outside the window (a photo
+    at midnight, uploads by day) wakes for it, or its photos would wait for ever."""
+    window = cfg["upload"]["window"]
+    if window is None or local is None or in_window(local, window) or not _allowed(hot, durable, cfg, volts):
+        return None
+    minutes = (window[0] - local % 86400 // 60) % 1440
+    opening = utc + minutes * 60 - local % 60 + WINDOW_MARGIN_S
+    return opening if _worth(hot, cfg["upload"], opening) else None
+
+
+def _allowed(hot: dict, durable: dict, cfg: dict, volts: float) -> bool:
+    """Uploads are on, photos wait, Dropbox's authorisation holds and the battery allows WiFi."""
+    upload = cfg["upload"]
+    if not upload["enabled"] or queue.waiting(hot) <= 0 or auth.broken(durable):
+        return False
+    return not (volts and volts < max(upload["min_battery_v"], cfg["power"]["low_battery_v"]))
+
+
+def _worth(hot: dict, upload: dict, utc: int) -> str:
+    """Whether a batch is worth its energy at `utc`: full, or its oldest photo waited max_delay."""
+    if queue.waiting(hot) >= upload["batch_size"]:
         return "batch"
     since = queue.queued_since(hot)
     if since and utc - since >= upload["max_delay"]:
