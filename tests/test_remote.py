@@ -349,6 +349,8 @@ def test_no_extra_tls_handshake_per_batch(simulate, tmp_path: Path) -> None:
     bare, _ = simulate(days=1, firmware=without("status.json and remote config", tmp_path / "bare"))
     assert ours["upload_batches"] == bare["upload_batches"] > 5
     assert ours["tls_handshakes"] == bare["tls_handshakes"]
-    assert ours["wifi_connects"] == bare["wifi_connects"]
+    # joins for uploads (the first day's clock learning adds time-only joins that a few
+    # milliseconds more or less awake can shift by one either way)
+    assert ours["wifi_connects"] - ours["time_only_joins"] == bare["wifi_connects"] - bare["time_only_joins"]
     # two requests more per batch: the conditional download and the status upload
     assert ours["http_requests"] - bare["http_requests"] == 2 * ours["upload_batches"]
