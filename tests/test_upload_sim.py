@@ -7,6 +7,8 @@ from datetime import datetime, time, timedelta
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from tools.firmware import FIRMWARE_DIR
 
@@ -134,3 +136,58 @@ def test_a_daily_photo_outside_the_upload_window_is_uploaded_when_the_window_ope
         true_utc = datetime.fromisoformat(upload_wake["t"])
         local = true_utc + timedelta(hours=1)  # utc_offset = "+01:00"
         assert time(7, 0) <= local.time() < time(7, 5), upload_wake
+
+
+def _clock(minutes: int) -> str:
+    return f"{minutes // 60:02}:{minutes % 60:02}"
+
+
+_DAY_MINUTES = st.integers(0, 47).map(lambda half_hours: 30 * half_hours)
+
+
+@st.composite
+def _schedules(draw: st.DrawFn) -> tuple[str, int]:
+    """The shipped camconfig.toml with a random cadence and upload policy, and max_delay in s."""
+    replaced = {
+        # at most 24 photos a day: one wake's awake budget sends them all (30 in 40 s)
+        "interval": f'interval = "{draw(st.sampled_from(["1h", "3h", "6h", "12h", "1d"]))}"',
+        "night_interval": draw(st.sampled_from(["", 'night_interval = "1h"', 'night_interval = "6h"'])),
+        "batch_size": f"batch_size = {draw(st.sampled_from([1, 6, 30]))}",
+    }
+    delay_h = draw(st.sampled_from([1, 6, 24]))
+    replaced["max_delay"] = f'max_delay = "{delay_h}h"'
+    for key in ("active_hours", "window"):
+        start, end = draw(_DAY_MINUTES), draw(_DAY_MINUTES)
+        replaced[key] = "" if start == end else f'{key} = ["{_clock(start)}", "{_clock(end)}"]'
+    lines = [replaced.get(line.split("=")[0].strip(), line) for line in SHIPPED.splitlines()]
+    return "\n".join(lines), delay_h * 3600
+
+
+@pytest.mark.slow
+@settings(
+    max_examples=8,
+    deadline=None,
+    derandomize=True,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(schedule=_schedules())
+def test_every_photo_reaches_dropbox_within_a_day_and_its_max_delay(simulate, schedule) -> None:
+    """Any cadence (up to a photo an hour), active hours, upload window and batch: a photo
+    waits at most a day (the sparsest slots, or the window's next opening) plus max_delay. A
+    schedule whose slots all missed the upload window kept its photos for ever before the
+    camera woke for the window."""
+    text, max_delay_s = schedule
+    report, out = simulate(text, days=4)
+    assert report["lost_images"] == 0 and report["duplicate_uploads"] == 0 and report["crashes"] == 0
+    renamed = {r["was"]: r["name"] for r in events(out, "rename")}  # restamped after a sync
+    end = datetime.fromisoformat(report["start"]) + timedelta(days=report["ended_day"])
+    captures = [
+        (datetime.fromisoformat(c["t"]), renamed.get(c["name"], c["name"])) for c in events(out, "capture")
+    ]
+    in_cloud = {path.name for path in out.glob("cloud/**/*.jpg")}
+    overdue = [
+        name
+        for when, name in captures
+        if (end - when).total_seconds() > 86400 + max_delay_s and Path(name).name not in in_cloud
+    ]
+    assert not overdue, (text, overdue[:3])
