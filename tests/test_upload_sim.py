@@ -184,6 +184,7 @@ def test_every_photo_reaches_dropbox_within_a_day_and_its_max_delay(simulate, sc
     captures = [
         (datetime.fromisoformat(c["t"]), renamed.get(c["name"], c["name"])) for c in events(out, "capture")
     ]
+    assert captures and not report["errors"].get("config"), text  # the premise: a valid schedule ran
     in_cloud = {path.name for path in out.glob("cloud/**/*.jpg")}
     overdue = [
         name
