@@ -21,6 +21,7 @@ SUMMARY_KEYS = (
     "missed_slots",
     "uploaded",
     "pending",
+    "oldest_pending_h",
     "lost_images",
     "duplicate_uploads",
     "upload_batches",

@@ -292,9 +292,11 @@ def clock_errors(
 # -- the card and the cloud --------------------------------------------------------------------
 
 
-def image_census(device, cloud_dir: Path) -> dict:
+def image_census(device, cloud_dir: Path, end: float) -> dict:
     """Photos uploaded (their bytes in the cloud), pending, lost (neither in the cloud nor
-    intact on the card: a card photo is hashed only when the cloud lacks it) and duplicated."""
+    intact on the card: a card photo is hashed only when the cloud lacks it) and duplicated;
+    how long the oldest photo not in the cloud had waited at `end` (true UTC), in hours: a
+    schedule whose uploads cannot keep up shows here, not only in `pending`."""
     in_cloud: dict[str, int] = {}
     sizes: dict[str, int] = {}
     for path in cloud_dir.rglob("*.jpg"):
@@ -311,9 +313,11 @@ def image_census(device, cloud_dir: Path) -> dict:
     uploaded = sum(1 for d in captured if d in in_cloud)
     lost = sum(1 for n, d in device.captured.items() if d not in in_cloud and not intact_on_card(n, d))
     duplicates = sum(count - 1 for digest, count in in_cloud.items() if count > 1)
+    waiting = [true for true, _, name in device.capture_times if device.captured.get(name) not in in_cloud]
     return {
         "uploaded": uploaded,
         "pending": len(device.captured) - uploaded,
+        "oldest_pending_h": round((end - min(waiting)) / 3600, 1) if waiting else 0.0,
         "lost_images": lost,
         "duplicate_uploads": duplicates,
         "uploaded_bytes": sum(sizes[d] for d in captured if d in sizes),
@@ -389,7 +393,7 @@ def judge(
     spans = [[a, min(b, end), valid] for a, b, valid in device.true_time_spans() if a < end]
     slots = scheduled_slots(timeline, spans, zone, checks)
     captures = [true for true, _, _ in device.capture_times]
-    census = image_census(device, cloud_dir)
+    census = image_census(device, cloud_dir, min(end, device.clock.true))
     errors = clock_errors(timeline, zone, device.capture_times)
     return {
         "scheduled_slots": len(slots),

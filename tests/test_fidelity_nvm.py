@@ -194,7 +194,7 @@ def test_durable_state_survives_a_cut_that_empties_nvm(tmp_path: Path) -> None:
     assert after["rate"] and after["rate"][5] >= before["rate"][5]
     seqs = capture_seqs(device)
     assert seqs == sorted(set(seqs))  # never repeated
-    census = image_census(device, tmp_path / "cloud")
+    census = image_census(device, tmp_path / "cloud", device.clock.true)
     assert census["lost_images"] == 0 and census["duplicate_uploads"] == 0
     # The access token is the one durable field kept off the card (the card leaves the camera).
     for copy in (folder / "sd" / "timelapse").glob("state*.bin"):

@@ -150,10 +150,14 @@ def test_the_census_counts_a_photo_lost_only_when_neither_cloud_nor_card_has_its
     (sd / "timelapse/up.jpg").unlink()  # uploaded, then removed from the card: not lost
     (sd / "timelapse/bad.jpg").write_bytes(b"torn")  # not uploaded and corrupted: lost
     (sd / "timelapse/gone.jpg").unlink()  # not uploaded and gone: lost
-    device = SimpleNamespace(sd=sd, captured={n: hashlib.sha256(d).hexdigest() for n, d in photos.items()})
-    assert image_census(device, cloud) == {
+    captured = {n: hashlib.sha256(d).hexdigest() for n, d in photos.items()}
+    # taken an hour apart, "up" first: "kept" (the oldest not in the cloud) 3 h before the end
+    capture_times = [(3600.0 * hour, 0.0, name) for hour, name in enumerate(photos)]
+    device = SimpleNamespace(sd=sd, captured=captured, capture_times=capture_times)
+    assert image_census(device, cloud, 4 * 3600.0) == {
         "uploaded": 2,
         "pending": 3,
+        "oldest_pending_h": 3.0,
         "lost_images": 2,
         "duplicate_uploads": 1,
         "uploaded_bytes": len(photos["timelapse/up.jpg"]) + len(photos["timelapse/twice.jpg"]),
